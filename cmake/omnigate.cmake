@@ -1,0 +1,35 @@
+# Helpers shared by every module so each lib/<module>/CMakeLists.txt stays a
+# few lines long.
+
+# omnigate_library(NAME SOURCES ... DEPS ...)
+# Defines library omnigate_<NAME> with alias omnigate::<NAME>. Headers are
+# included by full path from the repository root ("lib/redis/...").
+function(omnigate_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(omnigate_${name} STATIC ${ARG_SOURCES})
+  add_library(omnigate::${name} ALIAS omnigate_${name})
+  target_include_directories(omnigate_${name} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR}/proto)
+  target_link_libraries(omnigate_${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# omnigate_test(NAME SOURCES ... DEPS ... [LABELS ...])
+# A GoogleTest binary registered with CTest; each TEST becomes a CTest case.
+function(omnigate_test name)
+  if(NOT OMNIGATE_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+    OMNIGATE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    OMNIGATE_BINARY_DIR="${CMAKE_BINARY_DIR}")
+  set(labels unit)
+  if(ARG_LABELS)
+    set(labels ${ARG_LABELS})
+  endif()
+  gtest_discover_tests(${name}
+    PROPERTIES LABELS "${labels}"
+    DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lib/channels/connector.h"
+#include "lib/common/clock.h"
+#include "omnigate/v1/event.pb.h"
+
+namespace omnigate::channels {
+
+// Request headers with case-insensitive lookup. Names are stored lowercased.
+class Headers {
+ public:
+  void Add(absl::string_view name, absl::string_view value);
+  // The first value of `name` (any case), or nullopt.
+  std::optional<absl::string_view> Get(absl::string_view name) const;
+  const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> entries_;
+};
+
+// A webhook request as the channel sent it. Views stay valid for the call.
+struct InboundRequest {
+  absl::string_view method = "POST";
+  // Raw query string without '?'.
+  absl::string_view query;
+  const Headers* headers = nullptr;
+  // Raw body bytes exactly as received: signatures cover them.
+  absl::string_view body;
+  // When omnigate received it; used where the channel sends no timestamp.
+  int64_t received_at_ms = 0;
+};
+
+// The answer to a GET handshake (Meta hub.challenge, X CRC).
+struct HandshakeReply {
+  int http_status = 200;
+  std::string content_type = "text/plain";
+  std::string body;
+};
+
+struct NormalizeResult {
+  // Events in payload order. The adapter fills the channel fields: channel,
+  // connector, account_id, external_id, conversation_key, sender, recipient,
+  // sent_at_ms, timestamp_source, reply_to_external_id, idempotency_key,
+  // is_echo, attributes and the payload. The pipeline assigns id,
+  // received_at_ms, raw and trace.
+  std::vector<omnigate::v1::Event> events;
+  // Set when the request is authentic but carries nothing to queue on
+  // purpose (e.g. "unexpected_object_type" for a misrouted subscription): it
+  // is acknowledged with 200, counted, and kept in quarantine for inspection.
+  std::string ignored_reason;
+};
+
+// Turns one channel's webhook dialect into canonical events.
+// Implementations are immutable after construction and thread-safe; they
+// never throw and never crash on any input.
+class ChannelAdapter {
+ public:
+  virtual ~ChannelAdapter() = default;
+
+  virtual omnigate::v1::Channel channel() const = 0;
+
+  // Checks the request is from the channel (signature, token, basic auth).
+  // UNAUTHENTICATED with a reason ("signature_missing", "signature_mismatch",
+  // "signature_stale_timestamp", ...) when it is not.
+  virtual absl::Status Authenticate(const InboundRequest& request) const = 0;
+
+  // Normalizes an authenticated request. INVALID_ARGUMENT with a reason (see
+  // lib/json/strict_json.h) when malformed; then nothing may be queued.
+  virtual absl::Status Normalize(const InboundRequest& request, NormalizeResult* result) const = 0;
+
+  // Answers a GET on the webhook URL (subscription handshakes). The default
+  // answers NOT_FOUND: the channel has no handshake.
+  virtual absl::StatusOr<HandshakeReply> Handshake(const InboundRequest& request) const;
+};
+
+// Builds the adapter for `settings.channel`. INVALID_ARGUMENT naming the
+// connector when the channel is not supported or a required setting (such as
+// the secret) is missing. `clock` must outlive the adapter.
+absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(const ConnectorSettings& settings,
+                                                              const Clock& clock);
+
+}  // namespace omnigate::channels
