@@ -1,0 +1,38 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace omnigate::grpcutil {
+
+struct GrpcServerOptions {
+  std::string address = "0.0.0.0:0";  // HOST:PORT; port 0 picks one
+  int max_receive_message_bytes = 8 << 20;
+};
+
+// A started gRPC server that also serves grpc.health.v1.Health and server
+// reflection. Health answers follow SetServing() (SERVING after Start).
+class GrpcServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(const GrpcServerOptions& options,
+                                                           const std::vector<grpc::Service*>& services);
+  ~GrpcServer();
+
+  int port() const { return port_; }
+  // Health checks answer SERVING / NOT_SERVING for "" and every service.
+  void SetServing(bool serving);
+  // Stops accepting calls and waits for running ones until `deadline`.
+  void Shutdown(absl::Duration deadline);
+
+ private:
+  GrpcServer() = default;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace omnigate::grpcutil

@@ -1,0 +1,30 @@
+#pragma once
+
+#include "lib/ingest/ingest_pipeline.h"
+#include "omnigate/v1/ingest.grpc.pb.h"
+
+namespace omnigate::ingest {
+
+// omnigate.v1.Ingest over the gRPC callback API: no thread per call; each
+// RPC completes when the pipeline's storage callback fires.
+class IngestGrpcService final : public omnigate::v1::Ingest::CallbackService {
+ public:
+  // `pipeline` must outlive the service.
+  explicit IngestGrpcService(IngestPipeline* pipeline, size_t max_stream_in_flight = 64)
+      : pipeline_(pipeline), max_stream_in_flight_(max_stream_in_flight) {}
+
+  grpc::ServerUnaryReactor* Receive(grpc::CallbackServerContext* context,
+                                    const omnigate::v1::ReceiveRequest* request,
+                                    omnigate::v1::ReceiveResponse* response) override;
+  grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
+                                    const omnigate::v1::PublishRequest* request,
+                                    omnigate::v1::PublishResponse* response) override;
+  grpc::ServerBidiReactor<omnigate::v1::PublishRequest, omnigate::v1::PublishResponse>* PublishStream(
+      grpc::CallbackServerContext* context) override;
+
+ private:
+  IngestPipeline* const pipeline_;
+  const size_t max_stream_in_flight_;
+};
+
+}  // namespace omnigate::ingest

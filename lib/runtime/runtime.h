@@ -1,0 +1,31 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+// Process plumbing shared by every omnigate binary. Only main() calls these.
+namespace omnigate::runtime {
+
+// If argv asks for help (--help, -h, --helpfull), prints `usage` and every
+// flag defined by the binary, then exits 0. absl's own --help exits 1.
+void HandleHelp(int argc, char** argv, absl::string_view usage);
+
+// The effective value of a setting: flag when given, else the config file,
+// else the environment variable, else the default. (Flags override the file;
+// the environment overrides defaults.)
+std::string Resolve(const std::string& flag_value, const std::optional<std::string>& file_value,
+                    const char* env_name, absl::string_view default_value);
+
+// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts
+// afterwards, so WaitForTerminationSignal() receives them. Call first in main.
+void BlockTerminationSignals();
+// Waits for SIGTERM or SIGINT; returns the signal number.
+int WaitForTerminationSignal();
+
+// Sets the log level from text; INVALID_ARGUMENT when unknown.
+absl::Status SetLogLevel(const std::string& level);
+
+}  // namespace omnigate::runtime

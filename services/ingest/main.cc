@@ -1,0 +1,186 @@
+// omnigate-ingest: receives channel webhooks (HTTP) and backend events (gRPC),
+// normalizes them and queues them durably in Redis.
+//
+// This file only wires: flags, config, construction, signals.
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lib/channels/adapter.h"
+#include "lib/common/clock.h"
+#include "lib/common/log.h"
+#include "lib/config/config.h"
+#include "lib/grpcutil/server.h"
+#include "lib/http/http_server.h"
+#include "lib/ingest/ingest_grpc_service.h"
+#include "lib/ingest/ingest_metrics.h"
+#include "lib/ingest/ingest_pipeline.h"
+#include "lib/ingest/webhook_http_handler.h"
+#include "lib/metrics/metrics_server.h"
+#include "lib/queue/redis_stream_queue.h"
+#include "lib/redis/pipeline_writer.h"
+#include "lib/redis/redis_url.h"
+#include "lib/runtime/runtime.h"
+
+ABSL_FLAG(std::string, config, "", "YAML config file (env OMNIGATE_CONFIG).");
+ABSL_FLAG(std::string, redis, "",
+          "Redis URL redis://[user:password@]host:port[/db] (env OMNIGATE_REDIS_URL; default "
+          "redis://127.0.0.1:6379).");
+ABSL_FLAG(std::string, http_addr, "", "Webhook listener HOST:PORT (env OMNIGATE_HTTP_ADDR; default 0.0.0.0:8080).");
+ABSL_FLAG(std::string, grpc_addr, "", "gRPC listener HOST:PORT (env OMNIGATE_GRPC_ADDR; default 0.0.0.0:7000).");
+ABSL_FLAG(std::string, metrics_addr, "",
+          "Prometheus /metrics listener HOST:PORT (env OMNIGATE_METRICS_ADDR; default 0.0.0.0:9100).");
+ABSL_FLAG(std::string, log_level, "", "debug|info|warning|error (env OMNIGATE_LOG_LEVEL; default info).");
+
+namespace omnigate {
+namespace {
+
+constexpr char kUsage[] =
+    "omnigate-ingest: receives channel webhooks on POST /webhooks/{connector} and canonical events over\n"
+    "gRPC (omnigate.v1.Ingest), verifies and normalizes them, and queues them durably in Redis.\n\n"
+    "Usage: omnigate-ingest --config omnigate.yaml [--redis URL] [--http_addr HOST:PORT]\n"
+    "                       [--grpc_addr HOST:PORT] [--metrics_addr HOST:PORT]\n\n"
+    "Precedence: flags > config file > environment (OMNIGATE_*) > defaults.\n"
+    "SIGTERM: readiness turns false, in-flight requests finish, exit 0.";
+
+int Fail(const absl::Status& status) {
+  fprintf(stderr, "omnigate-ingest: %s\n", std::string(status.message()).c_str());
+  return 2;
+}
+
+int Run(int argc, char** argv) {
+  runtime::HandleHelp(argc, argv, kUsage);
+  absl::ParseCommandLine(argc, argv);
+  runtime::BlockTerminationSignals();
+
+  const config::EnvLookup env = config::ProcessEnv();
+  config::Config cfg;
+  const std::string config_path = runtime::Resolve(absl::GetFlag(FLAGS_config), std::nullopt, "OMNIGATE_CONFIG", "");
+  if (!config_path.empty()) {
+    auto loaded = config::LoadConfigFile(config_path, env);
+    if (!loaded.ok()) return Fail(loaded.status());
+    cfg = *std::move(loaded);
+  }
+  const std::string redis_url =
+      runtime::Resolve(absl::GetFlag(FLAGS_redis), cfg.redis, "OMNIGATE_REDIS_URL", "redis://127.0.0.1:6379");
+  const std::string http_addr =
+      runtime::Resolve(absl::GetFlag(FLAGS_http_addr), cfg.http_addr, "OMNIGATE_HTTP_ADDR", "0.0.0.0:8080");
+  const std::string grpc_addr =
+      runtime::Resolve(absl::GetFlag(FLAGS_grpc_addr), cfg.grpc_addr, "OMNIGATE_GRPC_ADDR", "0.0.0.0:7000");
+  const std::string metrics_addr =
+      runtime::Resolve(absl::GetFlag(FLAGS_metrics_addr), cfg.metrics_addr, "OMNIGATE_METRICS_ADDR", "0.0.0.0:9100");
+  if (auto s = runtime::SetLogLevel(
+          runtime::Resolve(absl::GetFlag(FLAGS_log_level), cfg.log_level, "OMNIGATE_LOG_LEVEL", "info"));
+      !s.ok()) {
+    return Fail(s);
+  }
+  auto endpoint = redis::ParseRedisUrl(redis_url);
+  if (!endpoint.ok()) return Fail(endpoint.status());
+  if (cfg.connectors.empty()) OG_LOG(WARNING) << "no connectors configured: every webhook will get 404";
+
+  const Clock& clock = SystemClock::Get();
+  std::vector<ingest::Connector> connectors;
+  std::vector<std::string> connector_names;
+  for (const auto& settings : cfg.connectors) {
+    auto adapter = channels::CreateAdapter(settings, clock);
+    if (!adapter.ok()) return Fail(adapter.status());
+    connectors.push_back(ingest::Connector{settings, *std::move(adapter)});
+    connector_names.push_back(settings.name);
+  }
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  ingest::IngestMetrics metrics(*registry, connector_names);
+
+  redis::PipelineWriterOptions writer_options;
+  writer_options.endpoint = *endpoint;
+  writer_options.lanes = cfg.ingest.redis_connections;
+  writer_options.max_pending_commands_per_lane =
+      std::max<size_t>(1, cfg.ingest.max_pending_events / static_cast<size_t>(cfg.ingest.redis_connections));
+  queue::RedisStreamQueue::AddScripts(&writer_options);
+  redis::RedisPipelineWriter writer(writer_options, &metrics);
+  writer.Start();
+
+  queue::RedisStreamQueueOptions queue_options;
+  queue_options.dedupe_ttl_seconds = cfg.ingest.dedupe_ttl_seconds;
+  queue_options.stream_max_len = cfg.ingest.stream_max_len;
+  queue::RedisStreamQueue queue(queue_options, &writer);
+
+  ingest::IngestOptions options;
+  options.partitions = static_cast<uint32_t>(cfg.ingest.partitions);
+  options.max_body_bytes = cfg.ingest.max_body_bytes;
+  ingest::IngestPipeline pipeline(options, std::move(connectors), &queue, clock, &metrics);
+
+  ingest::WebhookHttpHandler http_handler(&pipeline);
+  http::ServerOptions http_options;
+  http_options.address = http_addr;
+  http_options.threads = cfg.ingest.http_threads;
+  http_options.max_body_bytes = cfg.ingest.max_body_bytes;
+  http_options.header_timeout = cfg.ingest.header_timeout;
+  http_options.body_timeout = cfg.ingest.body_timeout;
+  http_options.idle_timeout = cfg.ingest.idle_timeout;
+  auto http_server = http::HttpServer::Start(http_options, &http_handler);
+  if (!http_server.ok()) return Fail(http_server.status());
+
+  ingest::IngestGrpcService grpc_service(&pipeline);
+  grpcutil::GrpcServerOptions grpc_options;
+  grpc_options.address = grpc_addr;
+  grpc_options.max_receive_message_bytes = static_cast<int>(cfg.ingest.max_body_bytes) + (64 << 10);
+  auto grpc_server = grpcutil::GrpcServer::Start(grpc_options, {&grpc_service});
+  if (!grpc_server.ok()) return Fail(grpc_server.status());
+
+  auto metrics_server = metrics::MetricsServer::Start(metrics_addr, registry);
+  if (!metrics_server.ok()) return Fail(metrics_server.status());
+
+  OG_LOG(INFO) << "omnigate-ingest started: http_port=" << (*http_server)->port()
+               << " grpc_port=" << (*grpc_server)->port() << " metrics_port=" << (*metrics_server)->port()
+               << " redis=" << endpoint->ToSafeString() << " connectors=" << connector_names.size()
+               << " partitions=" << options.partitions;
+
+  // Readiness follows Redis; health checks and the gauge are refreshed here.
+  std::atomic<bool> stop_watch{false};
+  std::thread readiness([&] {
+    bool last = false;
+    bool first = true;
+    while (!stop_watch.load()) {
+      const bool ready = pipeline.ready();
+      if (first || ready != last) {
+        (*grpc_server)->SetServing(ready);
+        metrics.SetReady(ready);
+        if (!first) OG_LOG(INFO) << (ready ? "ready" : "not ready");
+        last = ready;
+        first = false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+
+  const int sig = runtime::WaitForTerminationSignal();
+  OG_LOG(INFO) << "signal " << sig << ": draining";
+  pipeline.StartDraining();
+  stop_watch.store(true);
+  readiness.join();
+  (*grpc_server)->SetServing(false);
+  metrics.SetReady(false);
+  absl::SleepFor(cfg.ingest.drain_delay);
+  // Stop taking requests; answer the ones in flight (they need the writer).
+  (*http_server)->Shutdown(cfg.ingest.drain_timeout);
+  (*grpc_server)->Shutdown(cfg.ingest.drain_timeout);
+  const absl::Time deadline = absl::Now() + cfg.ingest.drain_timeout;
+  while (pipeline.in_flight() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  writer.Shutdown();
+  OG_LOG(INFO) << "stopped; unanswered requests: " << pipeline.in_flight();
+  return 0;
+}
+
+}  // namespace
+}  // namespace omnigate
+
+int main(int argc, char** argv) { return omnigate::Run(argc, argv); }

@@ -1,0 +1,199 @@
+// RedisStreamQueue and RedisPipelineWriter against a real redis-server.
+
+#include <atomic>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/queue/keys.h"
+#include "lib/queue/redis_stream_queue.h"
+#include "lib/redis/pipeline_writer.h"
+#include "lib/redis/redis_connection.h"
+#include "tests/support/redis_server.h"
+
+namespace omnigate {
+namespace {
+
+using queue::EnqueueOutcome;
+using queue::EventToStore;
+
+class RedisQueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = testing::RedisServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    StartWriter();
+  }
+
+  void StartWriter(int lanes = 2) {
+    redis::PipelineWriterOptions options;
+    options.endpoint.port = server_->port();
+    options.lanes = lanes;
+    options.reconnect_min_backoff = absl::Milliseconds(10);
+    options.reconnect_max_backoff = absl::Milliseconds(100);
+    options.io_timeout = absl::Seconds(2);
+    queue::RedisStreamQueue::AddScripts(&options);
+    writer_ = std::make_unique<redis::RedisPipelineWriter>(options, nullptr);
+    writer_->Start();
+    ASSERT_TRUE(WaitHealthy(true));
+    queue::RedisStreamQueueOptions qopts;
+    qopts.dedupe_ttl_seconds = 60;
+    queue_ = std::make_unique<queue::RedisStreamQueue>(qopts, writer_.get());
+  }
+
+  // Health is reached by a background connect: bounded wait for it.
+  bool WaitHealthy(bool want) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while (writer_->healthy() != want) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return true;
+  }
+
+  absl::StatusOr<std::vector<EnqueueOutcome>> Enqueue(std::vector<EventToStore> events) {
+    std::promise<absl::StatusOr<std::vector<EnqueueOutcome>>> promise;
+    auto future = promise.get_future();
+    queue_->Enqueue(std::move(events), [&](auto r) { promise.set_value(std::move(r)); });
+    return future.get();
+  }
+
+  static EventToStore Item(uint32_t partition, const std::string& key, const std::string& payload) {
+    return EventToStore{partition, key, payload};
+  }
+
+  std::string Cli(const std::vector<std::string>& args) {
+    auto out = server_->Cli(args);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? *out : "";
+  }
+
+  std::unique_ptr<testing::RedisServer> server_;
+  std::unique_ptr<redis::RedisPipelineWriter> writer_;
+  std::unique_ptr<queue::RedisStreamQueue> queue_;
+};
+
+TEST_F(RedisQueueTest, StoresEachEventInItsPartitionStreamWithTheEventField) {
+  auto out = Enqueue({Item(0, "k:a", "payload-a"), Item(3, "k:b", std::string("bin\0ary", 7)), Item(0, "k:c", "c")});
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->size(), 3u);
+  for (const auto& o : *out) {
+    EXPECT_FALSE(o.duplicate);
+    EXPECT_THAT(o.stream_entry_id, ::testing::MatchesRegex("[0-9]+-[0-9]+"));
+  }
+  EXPECT_EQ(Cli({"XLEN", "omnigate:stream:{0}"}), "2");
+  EXPECT_EQ(Cli({"XLEN", "omnigate:stream:{3}"}), "1");
+  // Order within a partition is submission order; the field is "event".
+  const std::string range = Cli({"XRANGE", "omnigate:stream:{0}", "-", "+"});
+  EXPECT_THAT(range, ::testing::HasSubstr("event\npayload-a"));
+  EXPECT_LT(range.find("payload-a"), range.find("\nc"));
+  // The dedupe marker holds the entry id and expires.
+  EXPECT_EQ(Cli({"GET", "omnigate:dedupe:{3}:k:b"}), (*out)[1].stream_entry_id);
+  int64_t ttl = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(Cli({"TTL", "omnigate:dedupe:{3}:k:b"}), &ttl));
+  EXPECT_GT(ttl, 0);
+  EXPECT_LE(ttl, 60);
+}
+
+TEST_F(RedisQueueTest, DuplicatesReturnTheOriginalEntryAndAddNothing) {
+  auto first = Enqueue({Item(1, "dup", "one")});
+  ASSERT_TRUE(first.ok());
+  auto second = Enqueue({Item(1, "dup", "two"), Item(1, "fresh", "three")});
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE((*second)[0].duplicate);
+  EXPECT_EQ((*second)[0].stream_entry_id, (*first)[0].stream_entry_id);
+  EXPECT_FALSE((*second)[1].duplicate);
+  EXPECT_EQ(Cli({"XLEN", "omnigate:stream:{1}"}), "2");
+}
+
+TEST_F(RedisQueueTest, ConcurrentProducersAreGroupCommittedAndStoredExactlyOnce) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 500;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        // Every key twice: once from this thread, once from its neighbour.
+        const int n = (t * kPerThread + i) % (kThreads * kPerThread / 2);
+        auto r = Enqueue({Item(static_cast<uint32_t>(n % 4), absl::StrCat("key-", n), absl::StrCat("v", n))});
+        if (r.ok()) ok.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), kThreads * kPerThread);
+  int64_t total = 0;
+  for (int p = 0; p < 4; ++p) {
+    int64_t len = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(Cli({"XLEN", absl::StrCat("omnigate:stream:{", p, "}")}), &len));
+    total += len;
+  }
+  EXPECT_EQ(total, kThreads * kPerThread / 2);
+}
+
+TEST_F(RedisQueueTest, QuarantineKeepsTheRawRequestAndReason) {
+  std::promise<absl::Status> done;
+  queue::QuarantineRecord record;
+  record.connector = "wa-main";
+  record.reason = "json_trailing_data";
+  record.body = "{\"a\":1}{";
+  record.received_at_ms = 1770091506000;
+  queue_->Quarantine(record, [&](absl::Status s) { done.set_value(s); });
+  ASSERT_TRUE(done.get_future().get().ok());
+  const std::string entry = Cli({"XRANGE", std::string(queue::kQuarantineKey), "-", "+"});
+  EXPECT_THAT(entry, ::testing::HasSubstr("reason\njson_trailing_data"));
+  EXPECT_THAT(entry, ::testing::HasSubstr("connector\nwa-main"));
+  EXPECT_THAT(entry, ::testing::HasSubstr("{\"a\":1}{"));
+}
+
+TEST_F(RedisQueueTest, RedisDownFailsFastThenRecoversByItself) {
+  ASSERT_TRUE(server_->Stop().ok());
+  // The in-flight or next write notices; then the writer reports unhealthy.
+  auto during = Enqueue({Item(0, "while-down", "x")});
+  EXPECT_EQ(during.status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(WaitHealthy(false));
+  EXPECT_EQ(Enqueue({Item(0, "while-down", "x")}).status().code(), absl::StatusCode::kUnavailable);
+
+  ASSERT_TRUE(server_->Restart().ok());
+  ASSERT_TRUE(WaitHealthy(true));
+  auto after = Enqueue({Item(0, "after", "y")});
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_FALSE((*after)[0].duplicate);
+}
+
+TEST_F(RedisQueueTest, ScriptFlushIsHealedByReloading) {
+  ASSERT_TRUE(Enqueue({Item(0, "a", "1")}).ok());
+  EXPECT_EQ(Cli({"SCRIPT", "FLUSH"}), "OK");
+  auto out = Enqueue({Item(0, "b", "2")});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_FALSE((*out)[0].duplicate);
+  EXPECT_EQ(Cli({"XLEN", "omnigate:stream:{0}"}), "2");
+}
+
+TEST_F(RedisQueueTest, AuthenticatesWithUserAndPasswordFromTheUrl) {
+  testing::RedisServer::Options options;
+  options.requirepass = "s3cret";
+  auto secured = testing::RedisServer::Start(options);
+  ASSERT_TRUE(secured.ok()) << secured.status();
+  auto ep = redis::ParseRedisUrl(absl::StrCat("redis://default:s3cret@127.0.0.1:", (*secured)->port()));
+  ASSERT_TRUE(ep.ok());
+  auto conn = redis::RedisConnection::Connect(*ep, absl::Seconds(1), absl::Seconds(1));
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  auto pong = (*conn)->Run({"PING"});
+  ASSERT_TRUE(pong.ok());
+  EXPECT_EQ(pong->str(), "PONG");
+  ep->password = "wrong";
+  auto denied = redis::RedisConnection::Connect(*ep, absl::Seconds(1), absl::Seconds(1));
+  EXPECT_EQ(denied.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(std::string(denied.status().message()), ::testing::Not(::testing::HasSubstr("wrong")));
+}
+
+}  // namespace
+}  // namespace omnigate

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace omnigate::testing {
+
+// A real redis-server child process on a free loopback port, for
+// integration and end-to-end tests. Stopped (SIGKILL) on destruction.
+class RedisServer {
+ public:
+  struct Options {
+    // "no", "everysec" or "always".
+    std::string appendfsync = "no";
+    bool appendonly = false;
+    std::string requirepass;
+    // Extra "--name value" arguments.
+    std::vector<std::string> extra_args;
+  };
+
+  // Starts redis-server and waits (bounded) until it answers PING.
+  static absl::StatusOr<std::unique_ptr<RedisServer>> Start(Options options);
+  static absl::StatusOr<std::unique_ptr<RedisServer>> Start() { return Start(Options{}); }
+  ~RedisServer();
+
+  int port() const { return port_; }
+  std::string url() const;
+  const std::string& dir() const { return dir_; }
+
+  // Graceful stop (SHUTDOWN semantics via SIGTERM) and wait for exit.
+  absl::Status Stop();
+  // kill -9 and wait.
+  absl::Status Kill();
+  // Start again on the same port and data directory.
+  absl::Status Restart();
+  bool running() const { return pid_ > 0; }
+
+  // Runs redis-cli against this server and returns stdout (trimmed).
+  absl::StatusOr<std::string> Cli(const std::vector<std::string>& args) const;
+
+ private:
+  RedisServer(Options options, std::string dir, int port) : options_(std::move(options)), dir_(std::move(dir)), port_(port) {}
+  absl::Status Spawn();
+  absl::Status WaitForPing(absl::Duration timeout);
+
+  Options options_;
+  std::string dir_;
+  int port_;
+  pid_t pid_ = -1;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int PickFreePort();
+
+}  // namespace omnigate::testing
