@@ -1,0 +1,61 @@
+#pragma once
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "lib/http/http_types.h"
+
+namespace omnigate::http {
+
+class Session;
+
+// What the acceptor and every connection share. Owned jointly by the server
+// and its sessions, so a responder that fires late never touches freed state.
+class ServerState {
+ public:
+  ServerState(const ServerOptions& options, Handler* handler)
+      : options(options), handler(handler), acceptor(boost::asio::make_strand(io)) {}
+
+  const ServerOptions options;
+  Handler* const handler;
+  boost::asio::io_context io;
+  // Keeps the I/O threads running while a draining server has no pending
+  // operation but handlers still owe responses.
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+  boost::asio::ip::tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+
+  // Set by Shutdown: no new connections, no keep-alive.
+  std::atomic<bool> draining{false};
+  // Set once the I/O threads are gone: late responders are dropped.
+  std::atomic<bool> stopped{false};
+
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<uint64_t> connections_refused{0};
+  std::atomic<int64_t> connections_open{0};
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> timeouts{0};
+  std::atomic<uint64_t> bad_requests{0};
+  std::atomic<uint64_t> bodies_too_large{0};
+
+  // Live sessions, so Shutdown can close idle ones.
+  uint64_t Register(const std::shared_ptr<Session>& session);
+  void Unregister(uint64_t id);
+  std::vector<std::shared_ptr<Session>> LiveSessions();
+
+ private:
+  std::mutex mu_;
+  uint64_t next_id_ = 1;
+  std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions_;
+};
+
+}  // namespace omnigate::http
