@@ -1,22 +1,9 @@
 #include "lib/channels/adapter.h"
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/channels/whatsapp_adapter.h"
 
 namespace omnigate::channels {
-
-void Headers::Add(absl::string_view name, absl::string_view value) {
-  entries_.emplace_back(absl::AsciiStrToLower(name), std::string(value));
-}
-
-std::optional<absl::string_view> Headers::Get(absl::string_view name) const {
-  for (const auto& [n, v] : entries_) {
-    if (absl::EqualsIgnoreCase(n, name)) return absl::string_view(v);
-  }
-  return std::nullopt;
-}
 
 absl::StatusOr<HandshakeReply> ChannelAdapter::Handshake(const InboundRequest&) const {
   return absl::NotFoundError("this channel has no GET handshake");

@@ -12,21 +12,10 @@
 #include "absl/status/statusor.h"
 #include "lib/channels/connector.h"
 #include "lib/common/clock.h"
+#include "lib/common/headers.h"
 #include "omnigate/v1/event.pb.h"
 
 namespace omnigate::channels {
-
-// Request headers with case-insensitive lookup. Names are stored lowercased.
-class Headers {
- public:
-  void Add(absl::string_view name, absl::string_view value);
-  // The first value of `name` (any case), or nullopt.
-  std::optional<absl::string_view> Get(absl::string_view name) const;
-  const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
-
- private:
-  std::vector<std::pair<std::string, std::string>> entries_;
-};
 
 // A webhook request as the channel sent it. Views stay valid for the call.
 struct InboundRequest {

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "lib/common/headers.h"
+#include "lib/json/strict_json.h"
+#include "rapidjson/document.h"
+
+namespace omnigate::channels::testing {
+
+// One example webhook of ../shared/fixtures/channels: the raw body exactly as
+// signed, the headers the channel sent and the expected normalization.
+struct ChannelFixture {
+  std::string name;
+  std::string body;
+  Headers headers;
+  std::unique_ptr<rapidjson::Document> expected;
+};
+
+// The fixtures directory: $OMNIGATE_FIXTURES_DIR, else ../shared/fixtures/
+// channels beside the source tree.
+std::string FixturesDir();
+
+// Loads CHANNEL__case (without extension; the body file is whichever of
+// .json/.form/.multipart/.eml exists). Aborts the test binary with a clear
+// message when the fixtures are missing: a broken checkout must fail, not
+// skip.
+ChannelFixture LoadChannelFixture(const std::string& name);
+
+// Every fixture name (without extension) starting with `prefix`, sorted.
+std::vector<std::string> ListFixtures(const std::string& prefix);
+
+}  // namespace omnigate::channels::testing

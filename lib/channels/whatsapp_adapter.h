@@ -1,0 +1,29 @@
+#pragma once
+
+#include "lib/channels/adapter.h"
+#include "lib/channels/connector.h"
+#include "lib/common/clock.h"
+
+namespace omnigate::channels {
+
+// WhatsApp Cloud API webhooks (object "whatsapp_business_account"):
+// every message and status of every change of every entry, signed with the
+// Meta app secret (X-Hub-Signature-256). Conversations are keyed
+// "whatsapp:<phone_number_id>:<customer>", the customer being the wa_id or,
+// for users known only by a business-scoped user id, that id.
+class WhatsAppAdapter final : public ChannelAdapter {
+ public:
+  WhatsAppAdapter(ConnectorSettings settings, const Clock& clock)
+      : settings_(std::move(settings)), clock_(clock) {}
+
+  omnigate::v1::Channel channel() const override { return omnigate::v1::CHANNEL_WHATSAPP; }
+  absl::Status Authenticate(const InboundRequest& request) const override;
+  absl::Status Normalize(const InboundRequest& request, NormalizeResult* result) const override;
+  absl::StatusOr<HandshakeReply> Handshake(const InboundRequest& request) const override;
+
+ private:
+  const ConnectorSettings settings_;
+  const Clock& clock_;
+};
+
+}  // namespace omnigate::channels
