@@ -14,13 +14,14 @@ absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(const ConnectorSet
   switch (settings.channel) {
     case omnigate::v1::CHANNEL_WHATSAPP:
       if (settings.secret.empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("connector '", settings.name, "': whatsapp needs 'secret' (the Meta app secret)"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "connector '", settings.name, "': whatsapp needs 'secret' (the Meta app secret)"));
       }
       return std::make_unique<WhatsAppAdapter>(settings, clock);
     default:
       return absl::InvalidArgumentError(absl::StrCat("connector '", settings.name, "': channel '",
-                                                     ChannelName(settings.channel), "' is not supported yet"));
+                                                     ChannelName(settings.channel),
+                                                     "' is not supported yet"));
   }
 }
 

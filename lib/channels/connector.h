@@ -3,7 +3,6 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-
 #include "omnigate/v1/event.pb.h"
 
 namespace omnigate::channels {

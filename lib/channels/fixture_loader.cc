@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "tests/support/process.h"
 
 namespace omnigate::channels::testing {
 namespace {
@@ -28,15 +29,8 @@ bool ReadWhole(const std::string& path, std::string* out) {
 
 }  // namespace
 
-std::string FixturesDir() {
-  if (const char* dir = std::getenv("OMNIGATE_FIXTURES_DIR"); dir != nullptr && *dir != '\0') {
-    return dir;
-  }
-  return std::string(OMNIGATE_SOURCE_DIR) + "/../shared/fixtures/channels";
-}
-
 ChannelFixture LoadChannelFixture(const std::string& name) {
-  const std::string dir = FixturesDir();
+  const std::string dir = omnigate::testing::FixturesDir();
   if (!std::filesystem::is_directory(dir)) {
     Die("directory " + dir + " is missing; set OMNIGATE_FIXTURES_DIR");
   }
@@ -61,14 +55,15 @@ ChannelFixture LoadChannelFixture(const std::string& name) {
   const json::Value* headers = request ? json::Find(*request, "headers") : nullptr;
   if (headers != nullptr && headers->IsObject()) {
     for (const auto& member : headers->GetObject()) {
-      if (member.value.IsString()) fixture.headers.Add(member.name.GetString(), member.value.GetString());
+      if (member.value.IsString())
+        fixture.headers.Add(member.name.GetString(), member.value.GetString());
     }
   }
   return fixture;
 }
 
 std::vector<std::string> ListFixtures(const std::string& prefix) {
-  const std::string dir = FixturesDir();
+  const std::string dir = omnigate::testing::FixturesDir();
   if (!std::filesystem::is_directory(dir)) {
     Die("directory " + dir + " is missing; set OMNIGATE_FIXTURES_DIR");
   }

@@ -18,14 +18,9 @@ struct ChannelFixture {
   std::unique_ptr<rapidjson::Document> expected;
 };
 
-// The fixtures directory: $OMNIGATE_FIXTURES_DIR, else ../shared/fixtures/
-// channels beside the source tree.
-std::string FixturesDir();
-
-// Loads CHANNEL__case (without extension; the body file is whichever of
-// .json/.form/.multipart/.eml exists). Aborts the test binary with a clear
-// message when the fixtures are missing: a broken checkout must fail, not
-// skip.
+// Loads, from omnigate::testing::FixturesDir(), CHANNEL__case (without extension; the body file is
+// whichever of .json/.form/.multipart/.eml exists). Aborts the test binary with a clear message
+// when the fixtures are missing: a broken checkout must fail, not skip.
 ChannelFixture LoadChannelFixture(const std::string& name);
 
 // Every fixture name (without extension) starting with `prefix`, sorted.

@@ -1,5 +1,6 @@
 #include "lib/channels/meta_common.h"
 
+#include "absl/strings/ascii.h"
 #include "gtest/gtest.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
@@ -73,8 +74,8 @@ absl::StatusOr<HandshakeReply> Handshake(absl::string_view query, absl::string_v
 }
 
 TEST(MetaHandshakeTest, EchoesTheChallengeForTheRightToken) {
-  auto reply = Handshake("hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=s3cr%20t",
-                         "s3cr t");
+  auto reply =
+      Handshake("hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=s3cr%20t", "s3cr t");
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_EQ(reply->http_status, 200);
   EXPECT_EQ(reply->body, "1158201444");

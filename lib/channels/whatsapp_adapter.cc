@@ -182,7 +182,8 @@ absl::Status WhatsAppAdapter::Normalize(const InboundRequest& request,
           const Value* context = nullptr;
           OG_RETURN_IF_ERROR(json::GetObject(message, "context", &context));
           if (context != nullptr) {
-            OG_RETURN_IF_ERROR(json::GetString(*context, "id", event->mutable_reply_to_external_id()));
+            OG_RETURN_IF_ERROR(
+                json::GetString(*context, "id", event->mutable_reply_to_external_id()));
             bool forwarded = false;
             OG_RETURN_IF_ERROR(json::GetBool(*context, "forwarded", &forwarded));
             if (forwarded) (*event->mutable_attributes())["forwarded"] = "true";
@@ -215,7 +216,8 @@ absl::Status WhatsAppAdapter::Normalize(const InboundRequest& request,
             OG_RETURN_IF_ERROR(
                 json::GetId(item, "recipient_user_id", status->mutable_recipient_id()));
           }
-          if (status->recipient_id().empty()) return Malformed("missing_required_field:recipient_id");
+          if (status->recipient_id().empty())
+            return Malformed("missing_required_field:recipient_id");
           OG_RETURN_IF_ERROR(SetTimestamp(item, received_at_ms, event));
           const Value* errors = nullptr;
           OG_RETURN_IF_ERROR(json::GetArray(item, "errors", &errors));
@@ -225,7 +227,8 @@ absl::Status WhatsAppAdapter::Normalize(const InboundRequest& request,
             OG_RETURN_IF_ERROR(json::GetId(error, "code", status->mutable_error_code()));
             OG_RETURN_IF_ERROR(json::GetString(error, "title", status->mutable_error_message()));
             if (status->error_message().empty()) {
-              OG_RETURN_IF_ERROR(json::GetString(error, "message", status->mutable_error_message()));
+              OG_RETURN_IF_ERROR(
+                  json::GetString(error, "message", status->mutable_error_message()));
             }
           }
           event->mutable_sender()->set_id(scope.phone_number_id);

@@ -122,13 +122,25 @@ std::string Attr(const Event& e, const std::string& key) {
 // not know fails the test, so nothing in a fixture goes unchecked.
 void ExpectMatches(const Value& want, const Event& got, const std::string& where) {
   SCOPED_TRACE(where);
-  static const std::set<std::string> kKnown = {
-      "channel",      "event_type",  "content_kind",         "external_message_id",
-      "dedup_key",    "conversation_key", "sender_id",       "recipient_id",
-      "timestamp_ms", "timestamp_source", "text",            "media",
-      "is_status_event", "status", "reply_to_external_id", "extra"};
+  static const std::set<std::string> kKnown = {"channel",
+                                               "event_type",
+                                               "content_kind",
+                                               "external_message_id",
+                                               "dedup_key",
+                                               "conversation_key",
+                                               "sender_id",
+                                               "recipient_id",
+                                               "timestamp_ms",
+                                               "timestamp_source",
+                                               "text",
+                                               "media",
+                                               "is_status_event",
+                                               "status",
+                                               "reply_to_external_id",
+                                               "extra"};
   for (const auto& member : want.GetObject()) {
-    EXPECT_TRUE(kKnown.count(member.name.GetString())) << "unchecked field " << member.name.GetString();
+    EXPECT_TRUE(kKnown.count(member.name.GetString()))
+        << "unchecked field " << member.name.GetString();
   }
   EXPECT_EQ(Str(want, "channel"), "whatsapp");
   EXPECT_EQ(got.channel(), omnigate::v1::CHANNEL_WHATSAPP);
@@ -143,7 +155,9 @@ void ExpectMatches(const Value& want, const Event& got, const std::string& where
   EXPECT_EQ(json::Find(want, "timestamp_ms")->GetInt64(), got.sent_at_ms());
   EXPECT_TRUE(absl::StartsWith(Str(want, "timestamp_source"), "payload"));
   EXPECT_EQ(got.timestamp_source(), omnigate::v1::TIMESTAMP_SOURCE_PAYLOAD);
-  const std::string text = got.has_text() ? got.text().body() : got.has_media() ? got.media().caption() : "";
+  const std::string text = got.has_text()    ? got.text().body()
+                           : got.has_media() ? got.media().caption()
+                                             : "";
   EXPECT_EQ(Str(want, "text"), text);
   EXPECT_EQ(json::Find(want, "is_status_event")->GetBool(), got.has_status());
   EXPECT_EQ(Str(want, "status"), got.has_status() ? StatusName(got) : "");
@@ -262,15 +276,16 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, WhatsAppFixtureTest,
 // ---- Cases the fixtures do not show ---------------------------------------
 
 std::string Wrap(const std::string& value_json, const std::string& field = "messages") {
-  return absl::StrCat(R"({"object":"whatsapp_business_account","entry":[{"id":"200","changes":[{"field":")",
-                      field, R"(","value":)", value_json, "}]}]}");
+  return absl::StrCat(
+      R"({"object":"whatsapp_business_account","entry":[{"id":"200","changes":[{"field":")", field,
+      R"(","value":)", value_json, "}]}]}");
 }
 
 std::string OneMessage(const std::string& message_json) {
-  return Wrap(absl::StrCat(
-      R"({"messaging_product":"whatsapp","metadata":{"phone_number_id":"100"},)",
-      R"("contacts":[{"profile":{"name":"Ana"},"wa_id":"628123"}],"messages":[)", message_json,
-      "]}"));
+  return Wrap(
+      absl::StrCat(R"({"messaging_product":"whatsapp","metadata":{"phone_number_id":"100"},)",
+                   R"("contacts":[{"profile":{"name":"Ana"},"wa_id":"628123"}],"messages":[)",
+                   message_json, "]}"));
 }
 
 TEST_F(WhatsAppAdapterTest, MediaTypesInteractiveRepliesAndLocation) {
@@ -373,7 +388,8 @@ TEST_F(WhatsAppAdapterTest, OtherObjectsAreIgnoredAndOtherFieldsKept) {
 TEST_F(WhatsAppAdapterTest, MissingTimestampFallsBackToReceiptTime) {
   NormalizeResult result;
   ASSERT_TRUE(
-      Normalize(OneMessage(R"({"from":"628123","id":"m1","type":"text","text":{"body":"hi"}})"), &result)
+      Normalize(OneMessage(R"({"from":"628123","id":"m1","type":"text","text":{"body":"hi"}})"),
+                &result)
           .ok());
   ASSERT_EQ(result.events.size(), 1u);
   EXPECT_EQ(result.events[0].sent_at_ms(), kReceivedAtMs);
@@ -392,8 +408,10 @@ TEST_F(WhatsAppAdapterTest, MalformedBodiesAreRejectedWithPreciseReasons) {
       {Wrap(R"({"messages":[]})"), "missing_required_field:metadata"},
       {OneMessage(R"({"from":628123.5,"id":"m","type":"text","text":{"body":"x"}})"),
        "id_precision_loss:from"},
-      {OneMessage(R"({"id":"m","type":"text","text":{"body":"x"}})"), "missing_required_field:from"},
-      {OneMessage(R"({"from":"1","type":"text","text":{"body":"x"}})"), "missing_required_field:id"},
+      {OneMessage(R"({"id":"m","type":"text","text":{"body":"x"}})"),
+       "missing_required_field:from"},
+      {OneMessage(R"({"from":"1","type":"text","text":{"body":"x"}})"),
+       "missing_required_field:id"},
       {OneMessage(R"({"from":"1","id":"m","type":"image"})"), "missing_required_field:image"},
       {std::string(100, '[') + std::string(100, ']'), "json_max_depth_exceeded"},
   };
@@ -406,7 +424,8 @@ TEST_F(WhatsAppAdapterTest, MalformedBodiesAreRejectedWithPreciseReasons) {
 }
 
 TEST_F(WhatsAppAdapterTest, NeverCrashesOnTruncatedOrGarbageInput) {
-  const testing::ChannelFixture fixture = testing::LoadChannelFixture("whatsapp__image_with_caption");
+  const testing::ChannelFixture fixture =
+      testing::LoadChannelFixture("whatsapp__image_with_caption");
   size_t rejected = 0, total = 0;
   for (size_t cut = 0; cut < fixture.body.size(); cut += 7) {
     NormalizeResult result;
@@ -414,8 +433,9 @@ TEST_F(WhatsAppAdapterTest, NeverCrashesOnTruncatedOrGarbageInput) {
     if (!Normalize(fixture.body.substr(0, cut), &result).ok()) ++rejected;
   }
   EXPECT_EQ(rejected, total) << "every strict prefix of a JSON object is invalid";
-  for (const std::string garbage : {std::string("null"), std::string("\"x\""), std::string("\xff\xfe"),
-                                    std::string("{\"object\":1}"), std::string(1, '\0')}) {
+  for (const std::string garbage :
+       {std::string("null"), std::string("\"x\""), std::string("\xff\xfe"),
+        std::string("{\"object\":1}"), std::string(1, '\0')}) {
     NormalizeResult result;
     (void)Normalize(garbage, &result);  // any status, no crash
   }

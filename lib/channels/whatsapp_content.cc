@@ -110,7 +110,8 @@ absl::Status FillInteractive(const Value& message, Event* event) {
   const Value* reply = nullptr;
   if (type == "button_reply" || type == "list_reply") {
     OG_RETURN_IF_ERROR(json::RequireObject(*interactive, type, &reply));
-    out->set_type(type == "button_reply" ? InteractiveReply::TYPE_BUTTON : InteractiveReply::TYPE_LIST);
+    out->set_type(type == "button_reply" ? InteractiveReply::TYPE_BUTTON
+                                         : InteractiveReply::TYPE_LIST);
     OG_RETURN_IF_ERROR(json::RequireId(*reply, "id", out->mutable_id()));
     OG_RETURN_IF_ERROR(GetString(*reply, "title", out->mutable_title()));
     OG_RETURN_IF_ERROR(GetString(*reply, "description", out->mutable_description()));
@@ -146,7 +147,8 @@ absl::Status FillReaction(const Value& message, Event* event) {
   const Value* reaction = nullptr;
   OG_RETURN_IF_ERROR(json::RequireObject(message, "reaction", &reaction));
   auto* out = event->mutable_reaction();
-  OG_RETURN_IF_ERROR(json::RequireString(*reaction, "message_id", out->mutable_target_external_id()));
+  OG_RETURN_IF_ERROR(
+      json::RequireString(*reaction, "message_id", out->mutable_target_external_id()));
   // Removal arrives with the emoji absent or empty.
   OG_RETURN_IF_ERROR(GetString(*reaction, "emoji", out->mutable_emoji()));
   out->set_action(out->emoji().empty() ? omnigate::v1::Reaction::ACTION_UNREACT

@@ -65,7 +65,8 @@ std::string Base64Encode(absl::string_view data) {
     out.push_back(kB64[(v >> 12) & 63]);
     out.append("==");
   } else if (i + 2 == data.size()) {
-    const uint32_t v = (static_cast<uint8_t>(data[i]) << 16) | (static_cast<uint8_t>(data[i + 1]) << 8);
+    const uint32_t v =
+        (static_cast<uint8_t>(data[i]) << 16) | (static_cast<uint8_t>(data[i + 1]) << 8);
     out.push_back(kB64[(v >> 18) & 63]);
     out.push_back(kB64[(v >> 12) & 63]);
     out.push_back(kB64[(v >> 6) & 63]);

@@ -62,9 +62,12 @@ bool ParseLevel(absl::string_view text, Level* level) {
   return true;
 }
 
-bool Enabled(Level level) { return static_cast<int>(level) >= g_min_level.load(std::memory_order_relaxed); }
+bool Enabled(Level level) {
+  return static_cast<int>(level) >= g_min_level.load(std::memory_order_relaxed);
+}
 
-LogLine::LogLine(Level level, const char* file, int line) : level_(level), file_(file), line_(line) {}
+LogLine::LogLine(Level level, const char* file, int line)
+    : level_(level), file_(file), line_(line) {}
 
 LogLine::~LogLine() {
   timespec ts;

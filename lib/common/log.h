@@ -1,6 +1,7 @@
 #pragma once
 
 #include <sstream>
+
 #include "absl/strings/string_view.h"
 
 // Minimal leveled logging to stderr, one line per record in logfmt:
@@ -38,8 +39,7 @@ class LogLine {
 
 }  // namespace omnigate::log
 
-#define OG_LOG(severity)                                                       \
-  if (!::omnigate::log::Enabled(::omnigate::log::Level::k##severity)) {        \
-  } else                                                                       \
+#define OG_LOG(severity)                                                \
+  if (!::omnigate::log::Enabled(::omnigate::log::Level::k##severity)) { \
+  } else                                                                \
     ::omnigate::log::LogLine(::omnigate::log::Level::k##severity, __FILE__, __LINE__).stream()
-

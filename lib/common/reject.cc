@@ -10,7 +10,8 @@ constexpr absl::string_view kReasonPayload = "type.omnigate.dev/reject-reason";
 }  // namespace
 
 absl::Status Reject(absl::StatusCode code, absl::string_view reason, absl::string_view detail) {
-  absl::Status status(code, detail.empty() ? std::string(reason) : absl::StrCat(reason, ": ", detail));
+  absl::Status status(code,
+                      detail.empty() ? std::string(reason) : absl::StrCat(reason, ": ", detail));
   status.SetPayload(kReasonPayload, absl::Cord(reason));
   return status;
 }

@@ -6,7 +6,8 @@ namespace omnigate {
 namespace {
 
 TEST(RejectTest, CarriesReasonCodeAndDetail) {
-  const absl::Status status = Malformed("missing_required_field:MessageSid", "form has no MessageSid");
+  const absl::Status status =
+      Malformed("missing_required_field:MessageSid", "form has no MessageSid");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(RejectReason(status), "missing_required_field:MessageSid");
   EXPECT_EQ(status.message(), "missing_required_field:MessageSid: form has no MessageSid");

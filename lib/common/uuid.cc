@@ -35,7 +35,8 @@ std::string UuidV7Generator::Next() {
   }
   const uint64_t rand = state.rng();
   uint8_t b[16];
-  for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(static_cast<uint64_t>(ms) >> (40 - 8 * i));
+  for (int i = 0; i < 6; ++i)
+    b[i] = static_cast<uint8_t>(static_cast<uint64_t>(ms) >> (40 - 8 * i));
   b[6] = static_cast<uint8_t>(0x70 | ((state.counter >> 8) & 0x0f));
   b[7] = static_cast<uint8_t>(state.counter & 0xff);
   b[8] = static_cast<uint8_t>(0x80 | ((rand >> 56) & 0x3f));

@@ -13,7 +13,7 @@ TEST(UuidV7Test, HasVersionVariantAndTimestamp) {
   const std::string id = gen.Next();
   ASSERT_EQ(id.size(), 36u);
   EXPECT_EQ(id.substr(0, 13), "01234567-89ab");
-  EXPECT_EQ(id[14], '7');                                   // version
+  EXPECT_EQ(id[14], '7');                                          // version
   EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos);  // RFC variant
 }
 

@@ -19,14 +19,16 @@ absl::Status ConfigError(absl::string_view path, absl::string_view what) {
 }
 
 // Reads a scalar node with ${ENV} expansion.
-absl::StatusOr<std::string> Scalar(const YAML::Node& node, absl::string_view path, const EnvLookup& env) {
+absl::StatusOr<std::string> Scalar(const YAML::Node& node, absl::string_view path,
+                                   const EnvLookup& env) {
   if (!node.IsScalar()) return ConfigError(path, "expected a string");
   auto expanded = ExpandEnv(node.Scalar(), env);
   if (!expanded.ok()) return ConfigError(path, expanded.status().message());
   return expanded;
 }
 
-absl::Status CheckKeys(const YAML::Node& map, absl::string_view path, const std::set<std::string>& allowed) {
+absl::Status CheckKeys(const YAML::Node& map, absl::string_view path,
+                       const std::set<std::string>& allowed) {
   if (!map.IsMap()) return ConfigError(path, "expected a mapping");
   for (const auto& kv : map) {
     const std::string key = kv.first.as<std::string>();
@@ -39,22 +41,27 @@ absl::Status CheckKeys(const YAML::Node& map, absl::string_view path, const std:
 }
 
 template <typename T>
-absl::Status Integer(const YAML::Node& node, absl::string_view path, const EnvLookup& env, T min, T max, T* out) {
+absl::Status Integer(const YAML::Node& node, absl::string_view path, const EnvLookup& env, T min,
+                     T max, T* out) {
   auto text = Scalar(node, path, env);
   if (!text.ok()) return text.status();
   int64_t v = 0;
-  if (!absl::SimpleAtoi(*text, &v) || v < static_cast<int64_t>(min) || v > static_cast<int64_t>(max)) {
-    return ConfigError(path, absl::StrCat("expected an integer in [", min, ", ", max, "], got '", *text, "'"));
+  if (!absl::SimpleAtoi(*text, &v) || v < static_cast<int64_t>(min) ||
+      v > static_cast<int64_t>(max)) {
+    return ConfigError(
+        path, absl::StrCat("expected an integer in [", min, ", ", max, "], got '", *text, "'"));
   }
   *out = static_cast<T>(v);
   return absl::OkStatus();
 }
 
-absl::Status Duration(const YAML::Node& node, absl::string_view path, const EnvLookup& env, absl::Duration* out) {
+absl::Status Duration(const YAML::Node& node, absl::string_view path, const EnvLookup& env,
+                      absl::Duration* out) {
   auto text = Scalar(node, path, env);
   if (!text.ok()) return text.status();
   if (!absl::ParseDuration(*text, out) || *out < absl::ZeroDuration()) {
-    return ConfigError(path, absl::StrCat("expected a duration like 500ms or 10s, got '", *text, "'"));
+    return ConfigError(path,
+                       absl::StrCat("expected a duration like 500ms or 10s, got '", *text, "'"));
   }
   return absl::OkStatus();
 }
@@ -62,8 +69,8 @@ absl::Status Duration(const YAML::Node& node, absl::string_view path, const EnvL
 absl::Status ParseConnector(const YAML::Node& node, const std::string& path, const EnvLookup& env,
                             channels::ConnectorSettings* out) {
   if (auto s = CheckKeys(node, path,
-                         {"name", "channel", "secret", "verify_token", "public_url", "provider", "basic_auth",
-                          "account_id"});
+                         {"name", "channel", "secret", "verify_token", "public_url", "provider",
+                          "basic_auth", "account_id"});
       !s.ok()) {
     return s;
   }
@@ -72,10 +79,11 @@ absl::Status ParseConnector(const YAML::Node& node, const std::string& path, con
     std::string* target;
   };
   std::string channel;
-  for (const Field& f : {Field{"name", &out->name}, Field{"channel", &channel}, Field{"secret", &out->secret},
-                         Field{"verify_token", &out->verify_token}, Field{"public_url", &out->public_url},
-                         Field{"provider", &out->provider}, Field{"basic_auth", &out->basic_auth},
-                         Field{"account_id", &out->account_id}}) {
+  for (const Field& f :
+       {Field{"name", &out->name}, Field{"channel", &channel}, Field{"secret", &out->secret},
+        Field{"verify_token", &out->verify_token}, Field{"public_url", &out->public_url},
+        Field{"provider", &out->provider}, Field{"basic_auth", &out->basic_auth},
+        Field{"account_id", &out->account_id}}) {
     if (!node[f.key]) continue;
     auto v = Scalar(node[f.key], absl::StrCat(path, ".", f.key), env);
     if (!v.ok()) return v.status();
@@ -83,16 +91,22 @@ absl::Status ParseConnector(const YAML::Node& node, const std::string& path, con
   }
   if (out->name.empty()) return ConfigError(absl::StrCat(path, ".name"), "required");
   for (char c : out->name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.';
-    if (!ok) return ConfigError(absl::StrCat(path, ".name"), "use only letters, digits, '-', '_' and '.'");
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok)
+      return ConfigError(absl::StrCat(path, ".name"), "use only letters, digits, '-', '_' and '.'");
   }
+  // Metric label values of their own: a connector may not take them.
+  if (out->name == "unknown" || out->name == "publish")
+    return ConfigError(absl::StrCat(path, ".name"), "'unknown' and 'publish' are reserved");
   if (channel.empty()) return ConfigError(absl::StrCat(path, ".channel"), "required");
   out->channel = channels::ChannelFromName(channel);
   if (out->channel == omnigate::v1::CHANNEL_UNSPECIFIED) {
-    return ConfigError(absl::StrCat(path, ".channel"),
-                       absl::StrCat("unknown channel '", channel,
-                                    "' (whatsapp|messenger|instagram|telegram|line|twilio|viber|x|email|webchat)"));
+    return ConfigError(
+        absl::StrCat(path, ".channel"),
+        absl::StrCat(
+            "unknown channel '", channel,
+            "' (whatsapp|messenger|instagram|telegram|line|twilio|viber|x|email|webchat)"));
   }
   if (!out->basic_auth.empty() && out->basic_auth.find(':') == std::string::npos) {
     return ConfigError(absl::StrCat(path, ".basic_auth"), "expected user:password");
@@ -101,40 +115,49 @@ absl::Status ParseConnector(const YAML::Node& node, const std::string& path, con
 }
 
 absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestConfig* out) {
-  if (auto s = CheckKeys(node, "ingest",
-                         {"partitions", "dedupe_ttl_seconds", "stream_max_len", "max_body_bytes", "header_timeout",
-                          "body_timeout", "idle_timeout", "http_threads", "redis_connections",
-                          "max_pending_events", "drain_delay", "drain_timeout"});
+  if (auto s =
+          CheckKeys(node, "ingest",
+                    {"partitions", "dedupe_ttl_seconds", "stream_max_len", "max_body_bytes",
+                     "header_timeout", "body_timeout", "idle_timeout", "http_threads",
+                     "redis_connections", "max_pending_events", "drain_delay", "drain_timeout"});
       !s.ok()) {
     return s;
   }
   absl::Status s;
-  if (node["partitions"]) s.Update(Integer(node["partitions"], "ingest.partitions", env, 1, 1024, &out->partitions));
+  if (node["partitions"])
+    s.Update(Integer(node["partitions"], "ingest.partitions", env, 1, 1024, &out->partitions));
   if (node["dedupe_ttl_seconds"]) {
-    s.Update(Integer<int64_t>(node["dedupe_ttl_seconds"], "ingest.dedupe_ttl_seconds", env, 1, 30LL * 86400,
-                              &out->dedupe_ttl_seconds));
+    s.Update(Integer<int64_t>(node["dedupe_ttl_seconds"], "ingest.dedupe_ttl_seconds", env, 1,
+                              30LL * 86400, &out->dedupe_ttl_seconds));
   }
   if (node["stream_max_len"]) {
-    s.Update(Integer<int64_t>(node["stream_max_len"], "ingest.stream_max_len", env, 1000, 1000000000,
-                              &out->stream_max_len));
+    s.Update(Integer<int64_t>(node["stream_max_len"], "ingest.stream_max_len", env, 1000,
+                              1000000000, &out->stream_max_len));
   }
   if (node["max_body_bytes"]) {
     s.Update(Integer<size_t>(node["max_body_bytes"], "ingest.max_body_bytes", env, 1024, 64 << 20,
                              &out->max_body_bytes));
   }
-  if (node["http_threads"]) s.Update(Integer(node["http_threads"], "ingest.http_threads", env, 1, 64, &out->http_threads));
+  if (node["http_threads"])
+    s.Update(Integer(node["http_threads"], "ingest.http_threads", env, 1, 64, &out->http_threads));
   if (node["redis_connections"]) {
-    s.Update(Integer(node["redis_connections"], "ingest.redis_connections", env, 1, 64, &out->redis_connections));
+    s.Update(Integer(node["redis_connections"], "ingest.redis_connections", env, 1, 64,
+                     &out->redis_connections));
   }
   if (node["max_pending_events"]) {
-    s.Update(Integer<size_t>(node["max_pending_events"], "ingest.max_pending_events", env, 100, 10000000,
-                             &out->max_pending_events));
+    s.Update(Integer<size_t>(node["max_pending_events"], "ingest.max_pending_events", env, 100,
+                             10000000, &out->max_pending_events));
   }
-  if (node["header_timeout"]) s.Update(Duration(node["header_timeout"], "ingest.header_timeout", env, &out->header_timeout));
-  if (node["body_timeout"]) s.Update(Duration(node["body_timeout"], "ingest.body_timeout", env, &out->body_timeout));
-  if (node["idle_timeout"]) s.Update(Duration(node["idle_timeout"], "ingest.idle_timeout", env, &out->idle_timeout));
-  if (node["drain_delay"]) s.Update(Duration(node["drain_delay"], "ingest.drain_delay", env, &out->drain_delay));
-  if (node["drain_timeout"]) s.Update(Duration(node["drain_timeout"], "ingest.drain_timeout", env, &out->drain_timeout));
+  if (node["header_timeout"])
+    s.Update(Duration(node["header_timeout"], "ingest.header_timeout", env, &out->header_timeout));
+  if (node["body_timeout"])
+    s.Update(Duration(node["body_timeout"], "ingest.body_timeout", env, &out->body_timeout));
+  if (node["idle_timeout"])
+    s.Update(Duration(node["idle_timeout"], "ingest.idle_timeout", env, &out->idle_timeout));
+  if (node["drain_delay"])
+    s.Update(Duration(node["drain_delay"], "ingest.drain_delay", env, &out->drain_delay));
+  if (node["drain_timeout"])
+    s.Update(Duration(node["drain_timeout"], "ingest.drain_timeout", env, &out->drain_timeout));
   return s;
 }
 
@@ -142,8 +165,8 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
   Config config;
   if (root.IsNull()) return config;  // an empty file is a valid, empty config
   if (auto s = CheckKeys(root, "",
-                         {"redis", "grpc_addr", "http_addr", "metrics_addr", "log_level", "connectors", "sinks",
-                          "routing", "ingest"});
+                         {"redis", "grpc_addr", "http_addr", "metrics_addr", "log_level",
+                          "connectors", "sinks", "routing", "ingest"});
       !s.ok()) {
     return s;
   }
@@ -151,9 +174,10 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
     const char* key;
     std::optional<std::string>* target;
   };
-  for (const Opt& o : {Opt{"redis", &config.redis}, Opt{"grpc_addr", &config.grpc_addr},
-                       Opt{"http_addr", &config.http_addr}, Opt{"metrics_addr", &config.metrics_addr},
-                       Opt{"log_level", &config.log_level}}) {
+  for (const Opt& o :
+       {Opt{"redis", &config.redis}, Opt{"grpc_addr", &config.grpc_addr},
+        Opt{"http_addr", &config.http_addr}, Opt{"metrics_addr", &config.metrics_addr},
+        Opt{"log_level", &config.log_level}}) {
     if (!root[o.key]) continue;
     auto v = Scalar(root[o.key], o.key, env);
     if (!v.ok()) return v.status();
@@ -167,7 +191,8 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
       const std::string path = absl::StrCat("connectors[", i, "]");
       channels::ConnectorSettings c;
       if (auto s = ParseConnector(connectors[i], path, env, &c); !s.ok()) return s;
-      if (!names.insert(c.name).second) return ConfigError(path, absl::StrCat("duplicate name '", c.name, "'"));
+      if (!names.insert(c.name).second)
+        return ConfigError(path, absl::StrCat("duplicate name '", c.name, "'"));
       config.connectors.push_back(std::move(c));
     }
   }
@@ -179,14 +204,16 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
       const std::string path = absl::StrCat("sinks[", i, "]");
       if (auto s = CheckKeys(sinks[i], path, {"name", "address"}); !s.ok()) return s;
       SinkConfig sink;
-      if (!sinks[i]["name"] || !sinks[i]["address"]) return ConfigError(path, "needs name and address");
+      if (!sinks[i]["name"] || !sinks[i]["address"])
+        return ConfigError(path, "needs name and address");
       auto name = Scalar(sinks[i]["name"], path + ".name", env);
       if (!name.ok()) return name.status();
       auto address = Scalar(sinks[i]["address"], path + ".address", env);
       if (!address.ok()) return address.status();
       sink.name = *std::move(name);
       sink.address = *std::move(address);
-      if (!names.insert(sink.name).second) return ConfigError(path, absl::StrCat("duplicate name '", sink.name, "'"));
+      if (!names.insert(sink.name).second)
+        return ConfigError(path, absl::StrCat("duplicate name '", sink.name, "'"));
       config.sinks.push_back(std::move(sink));
     }
   }
@@ -229,7 +256,8 @@ absl::StatusOr<std::string> ExpandEnv(absl::string_view text, const EnvLookup& e
     if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
       const size_t close = text.find('}', i + 2);
       if (close == absl::string_view::npos) {
-        return absl::InvalidArgumentError(absl::StrCat("unclosed '${' in '", text.substr(i, 32), "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("unclosed '${' in '", text.substr(i, 32), "'"));
       }
       absl::string_view inner = text.substr(i + 2, close - i - 2);
       absl::string_view name = inner;
@@ -242,7 +270,8 @@ absl::StatusOr<std::string> ExpandEnv(absl::string_view text, const EnvLookup& e
       std::optional<std::string> value = env(name);
       if (!value.has_value()) {
         if (!fallback.has_value()) {
-          return absl::InvalidArgumentError(absl::StrCat("environment variable ", name, " is not set"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("environment variable ", name, " is not set"));
         }
         value = std::string(*fallback);
       }
@@ -260,8 +289,8 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, const EnvLookup& env)
     return ParseRoot(YAML::Load(std::string(yaml)), env);
   } catch (const YAML::Exception& e) {
     // yaml-cpp reports syntax errors by exception; they stop here.
-    return absl::InvalidArgumentError(absl::StrCat("config: YAML error at line ", e.mark.line + 1, ", column ",
-                                                   e.mark.column + 1, ": ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat("config: YAML error at line ", e.mark.line + 1,
+                                                   ", column ", e.mark.column + 1, ": ", e.msg));
   }
 }
 
@@ -272,7 +301,8 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path, const EnvLookup& 
   buffer << in.rdbuf();
   auto config = ParseConfig(buffer.str(), env);
   if (!config.ok()) {
-    return absl::Status(config.status().code(), absl::StrCat(path, ": ", config.status().message()));
+    return absl::Status(config.status().code(),
+                        absl::StrCat(path, ": ", config.status().message()));
   }
   return config;
 }

@@ -74,22 +74,30 @@ ingest:
 
 TEST(ParseConfigTest, ErrorsNameThePathAndTheProblem) {
   auto env = FakeEnv({});
-  EXPECT_THAT(ParseConfig("connectors:\n  - name: a\n    channel: whatsap\n", env).status().message(),
-              HasSubstr("connectors[0].channel: unknown channel 'whatsap'"));
-  EXPECT_THAT(ParseConfig("connectors:\n  - name: a\n    channel: line\n    secret: ${LINE_SECRET}\n", env)
-                  .status()
-                  .message(),
-              HasSubstr("connectors[0].secret: environment variable LINE_SECRET is not set"));
-  EXPECT_THAT(ParseConfig("conectors: []\n", env).status().message(), HasSubstr("conectors: unknown key"));
-  EXPECT_THAT(ParseConfig("connectors:\n  - {name: a, channel: x}\n  - {name: a, channel: x}\n", env)
-                  .status()
-                  .message(),
-              HasSubstr("duplicate name 'a'"));
+  EXPECT_THAT(
+      ParseConfig("connectors:\n  - name: a\n    channel: whatsap\n", env).status().message(),
+      HasSubstr("connectors[0].channel: unknown channel 'whatsap'"));
+  EXPECT_THAT(
+      ParseConfig("connectors:\n  - name: a\n    channel: line\n    secret: ${LINE_SECRET}\n", env)
+          .status()
+          .message(),
+      HasSubstr("connectors[0].secret: environment variable LINE_SECRET is not set"));
+  EXPECT_THAT(ParseConfig("conectors: []\n", env).status().message(),
+              HasSubstr("conectors: unknown key"));
+  EXPECT_THAT(
+      ParseConfig("connectors:\n  - {name: a, channel: x}\n  - {name: a, channel: x}\n", env)
+          .status()
+          .message(),
+      HasSubstr("duplicate name 'a'"));
   EXPECT_THAT(ParseConfig("ingest:\n  partitions: 0\n", env).status().message(),
               HasSubstr("ingest.partitions: expected an integer in [1, 1024]"));
   EXPECT_THAT(ParseConfig("ingest:\n  header_timeout: soon\n", env).status().message(),
               HasSubstr("ingest.header_timeout"));
-  EXPECT_THAT(ParseConfig("redis: [unclosed\n", env).status().message(), HasSubstr("YAML error at line"));
+  EXPECT_THAT(ParseConfig("redis: [unclosed\n", env).status().message(),
+              HasSubstr("YAML error at line"));
+  EXPECT_THAT(
+      ParseConfig("connectors:\n  - {name: publish, channel: whatsapp}\n", env).status().message(),
+      HasSubstr("reserved"));
   EXPECT_THAT(ParseConfig("connectors:\n  - {name: 'a b', channel: x}\n", env).status().message(),
               HasSubstr("connectors[0].name"));
   EXPECT_THAT(ParseConfig("connectors:\n  - {name: a, channel: email, basic_auth: nocolon}\n", env)
@@ -106,7 +114,8 @@ TEST(ParseConfigTest, EmptyDocumentIsAnEmptyConfig) {
 }
 
 TEST(LoadConfigFileTest, MissingFileIsNotFound) {
-  EXPECT_EQ(LoadConfigFile("/nonexistent/omnigate.yaml", FakeEnv({})).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(LoadConfigFile("/nonexistent/omnigate.yaml", FakeEnv({})).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 }  // namespace

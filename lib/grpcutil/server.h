@@ -19,8 +19,8 @@ struct GrpcServerOptions {
 // reflection. Health answers follow SetServing() (SERVING after Start).
 class GrpcServer {
  public:
-  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(const GrpcServerOptions& options,
-                                                           const std::vector<grpc::Service*>& services);
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
+      const GrpcServerOptions& options, const std::vector<grpc::Service*>& services);
   ~GrpcServer();
 
   int port() const { return port_; }

@@ -65,22 +65,23 @@ class PublishStreamReactor final : public grpc::ServerBidiReactor<PublishRequest
       }
     }
     if (slot != nullptr) {
-      pipeline_->Publish(std::move(events), [this, slot](absl::StatusOr<std::vector<EnqueueResult>> result) {
-        Actions after;
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          if (result.ok()) {
-            for (auto& r : *result) *slot->response.add_results() = std::move(r);
-          } else {
-            slot->response.set_code(static_cast<int>(result.status().code()));
-            slot->response.set_message(std::string(result.status().message()));
-          }
-          slot->done = true;
-          Plan(&after);
-        }
-        Run(after);
-        Unref();
-      });
+      pipeline_->Publish(std::move(events),
+                         [this, slot](absl::StatusOr<std::vector<EnqueueResult>> result) {
+                           Actions after;
+                           {
+                             std::lock_guard<std::mutex> lock(mu_);
+                             if (result.ok()) {
+                               for (auto& r : *result) *slot->response.add_results() = std::move(r);
+                             } else {
+                               slot->response.set_code(static_cast<int>(result.status().code()));
+                               slot->response.set_message(std::string(result.status().message()));
+                             }
+                             slot->done = true;
+                             Plan(&after);
+                           }
+                           Run(after);
+                           Unref();
+                         });
     }
     Run(actions);
   }
@@ -124,7 +125,8 @@ class PublishStreamReactor final : public grpc::ServerBidiReactor<PublishRequest
     if (reads_done_ && !finished_ && !writing_ && (slots_.empty() || broken_)) {
       finished_ = true;
       actions->finish = true;
-      actions->status = broken_ ? grpc::Status(grpc::StatusCode::CANCELLED, "client went away") : grpc::Status::OK;
+      actions->status = broken_ ? grpc::Status(grpc::StatusCode::CANCELLED, "client went away")
+                                : grpc::Status::OK;
     }
   }
 
@@ -168,29 +170,32 @@ grpc::ServerUnaryReactor* IngestGrpcService::Receive(grpc::CallbackServerContext
   call.query = request->query();
   for (const auto& [name, value] : request->headers()) call.headers.Add(name, value);
   call.body = request->body();
-  pipeline_->HandleWebhook(std::move(call), Transport::kGrpc, [reactor, response](WebhookAnswer answer) {
-    response->set_http_status(answer.http_status);
-    response->set_body(std::move(answer.body));
-    for (auto& r : answer.results) *response->add_results() = std::move(r);
-    reactor->Finish(grpcutil::ToGrpcStatus(answer.status));
-  });
+  pipeline_->HandleWebhook(std::move(call), Transport::kGrpc,
+                           [reactor, response](WebhookAnswer answer) {
+                             response->set_http_status(answer.http_status);
+                             response->set_body(std::move(answer.body));
+                             for (auto& r : answer.results) *response->add_results() = std::move(r);
+                             reactor->Finish(grpcutil::ToGrpcStatus(answer.status));
+                           });
   return reactor;
 }
 
 grpc::ServerUnaryReactor* IngestGrpcService::Publish(grpc::CallbackServerContext* context,
-                                                     const PublishRequest* request, PublishResponse* response) {
+                                                     const PublishRequest* request,
+                                                     PublishResponse* response) {
   auto* reactor = context->DefaultReactor();
   response->set_request_id(request->request_id());
-  pipeline_->Publish(TakeEvents(request), [reactor, response](absl::StatusOr<std::vector<EnqueueResult>> result) {
-    if (!result.ok()) {
-      response->set_code(static_cast<int>(result.status().code()));
-      response->set_message(std::string(result.status().message()));
-      reactor->Finish(grpcutil::ToGrpcStatus(result.status()));
-      return;
-    }
-    for (auto& r : *result) *response->add_results() = std::move(r);
-    reactor->Finish(grpc::Status::OK);
-  });
+  pipeline_->Publish(TakeEvents(request),
+                     [reactor, response](absl::StatusOr<std::vector<EnqueueResult>> result) {
+                       if (!result.ok()) {
+                         response->set_code(static_cast<int>(result.status().code()));
+                         response->set_message(std::string(result.status().message()));
+                         reactor->Finish(grpcutil::ToGrpcStatus(result.status()));
+                         return;
+                       }
+                       for (auto& r : *result) *response->add_results() = std::move(r);
+                       reactor->Finish(grpc::Status::OK);
+                     });
   return reactor;
 }
 

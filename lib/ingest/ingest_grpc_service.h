@@ -19,8 +19,8 @@ class IngestGrpcService final : public omnigate::v1::Ingest::CallbackService {
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
                                     const omnigate::v1::PublishRequest* request,
                                     omnigate::v1::PublishResponse* response) override;
-  grpc::ServerBidiReactor<omnigate::v1::PublishRequest, omnigate::v1::PublishResponse>* PublishStream(
-      grpc::CallbackServerContext* context) override;
+  grpc::ServerBidiReactor<omnigate::v1::PublishRequest, omnigate::v1::PublishResponse>*
+  PublishStream(grpc::CallbackServerContext* context) override;
 
  private:
   IngestPipeline* const pipeline_;

@@ -14,43 +14,60 @@ std::string KindName(omnigate::v1::Event::PayloadCase kind) {
 }
 
 prometheus::Histogram::BucketBoundaries LatencyBuckets() {
-  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,   0.1,     0.25,   0.5,   1,      2.5,   5};
 }
 
 }  // namespace
 
 const char* OutcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kAccepted: return "accepted";
-    case Outcome::kDuplicate: return "duplicate";
-    case Outcome::kEmpty: return "empty";
-    case Outcome::kIgnored: return "ignored";
-    case Outcome::kHandshake: return "handshake";
-    case Outcome::kUnauthorized: return "unauthorized";
-    case Outcome::kForbidden: return "forbidden";
-    case Outcome::kMalformed: return "malformed";
-    case Outcome::kNotFound: return "not_found";
-    case Outcome::kTooLarge: return "too_large";
-    case Outcome::kUnavailable: return "unavailable";
-    case Outcome::kShed: return "shed";
-    case Outcome::kCount: break;
+    case Outcome::kAccepted:
+      return "accepted";
+    case Outcome::kDuplicate:
+      return "duplicate";
+    case Outcome::kEmpty:
+      return "empty";
+    case Outcome::kIgnored:
+      return "ignored";
+    case Outcome::kHandshake:
+      return "handshake";
+    case Outcome::kUnauthorized:
+      return "unauthorized";
+    case Outcome::kForbidden:
+      return "forbidden";
+    case Outcome::kMalformed:
+      return "malformed";
+    case Outcome::kNotFound:
+      return "not_found";
+    case Outcome::kTooLarge:
+      return "too_large";
+    case Outcome::kUnavailable:
+      return "unavailable";
+    case Outcome::kShed:
+      return "shed";
+    case Outcome::kCount:
+      break;
   }
   return "unknown";
 }
 
-IngestMetrics::IngestMetrics(prometheus::Registry& registry, const std::vector<std::string>& connectors)
-    : requests_family_(prometheus::BuildCounter()
-                           .Name("omnigate_ingest_requests_total")
-                           .Help("Ingest requests (webhooks and gRPC) by transport, connector and outcome.")
-                           .Register(registry)),
+IngestMetrics::IngestMetrics(prometheus::Registry& registry,
+                             const std::vector<std::string>& connectors)
+    : requests_family_(
+          prometheus::BuildCounter()
+              .Name("omnigate_ingest_requests_total")
+              .Help("Ingest requests (webhooks and gRPC) by transport, connector and outcome.")
+              .Register(registry)),
       events_family_(prometheus::BuildCounter()
                          .Name("omnigate_ingest_events_total")
                          .Help("Events normalized and queued, by channel and payload kind.")
                          .Register(registry)),
-      duplicates_family_(prometheus::BuildCounter()
-                             .Name("omnigate_ingest_duplicates_total")
-                             .Help("Events suppressed as redeliveries by their idempotency key, by channel.")
-                             .Register(registry)),
+      duplicates_family_(
+          prometheus::BuildCounter()
+              .Name("omnigate_ingest_duplicates_total")
+              .Help("Events suppressed as redeliveries by their idempotency key, by channel.")
+              .Register(registry)),
       rejects_family_(prometheus::BuildCounter()
                           .Name("omnigate_ingest_rejects_total")
                           .Help("Rejected requests by channel and reason family.")
@@ -65,8 +82,8 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry, const std::vector<s
                                 .Help("Commands written per pipelined Redis round trip.")
                                 .Register(registry)
                                 .Add({{"service", "ingest"}},
-                                     prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512,
-                                                                             1024, 2048, 4096})),
+                                     prometheus::Histogram::BucketBoundaries{
+                                         1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096})),
       redis_up_(prometheus::BuildGauge()
                     .Name("omnigate_redis_up")
                     .Help("1 when every Redis writer connection is up.")
@@ -92,7 +109,8 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry, const std::vector<s
                       .Help("Time from request received to answer, by transport.")
                       .Register(registry);
   for (size_t t = 0; t < latency_.size(); ++t) {
-    latency_[t] = &latency.Add({{"transport", TransportName(static_cast<Transport>(t))}}, LatencyBuckets());
+    latency_[t] =
+        &latency.Add({{"transport", TransportName(static_cast<Transport>(t))}}, LatencyBuckets());
   }
   std::vector<std::string> names = connectors;
   names.push_back("unknown");
@@ -100,10 +118,13 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry, const std::vector<s
   for (const auto& name : names) {
     auto& per_transport = requests_[name];
     for (size_t t = 0; t < per_transport.size(); ++t) {
+      // Publish is gRPC only; its HTTP children would be noise.
+      if (name == "publish" && static_cast<Transport>(t) == Transport::kHttp) continue;
       for (size_t o = 0; o < per_transport[t].size(); ++o) {
-        per_transport[t][o] = &requests_family_.Add({{"transport", TransportName(static_cast<Transport>(t))},
-                                                     {"connector", name},
-                                                     {"outcome", OutcomeName(static_cast<Outcome>(o))}});
+        per_transport[t][o] =
+            &requests_family_.Add({{"transport", TransportName(static_cast<Transport>(t))},
+                                   {"connector", name},
+                                   {"outcome", OutcomeName(static_cast<Outcome>(o))}});
       }
     }
   }
@@ -113,8 +134,14 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry, const std::vector<s
 void IngestMetrics::Request(Transport transport, const std::string& connector, Outcome outcome,
                             absl::Duration elapsed) {
   auto it = requests_.find(connector);
-  if (it == requests_.end()) it = requests_.find("unknown");
-  it->second[static_cast<size_t>(transport)][static_cast<size_t>(outcome)]->Increment();
+  prometheus::Counter* counter =
+      it == requests_.end()
+          ? nullptr
+          : it->second[static_cast<size_t>(transport)][static_cast<size_t>(outcome)];
+  if (counter == nullptr) {
+    counter = requests_.at("unknown")[static_cast<size_t>(transport)][static_cast<size_t>(outcome)];
+  }
+  counter->Increment();
   latency_[static_cast<size_t>(transport)]->Observe(absl::ToDoubleSeconds(elapsed));
 }
 
@@ -129,7 +156,8 @@ prometheus::Counter& IngestMetrics::CachedChild(
   if (counter == nullptr) {
     // Channels and kinds are enums, so the label set is bounded; Add() returns
     // the same child to racing callers.
-    std::map<std::string, std::string> labels = {{"channel", std::string(channels::ChannelName(channel))}};
+    std::map<std::string, std::string> labels = {
+        {"channel", std::string(channels::ChannelName(channel))}};
     if (with_kind) labels["kind"] = KindName(kind);
     counter = &family.Add(labels);
     slot.store(counter, std::memory_order_release);
@@ -137,7 +165,8 @@ prometheus::Counter& IngestMetrics::CachedChild(
   return *counter;
 }
 
-void IngestMetrics::Event(omnigate::v1::Channel channel, omnigate::v1::Event::PayloadCase kind, bool duplicate) {
+void IngestMetrics::Event(omnigate::v1::Channel channel, omnigate::v1::Event::PayloadCase kind,
+                          bool duplicate) {
   if (duplicate) {
     CachedChild(duplicates_, duplicates_family_, channel, kind, /*with_kind=*/false).Increment();
   } else {
@@ -146,7 +175,9 @@ void IngestMetrics::Event(omnigate::v1::Channel channel, omnigate::v1::Event::Pa
 }
 
 void IngestMetrics::Reject(omnigate::v1::Channel channel, absl::string_view reason_family) {
-  rejects_family_.Add({{"channel", std::string(channels::ChannelName(channel))}, {"reason", std::string(reason_family)}})
+  rejects_family_
+      .Add({{"channel", std::string(channels::ChannelName(channel))},
+            {"reason", std::string(reason_family)}})
       .Increment();
 }
 
@@ -155,6 +186,8 @@ void IngestMetrics::OnRoundTrip(absl::Duration elapsed, size_t commands) {
   redis_batch_commands_.Observe(static_cast<double>(commands));
 }
 
-void IngestMetrics::OnLanesConnected(int connected_lanes, int lanes) { redis_up_.Set(connected_lanes == lanes ? 1 : 0); }
+void IngestMetrics::OnLanesConnected(int connected_lanes, int lanes) {
+  redis_up_.Set(connected_lanes == lanes ? 1 : 0);
+}
 
 }  // namespace omnigate::ingest

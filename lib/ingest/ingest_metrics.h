@@ -28,8 +28,8 @@ enum class Outcome {
   kMalformed,     // quarantined with a reason
   kNotFound,      // unknown connector or path
   kTooLarge,
-  kUnavailable,   // Redis unavailable
-  kShed,          // load shed
+  kUnavailable,  // Redis unavailable
+  kShed,         // load shed
   kCount,
 };
 const char* OutcomeName(Outcome outcome);
@@ -44,7 +44,8 @@ class IngestMetrics final : public redis::PipelineObserver {
  public:
   IngestMetrics(prometheus::Registry& registry, const std::vector<std::string>& connectors);
 
-  void Request(Transport transport, const std::string& connector, Outcome outcome, absl::Duration elapsed);
+  void Request(Transport transport, const std::string& connector, Outcome outcome,
+               absl::Duration elapsed);
   void Event(omnigate::v1::Channel channel, omnigate::v1::Event::PayloadCase kind, bool duplicate);
   void Reject(omnigate::v1::Channel channel, absl::string_view reason_family);
   void SetReady(bool ready) { ready_.Set(ready ? 1 : 0); }
@@ -58,14 +59,16 @@ class IngestMetrics final : public redis::PipelineObserver {
  private:
   using OutcomeCounters = std::array<prometheus::Counter*, static_cast<size_t>(Outcome::kCount)>;
   prometheus::Family<prometheus::Counter>& requests_family_;
-  std::map<std::string, std::array<OutcomeCounters, static_cast<size_t>(Transport::kCount)>> requests_;
+  std::map<std::string, std::array<OutcomeCounters, static_cast<size_t>(Transport::kCount)>>
+      requests_;
   // Children by [channel][payload field number], created on first use and
   // then read without locks (Family::Add locks and hashes labels).
   static constexpr size_t kChannels = 16;
   static constexpr size_t kKinds = 64;
-  prometheus::Counter& CachedChild(std::array<std::array<std::atomic<prometheus::Counter*>, kKinds>, kChannels>& cache,
-                                   prometheus::Family<prometheus::Counter>& family, omnigate::v1::Channel channel,
-                                   omnigate::v1::Event::PayloadCase kind, bool with_kind);
+  prometheus::Counter& CachedChild(
+      std::array<std::array<std::atomic<prometheus::Counter*>, kKinds>, kChannels>& cache,
+      prometheus::Family<prometheus::Counter>& family, omnigate::v1::Channel channel,
+      omnigate::v1::Event::PayloadCase kind, bool with_kind);
   prometheus::Family<prometheus::Counter>& events_family_;
   prometheus::Family<prometheus::Counter>& duplicates_family_;
   std::array<std::array<std::atomic<prometheus::Counter*>, kKinds>, kChannels> events_{};

@@ -24,19 +24,27 @@ std::string JsonError(const absl::Status& status) {
 
 Outcome OutcomeForError(const absl::Status& status) {
   switch (status.code()) {
-    case absl::StatusCode::kUnauthenticated: return Outcome::kUnauthorized;
-    case absl::StatusCode::kPermissionDenied: return Outcome::kForbidden;
-    case absl::StatusCode::kInvalidArgument: return Outcome::kMalformed;
-    case absl::StatusCode::kNotFound: return Outcome::kNotFound;
-    case absl::StatusCode::kOutOfRange: return Outcome::kTooLarge;
-    case absl::StatusCode::kResourceExhausted: return Outcome::kShed;
-    default: return Outcome::kUnavailable;
+    case absl::StatusCode::kUnauthenticated:
+      return Outcome::kUnauthorized;
+    case absl::StatusCode::kPermissionDenied:
+      return Outcome::kForbidden;
+    case absl::StatusCode::kInvalidArgument:
+      return Outcome::kMalformed;
+    case absl::StatusCode::kNotFound:
+      return Outcome::kNotFound;
+    case absl::StatusCode::kOutOfRange:
+      return Outcome::kTooLarge;
+    case absl::StatusCode::kResourceExhausted:
+      return Outcome::kShed;
+    default:
+      return Outcome::kUnavailable;
   }
 }
 
 std::string HeaderLines(const Headers& headers) {
   std::string out;
-  for (const auto& [name, value] : headers.entries()) absl::StrAppend(&out, name, ": ", value, "\n");
+  for (const auto& [name, value] : headers.entries())
+    absl::StrAppend(&out, name, ": ", value, "\n");
   return out;
 }
 
@@ -50,7 +58,8 @@ absl::Status CheckBasicAuth(const std::string& expected, const Headers& headers)
   }
   const auto decoded = Base64Decode(header->substr(kPrefix.size()));
   if (!decoded.has_value()) return Unauthenticated("basic_auth_malformed");
-  if (!crypto::ConstantTimeEquals(*decoded, expected)) return Unauthenticated("basic_auth_mismatch");
+  if (!crypto::ConstantTimeEquals(*decoded, expected))
+    return Unauthenticated("basic_auth_mismatch");
   return absl::OkStatus();
 }
 
@@ -58,19 +67,27 @@ absl::Status CheckBasicAuth(const std::string& expected, const Headers& headers)
 
 int HttpStatusFor(const absl::Status& status) {
   switch (status.code()) {
-    case absl::StatusCode::kOk: return 200;
-    case absl::StatusCode::kInvalidArgument: return 400;
-    case absl::StatusCode::kUnauthenticated: return 401;
-    case absl::StatusCode::kPermissionDenied: return 403;
-    case absl::StatusCode::kNotFound: return 404;
-    case absl::StatusCode::kOutOfRange: return 413;  // body too large
-    case absl::StatusCode::kUnimplemented: return 405;
-    default: return 503;  // unavailable, shed, deadline: the channel retries
+    case absl::StatusCode::kOk:
+      return 200;
+    case absl::StatusCode::kInvalidArgument:
+      return 400;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kOutOfRange:
+      return 413;  // body too large
+    case absl::StatusCode::kUnimplemented:
+      return 405;
+    default:
+      return 503;  // unavailable, shed, deadline: the channel retries
   }
 }
 
-IngestPipeline::IngestPipeline(IngestOptions options, std::vector<Connector> connectors, queue::EventQueue* queue,
-                               const Clock& clock, IngestMetrics* metrics)
+IngestPipeline::IngestPipeline(IngestOptions options, std::vector<Connector> connectors,
+                               queue::EventQueue* queue, const Clock& clock, IngestMetrics* metrics)
     : options_(options), queue_(queue), clock_(clock), ids_(clock), metrics_(metrics) {
   for (auto& c : connectors) {
     std::string name = c.settings.name;
@@ -83,8 +100,8 @@ const Connector* IngestPipeline::FindConnector(const std::string& name) const {
   return it == connectors_.end() ? nullptr : &it->second;
 }
 
-void IngestPipeline::Finish(Transport transport, const std::string& connector, Outcome outcome, absl::Time start,
-                            WebhookAnswer answer, const WebhookDone& done) {
+void IngestPipeline::Finish(Transport transport, const std::string& connector, Outcome outcome,
+                            absl::Time start, WebhookAnswer answer, const WebhookDone& done) {
   if (metrics_ != nullptr) {
     metrics_->Request(transport, connector, outcome, absl::Now() - start);
     metrics_->SetInFlight(static_cast<double>(in_flight_.load() - 1));
@@ -99,7 +116,8 @@ void IngestPipeline::HandleWebhook(WebhookCall call, Transport transport, Webhoo
   // Wrap `done` so every path records its outcome exactly once.
   const Connector* connector = FindConnector(call.connector);
   const std::string metric_name = connector != nullptr ? call.connector : "unknown";
-  auto finish = [this, transport, metric_name, start, done = std::move(done)](Outcome outcome, WebhookAnswer answer) {
+  auto finish = [this, transport, metric_name, start, done = std::move(done)](
+                    Outcome outcome, WebhookAnswer answer) {
     Finish(transport, metric_name, outcome, start, std::move(answer), done);
   };
   auto fail = [&finish](const absl::Status& status, Outcome outcome) {
@@ -111,17 +129,20 @@ void IngestPipeline::HandleWebhook(WebhookCall call, Transport transport, Webhoo
   };
 
   if (connector == nullptr) {
-    fail(Reject(absl::StatusCode::kNotFound, "unknown_connector", "no connector with this name is configured"),
+    fail(Reject(absl::StatusCode::kNotFound, "unknown_connector",
+                "no connector with this name is configured"),
          Outcome::kNotFound);
     return;
   }
   if (call.method == "GET") {
-    HandleGet(*connector, call, start,
-              [finish](WebhookAnswer a) { finish(a.status.ok() ? Outcome::kHandshake : OutcomeForError(a.status), std::move(a)); });
+    HandleGet(*connector, call, start, [finish](WebhookAnswer a) {
+      finish(a.status.ok() ? Outcome::kHandshake : OutcomeForError(a.status), std::move(a));
+    });
     return;
   }
   if (call.method != "POST") {
-    fail(Reject(absl::StatusCode::kUnimplemented, "method_not_allowed", "use POST (or GET for handshakes)"),
+    fail(Reject(absl::StatusCode::kUnimplemented, "method_not_allowed",
+                "use POST (or GET for handshakes)"),
          Outcome::kNotFound);
     return;
   }
@@ -131,24 +152,23 @@ void IngestPipeline::HandleWebhook(WebhookCall call, Transport transport, Webhoo
          Outcome::kTooLarge);
     return;
   }
-  HandlePost(*connector, std::move(call), start,
-             [finish](WebhookAnswer a) {
-               Outcome outcome = Outcome::kAccepted;
-               if (!a.status.ok()) {
-                 outcome = OutcomeForError(a.status);
-               } else if (a.results.empty()) {
-                 outcome = a.ignored ? Outcome::kIgnored : Outcome::kEmpty;
-               } else {
-                 bool all_dup = true;
-                 for (const auto& r : a.results) all_dup = all_dup && r.duplicate();
-                 if (all_dup) outcome = Outcome::kDuplicate;
-               }
-               finish(outcome, std::move(a));
-             });
+  HandlePost(*connector, std::move(call), start, [finish](WebhookAnswer a) {
+    Outcome outcome = Outcome::kAccepted;
+    if (!a.status.ok()) {
+      outcome = OutcomeForError(a.status);
+    } else if (a.results.empty()) {
+      outcome = a.ignored ? Outcome::kIgnored : Outcome::kEmpty;
+    } else {
+      bool all_dup = true;
+      for (const auto& r : a.results) all_dup = all_dup && r.duplicate();
+      if (all_dup) outcome = Outcome::kDuplicate;
+    }
+    finish(outcome, std::move(a));
+  });
 }
 
-void IngestPipeline::HandleGet(const Connector& connector, const WebhookCall& call, absl::Time start,
-                               WebhookDone done) {
+void IngestPipeline::HandleGet(const Connector& connector, const WebhookCall& call,
+                               absl::Time start, WebhookDone done) {
   channels::InboundRequest request;
   request.method = call.method;
   request.query = call.query;
@@ -168,7 +188,8 @@ void IngestPipeline::HandleGet(const Connector& connector, const WebhookCall& ca
   done(std::move(answer));
 }
 
-void IngestPipeline::HandlePost(const Connector& connector, WebhookCall call, absl::Time start, WebhookDone done) {
+void IngestPipeline::HandlePost(const Connector& connector, WebhookCall call, absl::Time start,
+                                WebhookDone done) {
   channels::InboundRequest request;
   request.method = call.method;
   request.query = call.query;
@@ -202,13 +223,15 @@ void IngestPipeline::HandlePost(const Connector& connector, WebhookCall call, ab
   }
   if (!normalized.ok()) {
     if (metrics_ != nullptr) metrics_->Reject(channel, ReasonFamily(RejectReason(normalized)));
-    QuarantineAndAnswer(&connector, std::move(call), normalized, 400, Outcome::kMalformed, start, std::move(done));
+    QuarantineAndAnswer(&connector, std::move(call), normalized, 400, Outcome::kMalformed, start,
+                        std::move(done));
     return;
   }
   if (!result.ignored_reason.empty()) {
     if (metrics_ != nullptr) metrics_->Reject(channel, ReasonFamily(result.ignored_reason));
-    QuarantineAndAnswer(&connector, std::move(call), Malformed(result.ignored_reason, "acknowledged and not queued"),
-                        200, Outcome::kIgnored, start, std::move(done));
+    QuarantineAndAnswer(&connector, std::move(call),
+                        Malformed(result.ignored_reason, "acknowledged and not queued"), 200,
+                        Outcome::kIgnored, start, std::move(done));
     return;
   }
   if (result.events.empty()) {
@@ -233,24 +256,27 @@ void IngestPipeline::HandlePost(const Connector& connector, WebhookCall call, ab
     if (traceparent.has_value()) e.mutable_trace()->set_traceparent(std::string(*traceparent));
     if (tracestate.has_value()) e.mutable_trace()->set_tracestate(std::string(*tracestate));
   }
-  Store(std::move(result.events), [done = std::move(done)](absl::StatusOr<std::vector<EnqueueResult>> stored) {
-    WebhookAnswer answer;
-    if (!stored.ok()) {
-      answer.status = stored.status();
-      answer.http_status = HttpStatusFor(stored.status());
-      answer.body = JsonError(stored.status());
-    } else {
-      size_t dups = 0;
-      for (const auto& r : *stored) dups += r.duplicate() ? 1 : 0;
-      answer.body = absl::StrCat(R"({"status":"ok","events":)", stored->size(), R"(,"duplicates":)", dups, "}");
-      answer.results = *std::move(stored);
-    }
-    done(std::move(answer));
-  });
+  Store(std::move(result.events),
+        [done = std::move(done)](absl::StatusOr<std::vector<EnqueueResult>> stored) {
+          WebhookAnswer answer;
+          if (!stored.ok()) {
+            answer.status = stored.status();
+            answer.http_status = HttpStatusFor(stored.status());
+            answer.body = JsonError(stored.status());
+          } else {
+            size_t dups = 0;
+            for (const auto& r : *stored) dups += r.duplicate() ? 1 : 0;
+            answer.body = absl::StrCat(R"({"status":"ok","events":)", stored->size(),
+                                       R"(,"duplicates":)", dups, "}");
+            answer.results = *std::move(stored);
+          }
+          done(std::move(answer));
+        });
 }
 
-void IngestPipeline::QuarantineAndAnswer(const Connector* connector, WebhookCall call, absl::Status reason,
-                                         int http_status, Outcome outcome, absl::Time start, WebhookDone done) {
+void IngestPipeline::QuarantineAndAnswer(const Connector* connector, WebhookCall call,
+                                         absl::Status reason, int http_status, Outcome outcome,
+                                         absl::Time start, WebhookDone done) {
   queue::QuarantineRecord record;
   record.connector = call.connector;
   record.reason = RejectReason(reason);
@@ -260,7 +286,8 @@ void IngestPipeline::QuarantineAndAnswer(const Connector* connector, WebhookCall
   record.query = call.query;
   record.body = std::move(call.body);
   OG_LOG(INFO) << "connector=" << call.connector << " quarantined: " << record.reason;
-  queue_->Quarantine(std::move(record), [reason, http_status, done = std::move(done)](absl::Status stored) {
+  queue_->Quarantine(std::move(record), [reason, http_status,
+                                         done = std::move(done)](absl::Status stored) {
     WebhookAnswer answer;
     if (!stored.ok()) {
       // The raw request could not be kept: make the channel retry rather
@@ -272,9 +299,9 @@ void IngestPipeline::QuarantineAndAnswer(const Connector* connector, WebhookCall
       answer.ignored = http_status == 200;
       answer.status = answer.ignored ? absl::OkStatus() : reason;
       answer.http_status = http_status;
-      answer.body = http_status == 200
-                        ? absl::StrCat(R"({"status":"ignored","reason":")", absl::CHexEscape(RejectReason(reason)), "\"}")
-                        : JsonError(reason);
+      answer.body = http_status == 200 ? absl::StrCat(R"({"status":"ignored","reason":")",
+                                                      absl::CHexEscape(RejectReason(reason)), "\"}")
+                                       : JsonError(reason);
     }
     done(std::move(answer));
   });
@@ -283,26 +310,29 @@ void IngestPipeline::QuarantineAndAnswer(const Connector* connector, WebhookCall
 void IngestPipeline::Publish(std::vector<Event> events, PublishDone done) {
   const absl::Time start = absl::Now();
   in_flight_.fetch_add(1);
-  auto finish = [this, start, done = std::move(done)](absl::StatusOr<std::vector<EnqueueResult>> result) {
+  auto finish = [this, start,
+                 done = std::move(done)](absl::StatusOr<std::vector<EnqueueResult>> result) {
     Outcome outcome = Outcome::kAccepted;
     if (!result.ok()) {
       outcome = OutcomeForError(result.status());
     } else if (result->empty()) {
       outcome = Outcome::kEmpty;
     }
-    if (metrics_ != nullptr) metrics_->Request(Transport::kGrpc, "publish", outcome, absl::Now() - start);
+    if (metrics_ != nullptr)
+      metrics_->Request(Transport::kGrpc, "publish", outcome, absl::Now() - start);
     in_flight_.fetch_sub(1);
     done(std::move(result));
   };
   if (events.size() > options_.max_events_per_request) {
-    finish(Malformed("too_many_events",
-                     absl::StrCat(events.size(), " events; limit ", options_.max_events_per_request)));
+    finish(Malformed("too_many_events", absl::StrCat(events.size(), " events; limit ",
+                                                     options_.max_events_per_request)));
     return;
   }
   for (size_t i = 0; i < events.size(); ++i) {
     Event& e = events[i];
     const auto bad = [i](absl::string_view what) {
-      return Malformed(absl::StrCat("invalid_event:", what), absl::StrCat("events[", i, "]: ", what));
+      return Malformed(absl::StrCat("invalid_event:", what),
+                       absl::StrCat("events[", i, "]: ", what));
     };
     if (e.channel() == omnigate::v1::CHANNEL_UNSPECIFIED) {
       finish(bad("channel"));
@@ -317,15 +347,16 @@ void IngestPipeline::Publish(std::vector<Event> events, PublishDone done) {
         finish(bad("external_id or idempotency_key"));
         return;
       }
-      e.set_idempotency_key(
-          absl::StrCat(channels::ChannelName(e.channel()), ":", e.account_id(), ":", e.external_id()));
+      e.set_idempotency_key(absl::StrCat(channels::ChannelName(e.channel()), ":", e.account_id(),
+                                         ":", e.external_id()));
     }
     if (e.idempotency_key().size() > 1024) {
       finish(bad("idempotency_key"));
       return;
     }
     if (e.ByteSizeLong() > options_.max_body_bytes) {
-      finish(Reject(absl::StatusCode::kOutOfRange, "event_too_large", absl::StrCat("events[", i, "]")));
+      finish(Reject(absl::StatusCode::kOutOfRange, "event_too_large",
+                    absl::StrCat("events[", i, "]")));
       return;
     }
   }
@@ -353,19 +384,21 @@ void IngestPipeline::Store(std::vector<Event> events,
     r.set_partition(item.partition);
     meta->emplace_back(e.channel(), e.payload_case());
   }
-  queue_->Enqueue(std::move(items), [this, results, meta, done = std::move(done)](
-                                        absl::StatusOr<std::vector<queue::EnqueueOutcome>> outcomes) {
-    if (!outcomes.ok()) {
-      done(outcomes.status());
-      return;
-    }
-    for (size_t i = 0; i < outcomes->size(); ++i) {
-      (*results)[i].set_stream_entry_id((*outcomes)[i].stream_entry_id);
-      (*results)[i].set_duplicate((*outcomes)[i].duplicate);
-      if (metrics_ != nullptr) metrics_->Event((*meta)[i].first, (*meta)[i].second, (*outcomes)[i].duplicate);
-    }
-    done(std::move(*results));
-  });
+  queue_->Enqueue(
+      std::move(items), [this, results, meta, done = std::move(done)](
+                            absl::StatusOr<std::vector<queue::EnqueueOutcome>> outcomes) {
+        if (!outcomes.ok()) {
+          done(outcomes.status());
+          return;
+        }
+        for (size_t i = 0; i < outcomes->size(); ++i) {
+          (*results)[i].set_stream_entry_id((*outcomes)[i].stream_entry_id);
+          (*results)[i].set_duplicate((*outcomes)[i].duplicate);
+          if (metrics_ != nullptr)
+            metrics_->Event((*meta)[i].first, (*meta)[i].second, (*outcomes)[i].duplicate);
+        }
+        done(std::move(*results));
+      });
 }
 
 }  // namespace omnigate::ingest

@@ -85,13 +85,15 @@ class IngestPipeline {
  private:
   const Connector* FindConnector(const std::string& name) const;
   void HandlePost(const Connector& connector, WebhookCall call, absl::Time start, WebhookDone done);
-  void HandleGet(const Connector& connector, const WebhookCall& call, absl::Time start, WebhookDone done);
-  void QuarantineAndAnswer(const Connector* connector, WebhookCall call, absl::Status reason, int http_status,
-                           Outcome outcome, absl::Time start, WebhookDone done);
+  void HandleGet(const Connector& connector, const WebhookCall& call, absl::Time start,
+                 WebhookDone done);
+  void QuarantineAndAnswer(const Connector* connector, WebhookCall call, absl::Status reason,
+                           int http_status, Outcome outcome, absl::Time start, WebhookDone done);
   void Finish(Transport transport, const std::string& connector, Outcome outcome, absl::Time start,
               WebhookAnswer answer, const WebhookDone& done);
   // Assigns ids and envelope fields, serializes, partitions and enqueues.
-  void Store(std::vector<omnigate::v1::Event> events, std::function<void(absl::StatusOr<std::vector<omnigate::v1::EnqueueResult>>)> done);
+  void Store(std::vector<omnigate::v1::Event> events,
+             std::function<void(absl::StatusOr<std::vector<omnigate::v1::EnqueueResult>>)> done);
 
   const IngestOptions options_;
   std::map<std::string, Connector> connectors_;

@@ -11,8 +11,8 @@
 namespace omnigate::ingest {
 namespace {
 
-using ::testing::HasSubstr;
 using omnigate::v1::Event;
+using ::testing::HasSubstr;
 
 // In-memory EventQueue with Redis-like dedupe; can be switched "down".
 class FakeQueue final : public queue::EventQueue {
@@ -52,7 +52,8 @@ class ScriptedAdapter final : public channels::ChannelAdapter {
     if (r.body == "bad-sig") return Unauthenticated("signature_mismatch");
     return absl::OkStatus();
   }
-  absl::Status Normalize(const channels::InboundRequest& r, channels::NormalizeResult* result) const override {
+  absl::Status Normalize(const channels::InboundRequest& r,
+                         channels::NormalizeResult* result) const override {
     if (r.body == "malformed") return Malformed("json_trailing_data", "x");
     if (r.body == "ignored") {
       result->ignored_reason = "unexpected_object_type";
@@ -72,7 +73,8 @@ class ScriptedAdapter final : public channels::ChannelAdapter {
     }
     return absl::OkStatus();
   }
-  absl::StatusOr<channels::HandshakeReply> Handshake(const channels::InboundRequest& r) const override {
+  absl::StatusOr<channels::HandshakeReply> Handshake(
+      const channels::InboundRequest& r) const override {
     if (r.query == "ok") return channels::HandshakeReply{200, "text/plain", "challenge-123"};
     return absl::PermissionDeniedError("verify token mismatch");
   }
@@ -93,7 +95,8 @@ class IngestPipelineTest : public ::testing::Test {
     options.partitions = 4;
     options.max_body_bytes = 64;
     options.max_events_per_request = 10;
-    pipeline_ = std::make_unique<IngestPipeline>(options, std::move(connectors), &queue_, clock_, &metrics_);
+    pipeline_ = std::make_unique<IngestPipeline>(options, std::move(connectors), &queue_, clock_,
+                                                 &metrics_);
   }
 
   WebhookAnswer Post(const std::string& connector, const std::string& body, Headers headers = {},

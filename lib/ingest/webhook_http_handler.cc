@@ -32,14 +32,16 @@ void WebhookHttpHandler::Handle(http::Request request, http::Responder respond) 
     call.query = std::move(request.query);
     call.headers = std::move(request.headers);
     call.body = std::move(request.body);
-    pipeline_->HandleWebhook(std::move(call), Transport::kHttp, [respond = std::move(respond)](WebhookAnswer answer) {
-      http::Response response;
-      response.status = answer.http_status;
-      response.content_type = std::move(answer.content_type);
-      response.body = std::move(answer.body);
-      if (response.status == 503) response.headers.emplace_back("Retry-After", "1");
-      respond(std::move(response));
-    });
+    pipeline_->HandleWebhook(std::move(call), Transport::kHttp,
+                             [respond = std::move(respond)](WebhookAnswer answer) {
+                               http::Response response;
+                               response.status = answer.http_status;
+                               response.content_type = std::move(answer.content_type);
+                               response.body = std::move(answer.body);
+                               if (response.status == 503)
+                                 response.headers.emplace_back("Retry-After", "1");
+                               respond(std::move(response));
+                             });
     return;
   }
   if (path == "/healthz") {

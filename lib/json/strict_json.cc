@@ -16,14 +16,16 @@
 namespace omnigate::json {
 namespace {
 
-constexpr unsigned kParseFlags = rapidjson::kParseValidateEncodingFlag | rapidjson::kParseStopWhenDoneFlag |
+constexpr unsigned kParseFlags = rapidjson::kParseValidateEncodingFlag |
+                                 rapidjson::kParseStopWhenDoneFlag |
                                  rapidjson::kParseFullPrecisionFlag;
 
 // Keys in reasons are attacker-controlled: keep them short and printable.
 std::string SafeKey(absl::string_view key) {
   std::string out;
   for (char c : key.substr(0, 64)) {
-    out.push_back(static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f ? c : '?');
+    out.push_back(
+        static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f ? c : '?');
   }
   return out;
 }
@@ -80,7 +82,8 @@ absl::Status CheckDuplicateKeys(const Value& value) {
   if (size > 1) {
     std::vector<absl::string_view> keys;
     keys.reserve(size);
-    for (const auto& m : value.GetObject()) keys.emplace_back(m.name.GetString(), m.name.GetStringLength());
+    for (const auto& m : value.GetObject())
+      keys.emplace_back(m.name.GetString(), m.name.GetStringLength());
     std::sort(keys.begin(), keys.end());
     const auto dup = std::adjacent_find(keys.begin(), keys.end());
     if (dup != keys.end()) return Malformed(absl::StrCat("json_duplicate_key:", SafeKey(*dup)));
@@ -93,11 +96,14 @@ absl::Status CheckDuplicateKeys(const Value& value) {
 
 absl::string_view KeyName(absl::string_view key) { return key; }
 
-absl::Status TypeMismatch(absl::string_view key) { return Malformed(absl::StrCat("schema_type_mismatch:", key)); }
+absl::Status TypeMismatch(absl::string_view key) {
+  return Malformed(absl::StrCat("schema_type_mismatch:", key));
+}
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<rapidjson::Document>> ParseStrict(absl::string_view body, const ParseLimits& limits) {
+absl::StatusOr<std::unique_ptr<rapidjson::Document>> ParseStrict(absl::string_view body,
+                                                                 const ParseLimits& limits) {
   size_t start = 0;
   while (start < body.size() && IsJsonSpace(body[start])) ++start;
   if (start == body.size()) return Malformed("empty_body");
@@ -106,7 +112,8 @@ absl::StatusOr<std::unique_ptr<rapidjson::Document>> ParseStrict(absl::string_vi
   const absl::string_view text = has_bom ? body.substr(start + 3) : body;
 
   if (NestingDepth(text, limits.max_depth) > limits.max_depth) {
-    return Malformed("json_max_depth_exceeded", absl::StrCat("nesting deeper than ", limits.max_depth));
+    return Malformed("json_max_depth_exceeded",
+                     absl::StrCat("nesting deeper than ", limits.max_depth));
   }
 
   auto doc = std::make_unique<rapidjson::Document>();
@@ -116,13 +123,15 @@ absl::StatusOr<std::unique_ptr<rapidjson::Document>> ParseStrict(absl::string_vi
     if (doc->GetParseError() == rapidjson::kParseErrorStringInvalidEncoding) {
       return Malformed("json_invalid_utf8", absl::StrCat("at offset ", doc->GetErrorOffset()));
     }
-    return Malformed(absl::StrCat("json_syntax:", rapidjson::GetParseError_En(doc->GetParseError())),
-                     absl::StrCat("at offset ", doc->GetErrorOffset()));
+    return Malformed(
+        absl::StrCat("json_syntax:", rapidjson::GetParseError_En(doc->GetParseError())),
+        absl::StrCat("at offset ", doc->GetErrorOffset()));
   }
   size_t end = raw.Tell();
   while (end < text.size() && IsJsonSpace(text[end])) ++end;
   if (end != text.size()) {
-    return Malformed("json_trailing_data", absl::StrCat(text.size() - end, " bytes after the document"));
+    return Malformed("json_trailing_data",
+                     absl::StrCat(text.size() - end, " bytes after the document"));
   }
   if (has_bom) return Malformed("json_bom", "a byte-order mark precedes the document");
   // Raw bytes outside strings were validated by the grammar and inside strings
@@ -170,7 +179,8 @@ absl::Status GetDouble(const Value& object, absl::string_view key, double* out) 
   if (v->IsNumber()) {
     *out = v->GetDouble();
   } else if (v->IsString()) {
-    if (!absl::SimpleAtod(absl::string_view(v->GetString(), v->GetStringLength()), out)) return TypeMismatch(key);
+    if (!absl::SimpleAtod(absl::string_view(v->GetString(), v->GetStringLength()), out))
+      return TypeMismatch(key);
   } else {
     return TypeMismatch(key);
   }
@@ -208,8 +218,10 @@ absl::Status GetId(const Value& object, absl::string_view key, std::string* out)
     // RapidJSON turns integers beyond 64 bits into doubles too; tell the two apart
     // by magnitude so the reason says what went wrong.
     const double d = v->GetDouble();
-    if (std::fabs(d) >= 18446744073709551616.0) return Malformed(absl::StrCat("integer_out_of_range:", key));
-    return Malformed(absl::StrCat("id_precision_loss:", key), "ids must be integers or strings, not floats");
+    if (std::fabs(d) >= 18446744073709551616.0)
+      return Malformed(absl::StrCat("integer_out_of_range:", key));
+    return Malformed(absl::StrCat("id_precision_loss:", key),
+                     "ids must be integers or strings, not floats");
   } else {
     return TypeMismatch(key);
   }

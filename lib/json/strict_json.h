@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "rapidjson/document.h"
 
 namespace omnigate::json {
@@ -33,7 +33,7 @@ struct ParseLimits {
 // and anything with a fraction or exponent become doubles, which the id
 // accessors below refuse.
 absl::StatusOr<std::unique_ptr<rapidjson::Document>> ParseStrict(absl::string_view body,
-                                                                  const ParseLimits& limits = {});
+                                                                 const ParseLimits& limits = {});
 
 // ---- Typed access with precise rejections -------------------------------
 // Field names in reasons are the JSON key as written (e.g.

@@ -16,7 +16,8 @@ absl::Status SplitHostPort(const std::string& address, std::string* host, int* p
   }
   std::string h = address.substr(0, colon);
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  if (h.empty()) return absl::InvalidArgumentError(absl::StrCat("address '", address, "': missing host"));
+  if (h.empty())
+    return absl::InvalidArgumentError(absl::StrCat("address '", address, "': missing host"));
   if (!absl::SimpleAtoi(address.substr(colon + 1), port) || *port < 0 || *port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("address '", address, "': bad port"));
   }
@@ -24,8 +25,8 @@ absl::Status SplitHostPort(const std::string& address, std::string* host, int* p
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& address,
-                                                                    std::shared_ptr<prometheus::Registry> registry) {
+absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
+    const std::string& address, std::shared_ptr<prometheus::Registry> registry) {
   std::string host;
   int port = 0;
   if (auto s = SplitHostPort(address, &host, &port); !s.ok()) return s;
@@ -37,10 +38,12 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::s
     // prometheus-cpp reports bind failures by exception; stop them here.
     server->exposer_ = std::make_unique<prometheus::Exposer>(bind, /*num_threads=*/1);
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("metrics: cannot listen on ", address, ": ", e.what()));
+    return absl::UnavailableError(
+        absl::StrCat("metrics: cannot listen on ", address, ": ", e.what()));
   }
   server->exposer_->RegisterCollectable(registry);
-  server->exposer_->RegisterCollectable(std::make_shared<ProcessCollector>());
+  server->process_collector_ = std::make_shared<ProcessCollector>();
+  server->exposer_->RegisterCollectable(server->process_collector_);
   const auto ports = server->exposer_->GetListeningPorts();
   server->port_ = ports.empty() ? port : ports.front();
   return server;

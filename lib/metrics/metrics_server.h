@@ -18,14 +18,16 @@ class MetricsServer {
  public:
   // Binds HOST:PORT (port 0 picks a free one). INVALID_ARGUMENT /
   // UNAVAILABLE naming the address when it cannot.
-  static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(const std::string& address,
-                                                              std::shared_ptr<prometheus::Registry> registry);
+  static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(
+      const std::string& address, std::shared_ptr<prometheus::Registry> registry);
   ~MetricsServer();
   int port() const { return port_; }
 
  private:
   MetricsServer() = default;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  // The exposer holds collectables weakly; they live here.
+  std::shared_ptr<prometheus::Collectable> process_collector_;
   int port_ = 0;
 };
 

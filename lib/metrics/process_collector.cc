@@ -12,8 +12,8 @@
 namespace omnigate::metrics {
 namespace {
 
-prometheus::MetricFamily Single(const std::string& name, const std::string& help, prometheus::MetricType type,
-                                double value) {
+prometheus::MetricFamily Single(const std::string& name, const std::string& help,
+                                prometheus::MetricType type, double value) {
   prometheus::MetricFamily family;
   family.name = name;
   family.help = help;
@@ -67,14 +67,17 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
   using prometheus::MetricType;
   return {
-      Single("omnigate_process_cpu_seconds_total", "User and system CPU time of the process.", MetricType::Counter,
-             (utime + stime) / ticks),
-      Single("omnigate_process_resident_memory_bytes", "Resident set size.", MetricType::Gauge, rss_pages * page),
-      Single("omnigate_process_virtual_memory_bytes", "Virtual memory size.", MetricType::Gauge, vsize),
+      Single("omnigate_process_cpu_seconds_total", "User and system CPU time of the process.",
+             MetricType::Counter, (utime + stime) / ticks),
+      Single("omnigate_process_resident_memory_bytes", "Resident set size.", MetricType::Gauge,
+             rss_pages * page),
+      Single("omnigate_process_virtual_memory_bytes", "Virtual memory size.", MetricType::Gauge,
+             vsize),
       Single("omnigate_process_threads", "OS threads of the process.", MetricType::Gauge, threads),
-      Single("omnigate_process_open_fds", "Open file descriptors.", MetricType::Gauge, CountOpenFds()),
-      Single("omnigate_process_start_time_seconds", "Start time since the Unix epoch.", MetricType::Gauge,
-             start_time_seconds_),
+      Single("omnigate_process_open_fds", "Open file descriptors.", MetricType::Gauge,
+             CountOpenFds()),
+      Single("omnigate_process_start_time_seconds", "Start time since the Unix epoch.",
+             MetricType::Gauge, start_time_seconds_),
   };
 }
 

@@ -13,7 +13,9 @@ namespace omnigate::queue {
 
 // Stream of partition p: entries carry the serialized omnigate.v1.Event in
 // field "event".
-inline std::string StreamKey(uint32_t partition) { return absl::StrCat("omnigate:stream:{", partition, "}"); }
+inline std::string StreamKey(uint32_t partition) {
+  return absl::StrCat("omnigate:stream:{", partition, "}");
+}
 
 // Idempotency marker of an event; its value is the stream entry id.
 inline std::string DedupeKey(uint32_t partition, absl::string_view idempotency_key) {

@@ -18,7 +18,8 @@ class EnqueueJoin {
   EnqueueJoin(size_t events, size_t parts, EnqueueCallback done)
       : outcomes_(events), remaining_(parts), done_(std::move(done)) {}
 
-  void Complete(const std::vector<size_t>& indexes, absl::StatusOr<redis::RedisPipelineWriter::Replies> replies) {
+  void Complete(const std::vector<size_t>& indexes,
+                absl::StatusOr<redis::RedisPipelineWriter::Replies> replies) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!replies.ok()) {
@@ -28,8 +29,8 @@ class EnqueueJoin {
           const redis::RedisReply& r = (*replies)[i];
           // A well-formed answer is the array {flag, entry id}.
           if (r.is_error() || !r.is_array() || r.size() != 2) {
-            status_ = absl::UnavailableError(
-                absl::StrCat("redis enqueue failed: ", r.is_error() ? r.str() : "unexpected reply"));
+            status_ = absl::UnavailableError(absl::StrCat(
+                "redis enqueue failed: ", r.is_error() ? r.str() : "unexpected reply"));
             break;
           }
           EnqueueOutcome& out = outcomes_[indexes[i]];
@@ -57,7 +58,8 @@ class EnqueueJoin {
 
 }  // namespace
 
-RedisStreamQueue::RedisStreamQueue(RedisStreamQueueOptions options, redis::RedisPipelineWriter* writer)
+RedisStreamQueue::RedisStreamQueue(RedisStreamQueueOptions options,
+                                   redis::RedisPipelineWriter* writer)
     : options_(options),
       writer_(writer),
       script_sha_(redis::RedisPipelineWriter::ScriptSha(std::string(kEnqueueScript))),
@@ -79,8 +81,9 @@ void RedisStreamQueue::Enqueue(std::vector<EventToStore> events, EnqueueCallback
   for (size_t i = 0; i < events.size(); ++i) {
     EventToStore& e = events[i];
     const size_t lane = e.partition % lanes;
-    commands[lane].push_back({"EVALSHA", script_sha_, "2", DedupeKey(e.partition, e.idempotency_key),
-                              StreamKey(e.partition), ttl_arg_, max_len_arg_, std::move(e.payload)});
+    commands[lane].push_back({"EVALSHA", script_sha_, "2",
+                              DedupeKey(e.partition, e.idempotency_key), StreamKey(e.partition),
+                              ttl_arg_, max_len_arg_, std::move(e.payload)});
     indexes[lane].push_back(i);
   }
   size_t parts = 0;
@@ -89,7 +92,8 @@ void RedisStreamQueue::Enqueue(std::vector<EventToStore> events, EnqueueCallback
   for (size_t lane = 0; lane < lanes; ++lane) {
     if (commands[lane].empty()) continue;
     writer_->Submit(lane, std::move(commands[lane]),
-                    [join, idx = std::move(indexes[lane])](absl::StatusOr<redis::RedisPipelineWriter::Replies> r) {
+                    [join, idx = std::move(indexes[lane])](
+                        absl::StatusOr<redis::RedisPipelineWriter::Replies> r) {
                       join->Complete(idx, std::move(r));
                     });
   }

@@ -87,7 +87,8 @@ absl::Status RedisPipelineWriter::LoadScripts(RedisConnection* conn) {
   for (const auto& script : options_.scripts) {
     auto reply = conn->Run({"SCRIPT", "LOAD", script});
     if (!reply.ok()) return reply.status();
-    if (reply->is_error()) return absl::InternalError(absl::StrCat("redis SCRIPT LOAD: ", reply->str()));
+    if (reply->is_error())
+      return absl::InternalError(absl::StrCat("redis SCRIPT LOAD: ", reply->str()));
   }
   return absl::OkStatus();
 }
@@ -95,7 +96,8 @@ absl::Status RedisPipelineWriter::LoadScripts(RedisConnection* conn) {
 bool RedisPipelineWriter::EnsureConnected(Lane* lane, absl::Duration* backoff) {
   if (lane->conn != nullptr && !lane->conn->broken()) return true;
   lane->conn.reset();
-  auto conn = RedisConnection::Connect(options_.endpoint, options_.connect_timeout, options_.io_timeout);
+  auto conn =
+      RedisConnection::Connect(options_.endpoint, options_.connect_timeout, options_.io_timeout);
   absl::Status status = conn.ok() ? LoadScripts(conn->get()) : conn.status();
   if (status.ok()) {
     lane->conn = *std::move(conn);
@@ -110,7 +112,8 @@ bool RedisPipelineWriter::EnsureConnected(Lane* lane, absl::Duration* backoff) {
                   << status.message();
   FailPending(lane, absl::UnavailableError(absl::StrCat("redis unavailable: ", status.message())));
   std::unique_lock<std::mutex> lock(lane->mu);
-  lane->cv.wait_for(lock, absl::ToChronoMilliseconds(*backoff), [this] { return stopping_.load(); });
+  lane->cv.wait_for(lock, absl::ToChronoMilliseconds(*backoff),
+                    [this] { return stopping_.load(); });
   *backoff = std::min(*backoff * 2, options_.reconnect_max_backoff);
   return false;
 }
@@ -140,7 +143,8 @@ void RedisPipelineWriter::Run(Lane* lane) {
       if (lane->pending.empty()) return;  // stopping and drained
       size_t commands = 0;
       while (!lane->pending.empty() &&
-             (batch.empty() || commands + lane->pending.front().commands.size() <= options_.max_batch_commands)) {
+             (batch.empty() ||
+              commands + lane->pending.front().commands.size() <= options_.max_batch_commands)) {
         commands += lane->pending.front().commands.size();
         batch.push_back(std::move(lane->pending.front()));
         lane->pending.pop_front();
@@ -175,7 +179,8 @@ void RedisPipelineWriter::WriteBatch(Lane* lane, std::vector<Job>& batch) {
         status = reply.status();
         break;
       }
-      if (reply->is_error() && absl::StartsWith(reply->str(), "NOSCRIPT")) noscript.emplace_back(j, c);
+      if (reply->is_error() && absl::StartsWith(reply->str(), "NOSCRIPT"))
+        noscript.emplace_back(j, c);
       replies[j].push_back(*std::move(reply));
     }
   }
@@ -196,8 +201,8 @@ void RedisPipelineWriter::WriteBatch(Lane* lane, std::vector<Job>& batch) {
   if (observer_ != nullptr && status.ok()) observer_->OnRoundTrip(absl::Now() - start, total);
   if (!status.ok()) {
     OG_LOG(WARNING) << "redis pipeline of " << total << " commands failed: " << status.message();
-    const absl::Status unknown =
-        absl::UnavailableError(absl::StrCat("redis write failed (outcome unknown): ", status.message()));
+    const absl::Status unknown = absl::UnavailableError(
+        absl::StrCat("redis write failed (outcome unknown): ", status.message()));
     for (Job& job : batch) job.done(unknown);
     return;
   }

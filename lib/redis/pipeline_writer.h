@@ -99,7 +99,7 @@ class RedisPipelineWriter {
     std::condition_variable cv;
     std::deque<Job> pending;
     size_t pending_commands = 0;
-    bool connected = false;  // guarded by mu; mirrors conn != nullptr
+    bool connected = false;                 // guarded by mu; mirrors conn != nullptr
     std::unique_ptr<RedisConnection> conn;  // writer thread only
     std::thread thread;
   };

@@ -6,22 +6,25 @@
 #include "absl/strings/str_cat.h"
 
 namespace omnigate::redis {
-absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisEndpoint& endpoint,
-                                                                          absl::Duration connect_timeout,
-                                                                          absl::Duration io_timeout) {
-  redisContext* raw = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, absl::ToTimeval(connect_timeout));
-  if (raw == nullptr) return absl::ResourceExhaustedError("redis: cannot allocate a connection context");
+absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
+    const RedisEndpoint& endpoint, absl::Duration connect_timeout, absl::Duration io_timeout) {
+  redisContext* raw = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port,
+                                              absl::ToTimeval(connect_timeout));
+  if (raw == nullptr)
+    return absl::ResourceExhaustedError("redis: cannot allocate a connection context");
   std::unique_ptr<RedisConnection> conn(new RedisConnection(raw));
   if (raw->err != 0) {
     return absl::UnavailableError(
         absl::StrCat("redis ", endpoint.ToSafeString(), ": connect failed: ", raw->errstr));
   }
   if (redisSetTimeout(raw, absl::ToTimeval(io_timeout)) != REDIS_OK) {
-    return absl::UnavailableError(absl::StrCat("redis ", endpoint.ToSafeString(), ": cannot set timeout"));
+    return absl::UnavailableError(
+        absl::StrCat("redis ", endpoint.ToSafeString(), ": cannot set timeout"));
   }
   if (!endpoint.password.empty()) {
-    RedisCommand auth = endpoint.user.empty() ? RedisCommand{"AUTH", endpoint.password}
-                                              : RedisCommand{"AUTH", endpoint.user, endpoint.password};
+    RedisCommand auth = endpoint.user.empty()
+                            ? RedisCommand{"AUTH", endpoint.password}
+                            : RedisCommand{"AUTH", endpoint.user, endpoint.password};
     auto reply = conn->Run(auth);
     if (!reply.ok()) return reply.status();
     if (reply->is_error()) {
@@ -43,7 +46,8 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const 
 
 absl::Status RedisConnection::IoError(absl::string_view during) {
   broken_ = true;
-  return absl::UnavailableError(absl::StrCat("redis ", during, ": ", ctx_->errstr[0] ? ctx_->errstr : "I/O error"));
+  return absl::UnavailableError(
+      absl::StrCat("redis ", during, ": ", ctx_->errstr[0] ? ctx_->errstr : "I/O error"));
 }
 
 absl::StatusOr<RedisReply> RedisConnection::Run(const RedisCommand& command) {
@@ -60,8 +64,8 @@ absl::Status RedisConnection::Append(const RedisCommand& command) {
     argv_.push_back(arg.data());
     argvlen_.push_back(arg.size());
   }
-  if (redisAppendCommandArgv(ctx_.get(), static_cast<int>(argv_.size()), argv_.data(), argvlen_.data()) !=
-      REDIS_OK) {
+  if (redisAppendCommandArgv(ctx_.get(), static_cast<int>(argv_.size()), argv_.data(),
+                             argvlen_.data()) != REDIS_OK) {
     return IoError("append");
   }
   return absl::OkStatus();

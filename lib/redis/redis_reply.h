@@ -19,7 +19,8 @@ class RedisReply {
   bool is_null() const { return reply_ == nullptr || reply_->type == REDIS_REPLY_NIL; }
   bool is_error() const { return reply_ != nullptr && reply_->type == REDIS_REPLY_ERROR; }
   bool is_string() const {
-    return reply_ != nullptr && (reply_->type == REDIS_REPLY_STRING || reply_->type == REDIS_REPLY_STATUS);
+    return reply_ != nullptr &&
+           (reply_->type == REDIS_REPLY_STRING || reply_->type == REDIS_REPLY_STATUS);
   }
   bool is_integer() const { return reply_ != nullptr && reply_->type == REDIS_REPLY_INTEGER; }
   bool is_array() const { return reply_ != nullptr && reply_->type == REDIS_REPLY_ARRAY; }
@@ -44,7 +45,8 @@ class RedisReply {
 
 // Views into a borrowed element of an array reply.
 inline absl::string_view ElementStr(const redisReply* r) {
-  return r != nullptr && r->str != nullptr ? absl::string_view(r->str, r->len) : absl::string_view();
+  return r != nullptr && r->str != nullptr ? absl::string_view(r->str, r->len)
+                                           : absl::string_view();
 }
 
 }  // namespace omnigate::redis

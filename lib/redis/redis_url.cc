@@ -54,8 +54,10 @@ absl::StatusOr<RedisEndpoint> ParseRedisUrl(absl::string_view url) {
     absl::string_view userinfo = rest.substr(0, at);
     rest = rest.substr(at + 1);
     const size_t colon = userinfo.find(':');
-    absl::string_view user = colon == absl::string_view::npos ? absl::string_view() : userinfo.substr(0, colon);
-    absl::string_view password = colon == absl::string_view::npos ? userinfo : userinfo.substr(colon + 1);
+    absl::string_view user =
+        colon == absl::string_view::npos ? absl::string_view() : userinfo.substr(0, colon);
+    absl::string_view password =
+        colon == absl::string_view::npos ? userinfo : userinfo.substr(colon + 1);
     auto u = PercentDecode(user);
     if (!u.ok()) return u.status();
     auto p = PercentDecode(password);
@@ -68,7 +70,8 @@ absl::StatusOr<RedisEndpoint> ParseRedisUrl(absl::string_view url) {
   if (const size_t slash = rest.find('/'); slash != absl::string_view::npos) {
     hostport = rest.substr(0, slash);
     absl::string_view db = rest.substr(slash + 1);
-    if (!db.empty() && (!absl::SimpleAtoi(db, &ep.db) || ep.db < 0)) return UrlError("database must be a number");
+    if (!db.empty() && (!absl::SimpleAtoi(db, &ep.db) || ep.db < 0))
+      return UrlError("database must be a number");
   }
 
   absl::string_view port;

@@ -44,7 +44,8 @@ TEST(ParseRedisUrlTest, RejectsWhatItCannotUse) {
   EXPECT_FALSE(ParseRedisUrl("redis://h:1/x").ok());
   EXPECT_FALSE(ParseRedisUrl("redis://[::1").ok());
   EXPECT_FALSE(ParseRedisUrl("redis://u:%zz@h").ok());
-  EXPECT_THAT(std::string(ParseRedisUrl("redis://h:0").status().message()), ::testing::HasSubstr("port"));
+  EXPECT_THAT(std::string(ParseRedisUrl("redis://h:0").status().message()),
+              ::testing::HasSubstr("port"));
 }
 
 }  // namespace

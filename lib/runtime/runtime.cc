@@ -66,7 +66,8 @@ int WaitForTerminationSignal() {
 absl::Status SetLogLevel(const std::string& level) {
   log::Level parsed;
   if (!log::ParseLevel(level, &parsed)) {
-    return absl::InvalidArgumentError(absl::StrCat("log level '", level, "': use debug, info, warning or error"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("log level '", level, "': use debug, info, warning or error"));
   }
   log::SetMinLevel(parsed);
   return absl::OkStatus();

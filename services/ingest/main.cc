@@ -34,17 +34,22 @@ ABSL_FLAG(std::string, config, "", "YAML config file (env OMNIGATE_CONFIG).");
 ABSL_FLAG(std::string, redis, "",
           "Redis URL redis://[user:password@]host:port[/db] (env OMNIGATE_REDIS_URL; default "
           "redis://127.0.0.1:6379).");
-ABSL_FLAG(std::string, http_addr, "", "Webhook listener HOST:PORT (env OMNIGATE_HTTP_ADDR; default 0.0.0.0:8080).");
-ABSL_FLAG(std::string, grpc_addr, "", "gRPC listener HOST:PORT (env OMNIGATE_GRPC_ADDR; default 0.0.0.0:7000).");
-ABSL_FLAG(std::string, metrics_addr, "",
-          "Prometheus /metrics listener HOST:PORT (env OMNIGATE_METRICS_ADDR; default 0.0.0.0:9100).");
-ABSL_FLAG(std::string, log_level, "", "debug|info|warning|error (env OMNIGATE_LOG_LEVEL; default info).");
+ABSL_FLAG(std::string, http_addr, "",
+          "Webhook listener HOST:PORT (env OMNIGATE_HTTP_ADDR; default 0.0.0.0:8080).");
+ABSL_FLAG(std::string, grpc_addr, "",
+          "gRPC listener HOST:PORT (env OMNIGATE_GRPC_ADDR; default 0.0.0.0:7000).");
+ABSL_FLAG(
+    std::string, metrics_addr, "",
+    "Prometheus /metrics listener HOST:PORT (env OMNIGATE_METRICS_ADDR; default 0.0.0.0:9100).");
+ABSL_FLAG(std::string, log_level, "",
+          "debug|info|warning|error (env OMNIGATE_LOG_LEVEL; default info).");
 
 namespace omnigate {
 namespace {
 
 constexpr char kUsage[] =
-    "omnigate-ingest: receives channel webhooks on POST /webhooks/{connector} and canonical events over\n"
+    "omnigate-ingest: receives channel webhooks on POST /webhooks/{connector} and canonical events "
+    "over\n"
     "gRPC (omnigate.v1.Ingest), verifies and normalizes them, and queues them durably in Redis.\n\n"
     "Usage: omnigate-ingest --config omnigate.yaml [--redis URL] [--http_addr HOST:PORT]\n"
     "                       [--grpc_addr HOST:PORT] [--metrics_addr HOST:PORT]\n\n"
@@ -63,28 +68,30 @@ int Run(int argc, char** argv) {
 
   const config::EnvLookup env = config::ProcessEnv();
   config::Config cfg;
-  const std::string config_path = runtime::Resolve(absl::GetFlag(FLAGS_config), std::nullopt, "OMNIGATE_CONFIG", "");
+  const std::string config_path =
+      runtime::Resolve(absl::GetFlag(FLAGS_config), std::nullopt, "OMNIGATE_CONFIG", "");
   if (!config_path.empty()) {
     auto loaded = config::LoadConfigFile(config_path, env);
     if (!loaded.ok()) return Fail(loaded.status());
     cfg = *std::move(loaded);
   }
-  const std::string redis_url =
-      runtime::Resolve(absl::GetFlag(FLAGS_redis), cfg.redis, "OMNIGATE_REDIS_URL", "redis://127.0.0.1:6379");
-  const std::string http_addr =
-      runtime::Resolve(absl::GetFlag(FLAGS_http_addr), cfg.http_addr, "OMNIGATE_HTTP_ADDR", "0.0.0.0:8080");
-  const std::string grpc_addr =
-      runtime::Resolve(absl::GetFlag(FLAGS_grpc_addr), cfg.grpc_addr, "OMNIGATE_GRPC_ADDR", "0.0.0.0:7000");
-  const std::string metrics_addr =
-      runtime::Resolve(absl::GetFlag(FLAGS_metrics_addr), cfg.metrics_addr, "OMNIGATE_METRICS_ADDR", "0.0.0.0:9100");
-  if (auto s = runtime::SetLogLevel(
-          runtime::Resolve(absl::GetFlag(FLAGS_log_level), cfg.log_level, "OMNIGATE_LOG_LEVEL", "info"));
+  const std::string redis_url = runtime::Resolve(absl::GetFlag(FLAGS_redis), cfg.redis,
+                                                 "OMNIGATE_REDIS_URL", "redis://127.0.0.1:6379");
+  const std::string http_addr = runtime::Resolve(absl::GetFlag(FLAGS_http_addr), cfg.http_addr,
+                                                 "OMNIGATE_HTTP_ADDR", "0.0.0.0:8080");
+  const std::string grpc_addr = runtime::Resolve(absl::GetFlag(FLAGS_grpc_addr), cfg.grpc_addr,
+                                                 "OMNIGATE_GRPC_ADDR", "0.0.0.0:7000");
+  const std::string metrics_addr = runtime::Resolve(
+      absl::GetFlag(FLAGS_metrics_addr), cfg.metrics_addr, "OMNIGATE_METRICS_ADDR", "0.0.0.0:9100");
+  if (auto s = runtime::SetLogLevel(runtime::Resolve(absl::GetFlag(FLAGS_log_level), cfg.log_level,
+                                                     "OMNIGATE_LOG_LEVEL", "info"));
       !s.ok()) {
     return Fail(s);
   }
   auto endpoint = redis::ParseRedisUrl(redis_url);
   if (!endpoint.ok()) return Fail(endpoint.status());
-  if (cfg.connectors.empty()) OG_LOG(WARNING) << "no connectors configured: every webhook will get 404";
+  if (cfg.connectors.empty())
+    OG_LOG(WARNING) << "no connectors configured: every webhook will get 404";
 
   const Clock& clock = SystemClock::Get();
   std::vector<ingest::Connector> connectors;
@@ -102,8 +109,8 @@ int Run(int argc, char** argv) {
   redis::PipelineWriterOptions writer_options;
   writer_options.endpoint = *endpoint;
   writer_options.lanes = cfg.ingest.redis_connections;
-  writer_options.max_pending_commands_per_lane =
-      std::max<size_t>(1, cfg.ingest.max_pending_events / static_cast<size_t>(cfg.ingest.redis_connections));
+  writer_options.max_pending_commands_per_lane = std::max<size_t>(
+      1, cfg.ingest.max_pending_events / static_cast<size_t>(cfg.ingest.redis_connections));
   queue::RedisStreamQueue::AddScripts(&writer_options);
   redis::RedisPipelineWriter writer(writer_options, &metrics);
   writer.Start();
@@ -140,7 +147,8 @@ int Run(int argc, char** argv) {
   if (!metrics_server.ok()) return Fail(metrics_server.status());
 
   OG_LOG(INFO) << "omnigate-ingest started: http_port=" << (*http_server)->port()
-               << " grpc_port=" << (*grpc_server)->port() << " metrics_port=" << (*metrics_server)->port()
+               << " grpc_port=" << (*grpc_server)->port()
+               << " metrics_port=" << (*metrics_server)->port()
                << " redis=" << endpoint->ToSafeString() << " connectors=" << connector_names.size()
                << " partitions=" << options.partitions;
 

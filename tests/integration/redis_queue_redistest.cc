@@ -80,7 +80,8 @@ class RedisQueueTest : public ::testing::Test {
 };
 
 TEST_F(RedisQueueTest, StoresEachEventInItsPartitionStreamWithTheEventField) {
-  auto out = Enqueue({Item(0, "k:a", "payload-a"), Item(3, "k:b", std::string("bin\0ary", 7)), Item(0, "k:c", "c")});
+  auto out = Enqueue({Item(0, "k:a", "payload-a"), Item(3, "k:b", std::string("bin\0ary", 7)),
+                      Item(0, "k:c", "c")});
   ASSERT_TRUE(out.ok()) << out.status();
   ASSERT_EQ(out->size(), 3u);
   for (const auto& o : *out) {
@@ -122,7 +123,8 @@ TEST_F(RedisQueueTest, ConcurrentProducersAreGroupCommittedAndStoredExactlyOnce)
       for (int i = 0; i < kPerThread; ++i) {
         // Every key twice: once from this thread, once from its neighbour.
         const int n = (t * kPerThread + i) % (kThreads * kPerThread / 2);
-        auto r = Enqueue({Item(static_cast<uint32_t>(n % 4), absl::StrCat("key-", n), absl::StrCat("v", n))});
+        auto r = Enqueue(
+            {Item(static_cast<uint32_t>(n % 4), absl::StrCat("key-", n), absl::StrCat("v", n))});
         if (r.ok()) ok.fetch_add(1);
       }
     });
@@ -182,7 +184,8 @@ TEST_F(RedisQueueTest, AuthenticatesWithUserAndPasswordFromTheUrl) {
   options.requirepass = "s3cret";
   auto secured = testing::RedisServer::Start(options);
   ASSERT_TRUE(secured.ok()) << secured.status();
-  auto ep = redis::ParseRedisUrl(absl::StrCat("redis://default:s3cret@127.0.0.1:", (*secured)->port()));
+  auto ep =
+      redis::ParseRedisUrl(absl::StrCat("redis://default:s3cret@127.0.0.1:", (*secured)->port()));
   ASSERT_TRUE(ep.ok());
   auto conn = redis::RedisConnection::Connect(*ep, absl::Seconds(1), absl::Seconds(1));
   ASSERT_TRUE(conn.ok()) << conn.status();
@@ -192,7 +195,8 @@ TEST_F(RedisQueueTest, AuthenticatesWithUserAndPasswordFromTheUrl) {
   ep->password = "wrong";
   auto denied = redis::RedisConnection::Connect(*ep, absl::Seconds(1), absl::Seconds(1));
   EXPECT_EQ(denied.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(std::string(denied.status().message()), ::testing::Not(::testing::HasSubstr("wrong")));
+  EXPECT_THAT(std::string(denied.status().message()),
+              ::testing::Not(::testing::HasSubstr("wrong")));
 }
 
 }  // namespace

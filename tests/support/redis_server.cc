@@ -57,14 +57,22 @@ std::string RedisServer::url() const { return absl::StrCat("redis://127.0.0.1:",
 
 absl::Status RedisServer::Spawn() {
   std::vector<std::string> args = {"redis-server",
-                                   "--port", absl::StrCat(port_),
-                                   "--bind", "127.0.0.1",
-                                   "--dir", dir_,
-                                   "--save", "",
-                                   "--appendonly", options_.appendonly ? "yes" : "no",
-                                   "--appendfsync", options_.appendfsync == "no" ? "everysec" : options_.appendfsync,
-                                   "--daemonize", "no",
-                                   "--logfile", absl::StrCat(dir_, "/redis.log")};
+                                   "--port",
+                                   absl::StrCat(port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--dir",
+                                   dir_,
+                                   "--save",
+                                   "",
+                                   "--appendonly",
+                                   options_.appendonly ? "yes" : "no",
+                                   "--appendfsync",
+                                   options_.appendfsync == "no" ? "everysec" : options_.appendfsync,
+                                   "--daemonize",
+                                   "no",
+                                   "--logfile",
+                                   absl::StrCat(dir_, "/redis.log")};
   if (!options_.requirepass.empty()) {
     args.push_back("--requirepass");
     args.push_back(options_.requirepass);
@@ -91,13 +99,15 @@ absl::Status RedisServer::WaitForPing(absl::Duration timeout) {
     int wstatus = 0;
     if (waitpid(pid_, &wstatus, WNOHANG) == pid_) {
       pid_ = -1;
-      return absl::UnavailableError(absl::StrCat("redis-server exited during start on port ", port_));
+      return absl::UnavailableError(
+          absl::StrCat("redis-server exited during start on port ", port_));
     }
     auto pong = Cli({"PING"});
     if (pong.ok() && *pong == "PONG") return absl::OkStatus();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return absl::DeadlineExceededError(absl::StrCat("redis-server did not answer PING on port ", port_));
+  return absl::DeadlineExceededError(
+      absl::StrCat("redis-server did not answer PING on port ", port_));
 }
 
 absl::Status RedisServer::Stop() {
@@ -125,7 +135,8 @@ absl::Status RedisServer::Restart() {
 
 absl::StatusOr<std::string> RedisServer::Cli(const std::vector<std::string>& args) const {
   std::string cmd = absl::StrCat("redis-cli -h 127.0.0.1 -p ", port_);
-  if (!options_.requirepass.empty()) absl::StrAppend(&cmd, " --no-auth-warning -a '", options_.requirepass, "'");
+  if (!options_.requirepass.empty())
+    absl::StrAppend(&cmd, " --no-auth-warning -a '", options_.requirepass, "'");
   for (const auto& a : args) absl::StrAppend(&cmd, " '", a, "'");
   absl::StrAppend(&cmd, " 2>/dev/null");
   FILE* pipe = popen(cmd.c_str(), "r");

@@ -44,7 +44,8 @@ class RedisServer {
   absl::StatusOr<std::string> Cli(const std::vector<std::string>& args) const;
 
  private:
-  RedisServer(Options options, std::string dir, int port) : options_(std::move(options)), dir_(std::move(dir)), port_(port) {}
+  RedisServer(Options options, std::string dir, int port)
+      : options_(std::move(options)), dir_(std::move(dir)), port_(port) {}
   absl::Status Spawn();
   absl::Status WaitForPing(absl::Duration timeout);
 

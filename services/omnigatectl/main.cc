@@ -1,0 +1,145 @@
+// omnigatectl: the operator CLI. Reads omnigate's Redis state directly.
+//
+//   omnigatectl [--redis URL] [--config FILE] tail [--count N] [--partition P] [--conversation KEY]
+//   omnigatectl [--redis URL] quarantine [--count N]
+//   omnigatectl [--redis URL] stats
+
+#include <google/protobuf/util/json_util.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "lib/config/config.h"
+#include "lib/queue/keys.h"
+#include "lib/queue/partitioner.h"
+#include "lib/queue/stream_reader.h"
+#include "lib/redis/redis_connection.h"
+#include "lib/redis/redis_url.h"
+#include "lib/runtime/runtime.h"
+
+ABSL_FLAG(std::string, config, "",
+          "YAML config file, for redis and ingest.partitions (env OMNIGATE_CONFIG).");
+ABSL_FLAG(std::string, redis, "",
+          "Redis URL (env OMNIGATE_REDIS_URL; default redis://127.0.0.1:6379).");
+ABSL_FLAG(int, count, 20, "How many entries to show.");
+ABSL_FLAG(int, partition, -1, "Only this partition (tail).");
+ABSL_FLAG(std::string, conversation, "", "Only this conversation key (tail).");
+ABSL_FLAG(int, partitions, 0,
+          "Partition count (default: the config's ingest.partitions, else 16).");
+// Unused by omnigatectl; accepted so every binary shares the contract flags.
+ABSL_FLAG(std::string, grpc_addr, "", "Unused by omnigatectl.");
+ABSL_FLAG(std::string, metrics_addr, "", "Unused by omnigatectl.");
+
+namespace omnigate {
+namespace {
+
+constexpr char kUsage[] =
+    "omnigatectl: operator CLI for omnigate.\n\n"
+    "Commands:\n"
+    "  tail        newest events as JSON lines, oldest first (--count, --partition, "
+    "--conversation)\n"
+    "  quarantine  newest quarantined requests as JSON lines (--count)\n"
+    "  stats       stream depth per partition and quarantine size\n\n"
+    "Usage: omnigatectl [--redis URL] [--config FILE] COMMAND [flags]";
+
+int Fail(absl::string_view message) {
+  fprintf(stderr, "omnigatectl: %s\n", std::string(message).c_str());
+  return 1;
+}
+
+std::string JsonString(absl::string_view s) {
+  return absl::StrCat("\"", absl::Utf8SafeCHexEscape(s), "\"");
+}
+
+int Tail(queue::StreamReader& reader, uint32_t partitions) {
+  const std::string conversation = absl::GetFlag(FLAGS_conversation);
+  int partition = absl::GetFlag(FLAGS_partition);
+  if (!conversation.empty())
+    partition = static_cast<int>(queue::PartitionOf(conversation, partitions));
+  // Filtering by conversation reads more so the newest N of it are found.
+  const size_t count = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_count)));
+  auto events = reader.Latest(partitions, partition, conversation.empty() ? count : count * 50);
+  if (!events.ok()) return Fail(events.status().message());
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::vector<const queue::StoredEvent*> shown;
+  for (const auto& e : *events) {
+    if (conversation.empty() || e.event.conversation_key() == conversation) shown.push_back(&e);
+  }
+  if (shown.size() > count)
+    shown.erase(shown.begin(), shown.end() - static_cast<std::ptrdiff_t>(count));
+  for (const auto* e : shown) {
+    std::string json;
+    if (!google::protobuf::util::MessageToJsonString(e->event, &json, options).ok()) json = "null";
+    printf("{\"partition\":%u,\"entry_id\":\"%s\",\"event\":%s}\n", e->partition,
+           e->entry_id.c_str(), json.c_str());
+  }
+  return 0;
+}
+
+int Quarantine(queue::StreamReader& reader) {
+  auto entries = reader.LatestRaw(std::string(queue::kQuarantineKey),
+                                  static_cast<size_t>(absl::GetFlag(FLAGS_count)));
+  if (!entries.ok()) return Fail(entries.status().message());
+  for (const auto& entry : *entries) {
+    std::string line = absl::StrCat("{\"entry_id\":", JsonString(entry.entry_id));
+    for (const auto& [field, value] : entry.fields)
+      absl::StrAppend(&line, ",", JsonString(field), ":", JsonString(value));
+    printf("%s}\n", line.c_str());
+  }
+  return 0;
+}
+
+int Stats(queue::StreamReader& reader, uint32_t partitions) {
+  auto depths = reader.Depths(partitions);
+  if (!depths.ok()) return Fail(depths.status().message());
+  int64_t total = 0;
+  for (uint32_t p = 0; p < partitions; ++p) {
+    printf("%-28s %lld\n", queue::StreamKey(p).c_str(), static_cast<long long>((*depths)[p]));
+    total += (*depths)[p];
+  }
+  auto quarantined = reader.Length(std::string(queue::kQuarantineKey));
+  printf("%-28s %lld\n%-28s %lld\n", "total", static_cast<long long>(total), "omnigate:quarantine",
+         static_cast<long long>(quarantined.ok() ? *quarantined : -1));
+  return 0;
+}
+
+int Run(int argc, char** argv) {
+  runtime::HandleHelp(argc, argv, kUsage);
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() < 2) return Fail("missing command (tail, quarantine, stats); see --help");
+  const std::string command = args[1];
+
+  config::Config cfg;
+  const std::string config_path =
+      runtime::Resolve(absl::GetFlag(FLAGS_config), std::nullopt, "OMNIGATE_CONFIG", "");
+  if (!config_path.empty()) {
+    auto loaded = config::LoadConfigFile(config_path, config::ProcessEnv());
+    if (!loaded.ok()) return Fail(loaded.status().message());
+    cfg = *std::move(loaded);
+  }
+  const uint32_t partitions =
+      static_cast<uint32_t>(absl::GetFlag(FLAGS_partitions) > 0 ? absl::GetFlag(FLAGS_partitions)
+                                                                : cfg.ingest.partitions);
+  auto endpoint = redis::ParseRedisUrl(runtime::Resolve(
+      absl::GetFlag(FLAGS_redis), cfg.redis, "OMNIGATE_REDIS_URL", "redis://127.0.0.1:6379"));
+  if (!endpoint.ok()) return Fail(endpoint.status().message());
+  auto conn = redis::RedisConnection::Connect(*endpoint, absl::Seconds(2), absl::Seconds(10));
+  if (!conn.ok()) return Fail(conn.status().message());
+  queue::StreamReader reader(conn->get());
+
+  if (command == "tail") return Tail(reader, partitions);
+  if (command == "quarantine") return Quarantine(reader);
+  if (command == "stats") return Stats(reader, partitions);
+  return Fail(absl::StrCat("unknown command '", command, "'; see --help"));
+}
+
+}  // namespace
+}  // namespace omnigate
+
+int main(int argc, char** argv) { return omnigate::Run(argc, argv); }
