@@ -1,6 +1,7 @@
 #include "lib/channels/adapter.h"
 
 #include "absl/strings/str_cat.h"
+#include "lib/channels/telegram_adapter.h"
 #include "lib/channels/whatsapp_adapter.h"
 
 namespace omnigate::channels {
@@ -18,6 +19,13 @@ absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(const ConnectorSet
             "connector '", settings.name, "': whatsapp needs 'secret' (the Meta app secret)"));
       }
       return std::make_unique<WhatsAppAdapter>(settings, clock);
+    case omnigate::v1::CHANNEL_TELEGRAM:
+      if (settings.secret.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("connector '", settings.name,
+                         "': telegram needs 'secret' (the secret_token given to setWebhook)"));
+      }
+      return std::make_unique<TelegramAdapter>(settings, clock);
     default:
       return absl::InvalidArgumentError(absl::StrCat("connector '", settings.name, "': channel '",
                                                      ChannelName(settings.channel),

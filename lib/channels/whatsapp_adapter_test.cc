@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/channels/fixture_expectations.h"
 #include "lib/channels/fixture_loader.h"
 #include "lib/common/clock.h"
 #include "lib/common/encoding.h"
@@ -50,156 +51,37 @@ class WhatsAppAdapterTest : public ::testing::Test {
 
 // ---- Fixture comparison ----------------------------------------------------
 
-std::string ContentKind(const Event& e) {
-  switch (e.payload_case()) {
-    case Event::kText:
-      return "text";
-    case Event::kMedia: {
-      if (e.media().items_size() == 0) return "media";
-      switch (e.media().items(0).kind()) {
-        case MediaItem::KIND_IMAGE:
-          return "image";
-        case MediaItem::KIND_AUDIO:
-          return "audio";
-        case MediaItem::KIND_VOICE:
-          return "voice";
-        case MediaItem::KIND_VIDEO:
-          return "video";
-        case MediaItem::KIND_DOCUMENT:
-          return "file";
-        case MediaItem::KIND_STICKER:
-          return "sticker";
-        default:
-          return "media";
-      }
-    }
-    case Event::kLocation:
-      return "location";
-    case Event::kContacts:
-      return "contacts";
-    case Event::kInteractive:
-      return "interactive";
-    case Event::kReaction:
-      return "reaction";
-    case Event::kStatus:
-      return "status";
-    case Event::kUnsupported:
-      return "unsupported";
-    default:
-      return "other";
-  }
-}
-
-std::string StatusName(const Event& e) {
-  switch (e.status().state()) {
-    case omnigate::v1::Status::STATE_SENT:
-      return "sent";
-    case omnigate::v1::Status::STATE_DELIVERED:
-      return "delivered";
-    case omnigate::v1::Status::STATE_READ:
-      return "read";
-    case omnigate::v1::Status::STATE_FAILED:
-      return "failed";
-    default:
-      return "other";
-  }
-}
-
-// The expected string, or "" for null/absent.
 std::string Str(const Value& object, const char* key) {
-  const Value* v = json::Find(object, key);
-  if (v == nullptr) return "";
-  if (v->IsString()) return v->GetString();
-  return json::Serialize(*v);
+  return testing::FixtureString(object, key);
 }
 
-std::string Attr(const Event& e, const std::string& key) {
-  auto it = e.attributes().find(key);
-  return it == e.attributes().end() ? "" : it->second;
+// WhatsApp's `extra` fields of the fixtures and where we keep them.
+bool CheckExtra(const std::string& key, const Value& value, const Event& got) {
+  const std::string text = value.IsString() ? value.GetString() : "";
+  if (key == "sender_name") {
+    EXPECT_EQ(text, got.sender().display_name());
+  } else if (key == "waba_id") {
+    EXPECT_EQ(text, testing::Attribute(got, "waba_id"));
+  } else if (key == "username") {
+    EXPECT_EQ(text, testing::Attribute(got, "username"));
+    EXPECT_EQ(text, got.sender().username());
+  } else if (key == "sender_phone") {
+    EXPECT_EQ(text.empty() ? "" : "+" + text, got.sender().phone());
+  } else if (key == "emoji") {
+    EXPECT_EQ(text, got.reaction().emoji());
+  } else if (key == "reaction_action") {
+    EXPECT_EQ(text, got.reaction().action() == omnigate::v1::Reaction::ACTION_REACT ? "react"
+                                                                                    : "unreact");
+  } else {
+    return false;
+  }
+  return true;
 }
 
-// Checks every field the fixture states. An expected field this test does
-// not know fails the test, so nothing in a fixture goes unchecked.
 void ExpectMatches(const Value& want, const Event& got, const std::string& where) {
   SCOPED_TRACE(where);
-  static const std::set<std::string> kKnown = {"channel",
-                                               "event_type",
-                                               "content_kind",
-                                               "external_message_id",
-                                               "dedup_key",
-                                               "conversation_key",
-                                               "sender_id",
-                                               "recipient_id",
-                                               "timestamp_ms",
-                                               "timestamp_source",
-                                               "text",
-                                               "media",
-                                               "is_status_event",
-                                               "status",
-                                               "reply_to_external_id",
-                                               "extra"};
-  for (const auto& member : want.GetObject()) {
-    EXPECT_TRUE(kKnown.count(member.name.GetString()))
-        << "unchecked field " << member.name.GetString();
-  }
-  EXPECT_EQ(Str(want, "channel"), "whatsapp");
-  EXPECT_EQ(got.channel(), omnigate::v1::CHANNEL_WHATSAPP);
   EXPECT_EQ(got.connector(), "wa-main");
-  EXPECT_EQ(Str(want, "event_type"), got.has_status() ? "status" : "message");
-  EXPECT_EQ(Str(want, "content_kind"), ContentKind(got));
-  EXPECT_EQ(Str(want, "external_message_id"), got.external_id());
-  EXPECT_EQ(Str(want, "dedup_key"), got.idempotency_key());
-  EXPECT_EQ(Str(want, "conversation_key"), got.conversation_key());
-  EXPECT_EQ(Str(want, "sender_id"), got.sender().id());
-  EXPECT_EQ(Str(want, "recipient_id"), got.recipient().id());
-  EXPECT_EQ(json::Find(want, "timestamp_ms")->GetInt64(), got.sent_at_ms());
-  EXPECT_TRUE(absl::StartsWith(Str(want, "timestamp_source"), "payload"));
-  EXPECT_EQ(got.timestamp_source(), omnigate::v1::TIMESTAMP_SOURCE_PAYLOAD);
-  const std::string text = got.has_text()    ? got.text().body()
-                           : got.has_media() ? got.media().caption()
-                                             : "";
-  EXPECT_EQ(Str(want, "text"), text);
-  EXPECT_EQ(json::Find(want, "is_status_event")->GetBool(), got.has_status());
-  EXPECT_EQ(Str(want, "status"), got.has_status() ? StatusName(got) : "");
-  EXPECT_EQ(Str(want, "reply_to_external_id"), got.reply_to_external_id());
-
-  const Value* media = json::Find(want, "media");
-  const int media_count = media ? static_cast<int>(media->Size()) : 0;
-  ASSERT_EQ(media_count, got.has_media() ? got.media().items_size() : 0);
-  for (int i = 0; i < media_count; ++i) {
-    const Value& m = (*media)[i];
-    const MediaItem& item = got.media().items(i);
-    EXPECT_EQ(Str(m, "ref_type"), "platform_id");
-    EXPECT_EQ(Str(m, "ref"), item.media_id());
-    EXPECT_EQ(Str(m, "mime_type"), item.mime_type());
-    EXPECT_EQ(Str(m, "sha256"), item.sha256());
-    EXPECT_EQ(Str(m, "url_hint"), item.url());
-    EXPECT_EQ(Str(m, "caption"), item.caption());
-  }
-
-  const Value* extra = json::Find(want, "extra");
-  if (extra == nullptr) return;
-  for (const auto& member : extra->GetObject()) {
-    const std::string key = member.name.GetString();
-    const std::string value = Str(*extra, key.c_str());
-    if (key == "sender_name") {
-      EXPECT_EQ(value, got.sender().display_name());
-    } else if (key == "waba_id") {
-      EXPECT_EQ(value, Attr(got, "waba_id"));
-    } else if (key == "username") {
-      EXPECT_EQ(value, Attr(got, "username"));
-      EXPECT_EQ(value, got.sender().username());
-    } else if (key == "sender_phone") {
-      EXPECT_EQ(value.empty() ? "" : "+" + value, got.sender().phone());
-    } else if (key == "emoji") {
-      EXPECT_EQ(value, got.reaction().emoji());
-    } else if (key == "reaction_action") {
-      EXPECT_EQ(value, got.reaction().action() == omnigate::v1::Reaction::ACTION_REACT ? "react"
-                                                                                       : "unreact");
-    } else {
-      ADD_FAILURE() << "unchecked extra field " << key;
-    }
-  }
+  testing::ExpectEventMatches(want, got, kReceivedAtMs, CheckExtra);
 }
 
 class WhatsAppFixtureTest : public ::testing::TestWithParam<std::string> {};
