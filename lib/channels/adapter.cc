@@ -1,6 +1,7 @@
 #include "lib/channels/adapter.h"
 
 #include "absl/strings/str_cat.h"
+#include "lib/channels/line_adapter.h"
 #include "lib/channels/telegram_adapter.h"
 #include "lib/channels/whatsapp_adapter.h"
 
@@ -26,6 +27,12 @@ absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(const ConnectorSet
                          "': telegram needs 'secret' (the secret_token given to setWebhook)"));
       }
       return std::make_unique<TelegramAdapter>(settings, clock);
+    case omnigate::v1::CHANNEL_LINE:
+      if (settings.secret.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "connector '", settings.name, "': line needs 'secret' (the channel secret)"));
+      }
+      return std::make_unique<LineAdapter>(settings, clock);
     default:
       return absl::InvalidArgumentError(absl::StrCat("connector '", settings.name, "': channel '",
                                                      ChannelName(settings.channel),

@@ -5,7 +5,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "lib/channels/adapter.h"
 #include "lib/channels/connector.h"
+#include "lib/channels/fixture_loader.h"
+#include "lib/common/reject.h"
 
 namespace omnigate::channels::testing {
 namespace {
@@ -108,7 +111,7 @@ void ExpectMediaMatches(const json::Value& m, const MediaItem& item) {
       EXPECT_TRUE(value == item.media_id() || value == item.url()) << "media ref " << value;
     } else if (key == "platform_media_id") {
       EXPECT_EQ(value, item.media_id());
-    } else if (key == "url_hint" || key == "preview_url") {
+    } else if (key == "url_hint") {
       EXPECT_EQ(value, item.url()) << key;
     } else if (key == "mime_type") {
       EXPECT_EQ(value, item.mime_type());
@@ -121,10 +124,11 @@ void ExpectMediaMatches(const json::Value& m, const MediaItem& item) {
     } else if (key == "size_bytes") {
       EXPECT_EQ(value.empty() ? 0u : std::stoull(value), item.size_bytes());
     } else if (key == "ref_type" || key == "fetch" || key == "auth" || key == "file_unique_id" ||
-               key == "upload_id" || key == "sticker_resource_type") {
+               key == "upload_id" || key == "sticker_resource_type" || key == "preview_url") {
       // How to fetch the media (by id vs URL, with which credentials) is the
       // channel's rule, not event data; a file_unique_id cannot be used to
-      // download. Not modelled on purpose.
+      // download; previews are thumbnails of the URL we keep. Not modelled
+      // on purpose.
     } else {
       ADD_FAILURE() << "unchecked media field " << key;
     }
@@ -206,6 +210,43 @@ void ExpectEventMatches(const json::Value& want, const Event& got, int64_t recei
     } else {
       ADD_FAILURE() << "unchecked field " << key;
     }
+  }
+}
+
+void ExpectFixtureOutcome(const ChannelAdapter& adapter, const ChannelFixture& fixture,
+                          int64_t received_at_ms, const ExtraChecker& check_extra) {
+  SCOPED_TRACE(fixture.name);
+  const json::Value& expected = *fixture.expected;
+  InboundRequest request;
+  request.headers = &fixture.headers;
+  request.body = fixture.body;
+  request.received_at_ms = received_at_ms;
+  ASSERT_TRUE(adapter.Authenticate(request).ok()) << "the fixture's signature must verify";
+
+  NormalizeResult result;
+  const absl::Status status = adapter.Normalize(request, &result);
+  const std::string outcome = FixtureString(expected, "outcome");
+  if (outcome == "reject") {
+    ASSERT_FALSE(status.ok()) << "accepted a bad request";
+    EXPECT_EQ(RejectReason(status), FixtureString(expected, "error_reason"));
+    EXPECT_EQ(FixtureString(expected, "suggested_http_status"), "400");
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);  // answered 400
+    return;
+  }
+  ASSERT_TRUE(status.ok()) << status;
+  const json::Value* events = json::Find(expected, "events");
+  ASSERT_TRUE(events != nullptr && events->IsArray()) << "fixture lists no events";
+  if (outcome == "accept_ignore") {
+    EXPECT_EQ(events->Size(), 0u);
+    for (const Event& e : result.events) EXPECT_TRUE(e.has_unsupported()) << e.ShortDebugString();
+    return;
+  }
+  ASSERT_EQ(outcome, "accept");
+  ASSERT_EQ(result.events.size(), events->Size());
+  for (size_t i = 0; i < result.events.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("event ", i));
+    ExpectEventMatches((*events)[static_cast<rapidjson::SizeType>(i)], result.events[i],
+                       received_at_ms, check_extra);
   }
 }
 

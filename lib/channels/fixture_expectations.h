@@ -28,3 +28,21 @@ std::string FixtureString(const json::Value& object, const char* key);
 std::string Attribute(const omnigate::v1::Event& event, const std::string& key);
 
 }  // namespace omnigate::channels::testing
+
+namespace omnigate::channels {
+class ChannelAdapter;
+}
+
+namespace omnigate::channels::testing {
+struct ChannelFixture;
+
+// Runs one fixture through `adapter` (authenticate with its headers, then
+// normalize at `received_at_ms`) and checks the outcome it states:
+//  - "reject": INVALID_ARGUMENT with the fixture's error_reason (-> 400);
+//  - "accept": every expected event, field by field;
+//  - "accept_ignore": nothing a bot would answer; unknown kinds may be kept
+//    as unsupported events (omnigate never drops them).
+void ExpectFixtureOutcome(const ChannelAdapter& adapter, const ChannelFixture& fixture,
+                          int64_t received_at_ms, const ExtraChecker& check_extra);
+
+}  // namespace omnigate::channels::testing
