@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/channels/line_adapter.h"
+#include "lib/channels/meta_messaging_adapter.h"
 #include "lib/channels/telegram_adapter.h"
 #include "lib/channels/whatsapp_adapter.h"
 
@@ -33,6 +34,14 @@ absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(const ConnectorSet
             "connector '", settings.name, "': line needs 'secret' (the channel secret)"));
       }
       return std::make_unique<LineAdapter>(settings, clock);
+    case omnigate::v1::CHANNEL_MESSENGER:
+    case omnigate::v1::CHANNEL_INSTAGRAM:
+      if (settings.secret.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat("connector '", settings.name,
+                                                       "': ", ChannelName(settings.channel),
+                                                       " needs 'secret' (the Meta app secret)"));
+      }
+      return std::make_unique<MetaMessagingAdapter>(settings, clock);
     default:
       return absl::InvalidArgumentError(absl::StrCat("connector '", settings.name, "': channel '",
                                                      ChannelName(settings.channel),
