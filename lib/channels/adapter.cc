@@ -4,6 +4,7 @@
 #include "lib/channels/line_adapter.h"
 #include "lib/channels/meta_messaging_adapter.h"
 #include "lib/channels/telegram_adapter.h"
+#include "lib/channels/viber_adapter.h"
 #include "lib/channels/whatsapp_adapter.h"
 
 namespace omnigate::channels {
@@ -42,6 +43,12 @@ absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(const ConnectorSet
                                                        " needs 'secret' (the Meta app secret)"));
       }
       return std::make_unique<MetaMessagingAdapter>(settings, clock);
+    case omnigate::v1::CHANNEL_VIBER:
+      if (settings.secret.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "connector '", settings.name, "': viber needs 'secret' (the bot's auth token)"));
+      }
+      return std::make_unique<ViberAdapter>(settings, clock);
     default:
       return absl::InvalidArgumentError(absl::StrCat("connector '", settings.name, "': channel '",
                                                      ChannelName(settings.channel),

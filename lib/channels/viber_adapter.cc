@@ -1,0 +1,207 @@
+#include "lib/channels/viber_adapter.h"
+
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "lib/common/encoding.h"
+#include "lib/common/reject.h"
+#include "lib/common/status_macros.h"
+#include "lib/crypto/hmac.h"
+#include "lib/json/strict_json.h"
+
+namespace omnigate::channels {
+namespace {
+
+using json::Value;
+using omnigate::v1::ConversationEvent;
+using omnigate::v1::Event;
+using omnigate::v1::MediaItem;
+
+absl::Status FillMedia(const Value& message, MediaItem::Kind kind, Event* event) {
+  auto* media = event->mutable_media();
+  MediaItem* item = media->add_items();
+  item->set_kind(kind);
+  OG_RETURN_IF_ERROR(json::GetString(message, "media", item->mutable_url()));
+  OG_RETURN_IF_ERROR(json::GetString(message, "file_name", item->mutable_file_name()));
+  int64_t size = 0, duration = 0;
+  OG_RETURN_IF_ERROR(json::GetInt64(message, "size", &size));
+  OG_RETURN_IF_ERROR(json::GetInt64(message, "duration", &duration));
+  if (size < 0 || duration < 0 || duration > 4000000) return Malformed("integer_out_of_range:size");
+  item->set_size_bytes(static_cast<uint64_t>(size));
+  item->set_duration_ms(static_cast<uint32_t>(duration * 1000));
+  OG_RETURN_IF_ERROR(json::GetString(message, "text", media->mutable_caption()));
+  return absl::OkStatus();
+}
+
+absl::Status FillMessage(const Value& message, Event* event) {
+  std::string type;
+  OG_RETURN_IF_ERROR(json::RequireString(message, "type", &type));
+  std::string tracking;
+  OG_RETURN_IF_ERROR(json::GetString(message, "tracking_data", &tracking));
+  // Bots round-trip their own state through tracking_data.
+  if (!tracking.empty()) (*event->mutable_attributes())["tracking_data"] = tracking;
+  if (type == "text") {
+    return json::GetString(message, "text", event->mutable_text()->mutable_body());
+  }
+  if (type == "picture") return FillMedia(message, MediaItem::KIND_IMAGE, event);
+  if (type == "video") return FillMedia(message, MediaItem::KIND_VIDEO, event);
+  if (type == "file") return FillMedia(message, MediaItem::KIND_DOCUMENT, event);
+  if (type == "sticker") {
+    MediaItem* item = event->mutable_media()->add_items();
+    item->set_kind(MediaItem::KIND_STICKER);
+    OG_RETURN_IF_ERROR(json::GetId(message, "sticker_id", item->mutable_media_id()));
+    return json::GetString(message, "media", item->mutable_url());
+  }
+  if (type == "url") {
+    auto* text = event->mutable_text();
+    OG_RETURN_IF_ERROR(json::GetString(message, "media", text->mutable_preview_url()));
+    text->set_body(text->preview_url());
+    return absl::OkStatus();
+  }
+  if (type == "location") {
+    const Value* location = nullptr;
+    OG_RETURN_IF_ERROR(json::RequireObject(message, "location", &location));
+    double latitude = 0, longitude = 0;
+    OG_RETURN_IF_ERROR(json::GetDouble(*location, "lat", &latitude));
+    OG_RETURN_IF_ERROR(json::GetDouble(*location, "lon", &longitude));
+    event->mutable_location()->set_latitude(latitude);
+    event->mutable_location()->set_longitude(longitude);
+    return absl::OkStatus();
+  }
+  if (type == "contact") {
+    const Value* contact = nullptr;
+    OG_RETURN_IF_ERROR(json::RequireObject(message, "contact", &contact));
+    auto* card = event->mutable_contacts()->add_contacts();
+    OG_RETURN_IF_ERROR(json::GetString(*contact, "name", card->mutable_formatted_name()));
+    OG_RETURN_IF_ERROR(
+        json::GetString(*contact, "phone_number", card->add_phones()->mutable_number()));
+    return absl::OkStatus();
+  }
+  event->mutable_unsupported()->set_type_name(type);
+  event->mutable_unsupported()->set_raw(json::Serialize(message));
+  return absl::OkStatus();
+}
+
+omnigate::v1::Status::State StatusState(absl::string_view name) {
+  if (name == "delivered") return omnigate::v1::Status::STATE_DELIVERED;
+  if (name == "seen") return omnigate::v1::Status::STATE_READ;
+  return omnigate::v1::Status::STATE_FAILED;
+}
+
+ConversationEvent::Kind LifecycleKind(absl::string_view name) {
+  if (name == "subscribed") return ConversationEvent::KIND_SUBSCRIBED;
+  if (name == "unsubscribed") return ConversationEvent::KIND_UNSUBSCRIBED;
+  return ConversationEvent::KIND_CONVERSATION_STARTED;
+}
+
+}  // namespace
+
+absl::Status ViberAdapter::Authenticate(const InboundRequest& request) const {
+  std::optional<absl::string_view> header;
+  if (request.headers != nullptr) header = request.headers->Get("x-viber-content-signature");
+  if (!header || header->empty()) {
+    return Unauthenticated("signature_missing", "X-Viber-Content-Signature header is absent");
+  }
+  const std::optional<std::string> given = HexDecode(absl::StripAsciiWhitespace(*header));
+  if (!given || given->size() != 32) {
+    return Unauthenticated("signature_malformed", "X-Viber-Content-Signature is not 64 hex digits");
+  }
+  if (!crypto::ConstantTimeEquals(*given, crypto::HmacSha256(settings_.secret, request.body))) {
+    return Unauthenticated("signature_mismatch",
+                           "X-Viber-Content-Signature does not match the body");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ViberAdapter::Normalize(const InboundRequest& request, NormalizeResult* result) const {
+  auto doc = json::ParseStrict(request.body);
+  if (!doc.ok()) return doc.status();
+  const Value& root = **doc;
+  OG_RETURN_IF_ERROR(json::ExpectObject(&root, "body"));
+  std::string kind, token;
+  OG_RETURN_IF_ERROR(json::RequireString(root, "event", &kind));
+  OG_RETURN_IF_ERROR(json::GetId(root, "message_token", &token));
+  // The set-up callback Viber sends when the webhook is registered.
+  if (kind == "webhook") return absl::OkStatus();
+
+  const std::string bot = settings_.account_id.empty() ? settings_.name : settings_.account_id;
+  Event event;
+  event.set_channel(omnigate::v1::CHANNEL_VIBER);
+  event.set_connector(settings_.name);
+  event.set_account_id(bot);
+  int64_t timestamp = 0;
+  OG_RETURN_IF_ERROR(json::GetInt64(root, "timestamp", &timestamp));
+  if (timestamp > 0) {
+    event.set_sent_at_ms(timestamp);
+    event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_PAYLOAD);
+  } else {
+    event.set_sent_at_ms(request.received_at_ms > 0 ? request.received_at_ms : clock_.NowMs());
+    event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
+  }
+
+  // The user: a `sender` (message), a `user` (subscribed,
+  // conversation_started) or only a `user_id` (receipts, unsubscribed).
+  std::string user_id;
+  const Value* user = nullptr;
+  OG_RETURN_IF_ERROR(json::GetObject(root, kind == "message" ? "sender" : "user", &user));
+  if (user != nullptr) {
+    OG_RETURN_IF_ERROR(json::RequireString(*user, "id", &user_id));
+    OG_RETURN_IF_ERROR(
+        json::GetString(*user, "name", event.mutable_sender()->mutable_display_name()));
+    std::string language;
+    OG_RETURN_IF_ERROR(json::GetString(*user, "language", &language));
+    event.set_locale(language);
+  } else {
+    OG_RETURN_IF_ERROR(json::GetString(root, "user_id", &user_id));
+  }
+  if (user_id.empty()) return Malformed("missing_required_field:user_id");
+  event.set_conversation_key(absl::StrCat("viber:", bot, ":", user_id));
+
+  if (kind == "delivered" || kind == "seen" || kind == "failed") {
+    if (token.empty()) return Malformed("missing_required_field:message_token");
+    event.mutable_sender()->set_id(bot);
+    event.mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
+    event.mutable_recipient()->set_id(user_id);
+    event.mutable_recipient()->set_role(omnigate::v1::ROLE_CUSTOMER);
+    event.set_external_id(token);
+    auto* status = event.mutable_status();
+    status->set_state(StatusState(kind));
+    status->set_target_external_id(token);
+    status->set_recipient_id(user_id);
+    OG_RETURN_IF_ERROR(json::GetString(root, "desc", status->mutable_error_message()));
+    event.set_idempotency_key(absl::StrCat("viber:status:", token, ":", kind));
+    result->events.push_back(std::move(event));
+    return absl::OkStatus();
+  }
+
+  event.mutable_sender()->set_id(user_id);
+  event.mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
+  event.mutable_recipient()->set_id(bot);
+  event.mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
+  if (kind == "message") {
+    if (token.empty()) return Malformed("missing_required_field:message_token");
+    const Value* message = nullptr;
+    OG_RETURN_IF_ERROR(json::RequireObject(root, "message", &message));
+    event.set_external_id(token);
+    event.set_idempotency_key(absl::StrCat("viber:msg:", token));
+    OG_RETURN_IF_ERROR(FillMessage(*message, &event));
+  } else if (kind == "subscribed" || kind == "unsubscribed" || kind == "conversation_started") {
+    event.mutable_conversation()->set_kind(LifecycleKind(kind));
+    event.mutable_conversation()->set_reason(kind);
+    std::string context;
+    OG_RETURN_IF_ERROR(json::GetString(root, "context", &context));
+    if (!context.empty()) (*event.mutable_attributes())["context"] = context;
+  } else {
+    event.mutable_unsupported()->set_type_name(kind);
+    event.mutable_unsupported()->set_raw(request.body.data(), request.body.size());
+  }
+  if (event.idempotency_key().empty()) {
+    event.set_idempotency_key(absl::StrCat(
+        "viber:event:", kind, ":", token.empty() ? absl::StrCat(user_id, ":", timestamp) : token));
+  }
+  result->events.push_back(std::move(event));
+  return absl::OkStatus();
+}
+
+}  // namespace omnigate::channels

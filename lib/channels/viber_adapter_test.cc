@@ -1,0 +1,128 @@
+#include "lib/channels/viber_adapter.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "lib/channels/fixture_expectations.h"
+#include "lib/channels/fixture_loader.h"
+#include "lib/common/encoding.h"
+#include "lib/common/reject.h"
+#include "lib/crypto/hmac.h"
+
+namespace omnigate::channels {
+namespace {
+
+using json::Value;
+using omnigate::v1::Event;
+
+constexpr char kToken[] = "1a2b3c4d5e6f7a8b-1a2b3c4d5e6f7a8b-testtesttesttest";
+constexpr int64_t kReceivedAtMs = 1770120000000;
+
+ConnectorSettings Settings() {
+  ConnectorSettings settings;
+  settings.name = "viber-main";
+  settings.channel = omnigate::v1::CHANNEL_VIBER;
+  settings.secret = kToken;
+  settings.account_id = "contohshop";  // the bot URI: callbacks do not name the bot
+  return settings;
+}
+
+bool CheckExtra(const std::string& key, const Value& value, const Event& got) {
+  if (key == "tracking_data") {
+    EXPECT_EQ(value.GetString(), testing::Attribute(got, "tracking_data"));
+  } else if (key == "sender_name") {
+    EXPECT_EQ(value.GetString(), got.sender().display_name());
+  } else if (key == "latitude") {
+    EXPECT_DOUBLE_EQ(value.GetDouble(), got.location().latitude());
+  } else if (key == "longitude") {
+    EXPECT_DOUBLE_EQ(value.GetDouble(), got.location().longitude());
+  } else if (key == "error_desc") {
+    EXPECT_EQ(value.GetString(), got.status().error_message());
+  } else if (key == "lifecycle") {
+    EXPECT_EQ(value.GetString(), got.conversation().reason());
+  } else {
+    return false;
+  }
+  return true;
+}
+
+class ViberFixtureTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ViberFixtureTest, AuthenticatesAndNormalizesAsExpected) {
+  FakeClock clock(kReceivedAtMs);
+  ViberAdapter adapter(Settings(), clock);
+  testing::ExpectFixtureOutcome(adapter, testing::LoadChannelFixture(GetParam()), kReceivedAtMs,
+                                CheckExtra);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, ViberFixtureTest,
+                         ::testing::ValuesIn(testing::ListFixtures("viber__")),
+                         [](const auto& info) { return info.param.substr(7); });
+
+absl::StatusOr<NormalizeResult> Normalize(const std::string& body) {
+  static FakeClock clock(kReceivedAtMs);
+  static ViberAdapter adapter(Settings(), clock);
+  InboundRequest request;
+  request.body = body;
+  request.received_at_ms = kReceivedAtMs;
+  NormalizeResult result;
+  absl::Status status = adapter.Normalize(request, &result);
+  if (!status.ok()) return status;
+  return result;
+}
+
+TEST(ViberAdapterTest, MediaContactStickerAndConversationStarted) {
+  const std::string sender = R"("sender":{"id":"U1","name":"Ana"})";
+  auto picture = Normalize(
+      R"({"event":"message","timestamp":1770000000000,"message_token":9007199254740993,)" + sender +
+      R"(,"message":{"type":"picture","media":"https://v/p.jpg","text":"rusak","size":100}})");
+  ASSERT_TRUE(picture.ok()) << picture.status();
+  EXPECT_EQ(picture->events[0].external_id(), "9007199254740993");  // above 2^53, exact
+  EXPECT_EQ(picture->events[0].media().caption(), "rusak");
+  EXPECT_EQ(picture->events[0].media().items(0).url(), "https://v/p.jpg");
+  auto contact = Normalize(
+      R"({"event":"message","timestamp":1,"message_token":2,)" + sender +
+      R"(,"message":{"type":"contact","contact":{"name":"Budi","phone_number":"+62811"}}})");
+  ASSERT_TRUE(contact.ok());
+  EXPECT_EQ(contact->events[0].contacts().contacts(0).phones(0).number(), "+62811");
+  auto sticker = Normalize(R"({"event":"message","timestamp":1,"message_token":3,)" + sender +
+                           R"(,"message":{"type":"sticker","sticker_id":46105}})");
+  ASSERT_TRUE(sticker.ok());
+  EXPECT_EQ(sticker->events[0].media().items(0).media_id(), "46105");
+  auto started = Normalize(
+      R"({"event":"conversation_started","timestamp":1,"message_token":4,"type":"open","context":"ad-7","user":{"id":"U2","name":"Bo"},"subscribed":false})");
+  ASSERT_TRUE(started.ok());
+  EXPECT_EQ(started->events[0].conversation().kind(),
+            omnigate::v1::ConversationEvent::KIND_CONVERSATION_STARTED);
+  EXPECT_EQ(started->events[0].attributes().at("context"), "ad-7");
+  EXPECT_EQ(started->events[0].idempotency_key(), "viber:event:conversation_started:4");
+  auto webhook = Normalize(R"({"event":"webhook","timestamp":1,"message_token":5})");
+  ASSERT_TRUE(webhook.ok());
+  EXPECT_TRUE(webhook->events.empty());
+}
+
+TEST(ViberAdapterTest, SignatureIsHexHmacOfTheBody) {
+  FakeClock clock(kReceivedAtMs);
+  ViberAdapter adapter(Settings(), clock);
+  const std::string body = R"({"event":"webhook"})";
+  Headers headers;
+  InboundRequest request;
+  request.headers = &headers;
+  request.body = body;
+  EXPECT_EQ(RejectReason(adapter.Authenticate(request)), "signature_missing");
+  Headers good;
+  good.Add("X-Viber-Content-Signature", HexEncode(crypto::HmacSha256(kToken, body)));
+  request.headers = &good;
+  EXPECT_TRUE(adapter.Authenticate(request).ok());
+  Headers truncated;
+  truncated.Add("X-Viber-Content-Signature", HexEncode(crypto::HmacSha256(kToken, body)).substr(2));
+  request.headers = &truncated;
+  EXPECT_EQ(RejectReason(adapter.Authenticate(request)), "signature_malformed");
+  const std::string changed = body + " ";
+  request.headers = &good;
+  request.body = changed;
+  EXPECT_EQ(RejectReason(adapter.Authenticate(request)), "signature_mismatch");
+}
+
+}  // namespace
+}  // namespace omnigate::channels
