@@ -4,6 +4,7 @@
 #include "lib/channels/line_adapter.h"
 #include "lib/channels/meta_messaging_adapter.h"
 #include "lib/channels/telegram_adapter.h"
+#include "lib/channels/twilio_adapter.h"
 #include "lib/channels/viber_adapter.h"
 #include "lib/channels/whatsapp_adapter.h"
 
@@ -49,6 +50,14 @@ absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(const ConnectorSet
             "connector '", settings.name, "': viber needs 'secret' (the bot's auth token)"));
       }
       return std::make_unique<ViberAdapter>(settings, clock);
+    case omnigate::v1::CHANNEL_TWILIO:
+      if (settings.secret.empty() || settings.public_url.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "connector '", settings.name,
+            "': twilio needs 'secret' (the auth token) and 'public_url' (the webhook URL as "
+            "configured in Twilio; its signature covers it)"));
+      }
+      return std::make_unique<TwilioAdapter>(settings, clock);
     default:
       return absl::InvalidArgumentError(absl::StrCat("connector '", settings.name, "': channel '",
                                                      ChannelName(settings.channel),

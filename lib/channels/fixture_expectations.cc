@@ -232,7 +232,14 @@ void ExpectFixtureOutcome(const ChannelAdapter& adapter, const ChannelFixture& f
   request.headers = &fixture.headers;
   request.body = fixture.body;
   request.received_at_ms = received_at_ms;
-  ASSERT_TRUE(adapter.Authenticate(request).ok()) << "the fixture's signature must verify";
+  // The query string the channel called with (signed by some channels).
+  const json::Value* fixture_request = json::Find(expected, "request");
+  const std::string path = fixture_request ? FixtureString(*fixture_request, "path") : "";
+  const std::string query =
+      path.find('?') == std::string::npos ? "" : path.substr(path.find('?') + 1);
+  request.query = query;
+  const absl::Status authentic = adapter.Authenticate(request);
+  ASSERT_TRUE(authentic.ok()) << "the fixture's signature must verify: " << authentic;
 
   NormalizeResult result;
   const absl::Status status = adapter.Normalize(request, &result);

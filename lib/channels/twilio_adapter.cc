@@ -1,0 +1,199 @@
+#include "lib/channels/twilio_adapter.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "lib/channels/form_encoding.h"
+#include "lib/common/encoding.h"
+#include "lib/common/reject.h"
+#include "lib/common/status_macros.h"
+#include "lib/crypto/hmac.h"
+
+namespace omnigate::channels {
+namespace {
+
+using omnigate::v1::Event;
+using omnigate::v1::MediaItem;
+
+std::string Param(const FormParams& params, absl::string_view name) {
+  const std::string* value = FindParam(params, name);
+  return value == nullptr ? "" : *value;
+}
+
+// "whatsapp:+1202..." -> ("whatsapp", "+1202...").
+std::pair<std::string, std::string> SplitAddress(const std::string& address) {
+  const size_t colon = address.find(':');
+  if (colon == std::string::npos) return {"sms", address};
+  return {absl::AsciiStrToLower(address.substr(0, colon)), address.substr(colon + 1)};
+}
+
+omnigate::v1::Status::State StatusState(absl::string_view name) {
+  using Status = omnigate::v1::Status;
+  if (name == "queued" || name == "accepted" || name == "scheduled" || name == "sending")
+    return Status::STATE_QUEUED;
+  if (name == "sent") return Status::STATE_SENT;
+  if (name == "delivered") return Status::STATE_DELIVERED;
+  if (name == "read") return Status::STATE_READ;
+  if (name == "failed" || name == "canceled") return Status::STATE_FAILED;
+  if (name == "undelivered") return Status::STATE_UNDELIVERED;
+  return Status::STATE_UNSPECIFIED;
+}
+
+MediaItem::Kind KindOf(absl::string_view mime) {
+  if (absl::StartsWith(mime, "image/")) return MediaItem::KIND_IMAGE;
+  if (absl::StartsWith(mime, "audio/")) return MediaItem::KIND_AUDIO;
+  if (absl::StartsWith(mime, "video/")) return MediaItem::KIND_VIDEO;
+  return MediaItem::KIND_DOCUMENT;
+}
+
+}  // namespace
+
+absl::Status TwilioAdapter::Authenticate(const InboundRequest& request) const {
+  std::optional<absl::string_view> header;
+  if (request.headers != nullptr) header = request.headers->Get("x-twilio-signature");
+  if (!header || header->empty()) {
+    return Unauthenticated("signature_missing", "X-Twilio-Signature header is absent");
+  }
+  const std::optional<std::string> given = Base64Decode(absl::StripAsciiWhitespace(*header));
+  if (!given || given->size() != 20) {
+    return Unauthenticated("signature_malformed", "X-Twilio-Signature is not base64 of 20 bytes");
+  }
+  // The signed text: the URL Twilio called, then name+value of every POST
+  // parameter in name order.
+  std::string signed_text = settings_.public_url;
+  if (!request.query.empty() && !absl::StrContains(settings_.public_url, '?')) {
+    absl::StrAppend(&signed_text, "?", request.query);
+  }
+  auto params = ParseUrlEncoded(request.body);
+  if (!params.ok()) return Unauthenticated("signature_mismatch", "body is not form encoded");
+  std::sort(params->begin(), params->end());
+  for (const auto& [name, value] : *params) absl::StrAppend(&signed_text, name, value);
+  if (!crypto::ConstantTimeEquals(*given, crypto::HmacSha1(settings_.secret, signed_text))) {
+    return Unauthenticated("signature_mismatch",
+                           "X-Twilio-Signature does not match public_url and the parameters");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TwilioAdapter::Normalize(const InboundRequest& request,
+                                      NormalizeResult* result) const {
+  if (request.body.empty()) return Malformed("empty_body");
+  if (!IsValidUtf8(request.body)) return Malformed("form_invalid_utf8");
+  auto parsed = ParseUrlEncoded(request.body);
+  if (!parsed.ok()) return parsed.status();
+  const FormParams& params = *parsed;
+  for (const auto& [name, value] : params) {
+    if (!IsValidUtf8(value)) return Malformed(absl::StrCat("form_invalid_utf8:", name));
+  }
+
+  std::string sid = Param(params, "MessageSid");
+  if (sid.empty()) sid = Param(params, "SmsMessageSid");
+  if (sid.empty()) sid = Param(params, "SmsSid");
+  if (sid.empty()) return Malformed("missing_required_field:MessageSid");
+  const std::string from_param = Param(params, "From");
+  const std::string to_param = Param(params, "To");
+  if (from_param.empty()) return Malformed("missing_required_field:From");
+  if (to_param.empty()) return Malformed("missing_required_field:To");
+  const auto [flavor, from] = SplitAddress(from_param);
+  const auto to = SplitAddress(to_param).second;
+
+  Event event;
+  event.set_channel(omnigate::v1::CHANNEL_TWILIO);
+  event.set_connector(settings_.name);
+  event.set_external_id(sid);
+  event.set_sent_at_ms(request.received_at_ms > 0 ? request.received_at_ms : clock_.NowMs());
+  event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
+  auto& attributes = *event.mutable_attributes();
+  attributes["twilio_channel"] = flavor;
+  for (const auto& [param, attribute] :
+       {std::pair<const char*, const char*>{"FromCity", "from_city"},
+        {"OptOutType", "opt_out"},
+        {"RawDlrDoneDate", "raw_dlr_done_date"},
+        {"MessagingServiceSid", "messaging_service_sid"},
+        {"AccountSid", "account_sid"}}) {
+    const std::string value = Param(params, param);
+    if (!value.empty()) attributes[attribute] = value;
+  }
+
+  const std::string message_status = Param(params, "MessageStatus");
+  if (!message_status.empty() && message_status != "received" && message_status != "receiving") {
+    // A status callback for a message the business sent: From is us.
+    event.set_account_id(from);
+    event.set_conversation_key(absl::StrCat("twilio_", flavor, ":", from, ":", to));
+    event.mutable_sender()->set_id(from);
+    event.mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
+    event.mutable_recipient()->set_id(to);
+    event.mutable_recipient()->set_role(omnigate::v1::ROLE_CUSTOMER);
+    auto* status = event.mutable_status();
+    status->set_target_external_id(sid);
+    status->set_state(StatusState(message_status));
+    status->set_recipient_id(to);
+    status->set_error_code(Param(params, "ErrorCode"));
+    status->set_error_message(Param(params, "ErrorMessage"));
+    if (status->state() == omnigate::v1::Status::STATE_UNSPECIFIED)
+      attributes["status_name"] = message_status;
+    event.set_idempotency_key(absl::StrCat("twilio:status:", sid, ":", message_status));
+    result->events.push_back(std::move(event));
+    return absl::OkStatus();
+  }
+
+  event.set_account_id(to);
+  event.set_conversation_key(absl::StrCat("twilio_", flavor, ":", to, ":", from));
+  event.set_idempotency_key(absl::StrCat("twilio:msg:", sid));
+  event.mutable_sender()->set_id(from);
+  event.mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
+  event.mutable_sender()->set_display_name(Param(params, "ProfileName"));
+  if (!from.empty() && from[0] == '+') event.mutable_sender()->set_phone(from);
+  event.mutable_recipient()->set_id(to);
+  event.mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
+  event.set_reply_to_external_id(Param(params, "OriginalRepliedMessageSid"));
+  const std::string body = Param(params, "Body");
+
+  int media_count = 0;
+  const std::string num_media = Param(params, "NumMedia");
+  if (!num_media.empty() &&
+      (!absl::SimpleAtoi(num_media, &media_count) || media_count < 0 || media_count > 10)) {
+    return Malformed("integer_out_of_range:NumMedia");
+  }
+  const std::string latitude = Param(params, "Latitude");
+  const std::string button = Param(params, "ButtonPayload");
+  if (media_count > 0) {
+    auto* media = event.mutable_media();
+    media->set_caption(body);
+    for (int i = 0; i < media_count; ++i) {
+      const std::string url = Param(params, absl::StrCat("MediaUrl", i));
+      if (url.empty()) return Malformed(absl::StrCat("missing_required_field:MediaUrl", i));
+      MediaItem* item = media->add_items();
+      item->set_url(url);
+      item->set_mime_type(Param(params, absl::StrCat("MediaContentType", i)));
+      item->set_kind(KindOf(item->mime_type()));
+      // One attachment: the body is its caption (WhatsApp semantics).
+      if (media_count == 1) item->set_caption(body);
+    }
+  } else if (!latitude.empty()) {
+    double lat = 0, lon = 0;
+    if (!absl::SimpleAtod(latitude, &lat) || !absl::SimpleAtod(Param(params, "Longitude"), &lon)) {
+      return Malformed("schema_type_mismatch:Latitude");
+    }
+    auto* location = event.mutable_location();
+    location->set_latitude(lat);
+    location->set_longitude(lon);
+    location->set_name(Param(params, "Label"));
+    location->set_address(Param(params, "Address"));
+  } else if (!button.empty()) {
+    auto* reply = event.mutable_interactive();
+    reply->set_type(omnigate::v1::InteractiveReply::TYPE_BUTTON);
+    reply->set_id(button);
+    reply->set_title(Param(params, "ButtonText"));
+  } else {
+    event.mutable_text()->set_body(body);
+  }
+  result->events.push_back(std::move(event));
+  return absl::OkStatus();
+}
+
+}  // namespace omnigate::channels
