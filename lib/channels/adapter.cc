@@ -7,6 +7,7 @@
 #include "lib/channels/twilio_adapter.h"
 #include "lib/channels/viber_adapter.h"
 #include "lib/channels/whatsapp_adapter.h"
+#include "lib/channels/x_adapter.h"
 
 namespace omnigate::channels {
 
@@ -58,6 +59,12 @@ absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(const ConnectorSet
             "configured in Twilio; its signature covers it)"));
       }
       return std::make_unique<TwilioAdapter>(settings, clock);
+    case omnigate::v1::CHANNEL_X:
+      if (settings.secret.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "connector '", settings.name, "': x needs 'secret' (the consumer secret)"));
+      }
+      return std::make_unique<XAdapter>(settings, clock);
     default:
       return absl::InvalidArgumentError(absl::StrCat("connector '", settings.name, "': channel '",
                                                      ChannelName(settings.channel),

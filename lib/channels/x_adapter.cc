@@ -1,0 +1,226 @@
+#include "lib/channels/x_adapter.h"
+
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
+#include "lib/channels/form_encoding.h"
+#include "lib/common/encoding.h"
+#include "lib/common/reject.h"
+#include "lib/common/status_macros.h"
+#include "lib/crypto/hmac.h"
+#include "lib/json/strict_json.h"
+
+namespace omnigate::channels {
+namespace {
+
+using json::Value;
+using omnigate::v1::Event;
+using omnigate::v1::MediaItem;
+
+constexpr char kPrefix[] = "x_twitter";
+
+// Numeric ids compared as numbers (by length, then digits): the pair key
+// must not depend on who wrote first.
+std::string PairKey(const std::string& a, const std::string& b) {
+  const bool a_first = a.size() != b.size() ? a.size() < b.size() : a < b;
+  return a_first ? absl::StrCat(a, "-", b) : absl::StrCat(b, "-", a);
+}
+
+absl::Status ReadTime(const Value& item, int64_t received_at_ms, Event* event) {
+  int64_t ms = 0;
+  OG_RETURN_IF_ERROR(json::GetInt64(item, "created_timestamp", &ms));
+  if (ms > 0) {
+    event->set_sent_at_ms(ms);
+    event->set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_PAYLOAD);
+  } else {
+    event->set_sent_at_ms(received_at_ms);
+    event->set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FillMessageData(const Value& data, Event* event) {
+  std::string text;
+  OG_RETURN_IF_ERROR(json::GetString(data, "text", &text));
+  const Value* quick = nullptr;
+  OG_RETURN_IF_ERROR(json::GetObject(data, "quick_reply_response", &quick));
+  if (quick != nullptr) {
+    auto* reply = event->mutable_interactive();
+    reply->set_type(omnigate::v1::InteractiveReply::TYPE_QUICK_REPLY);
+    OG_RETURN_IF_ERROR(json::GetString(*quick, "metadata", reply->mutable_id()));
+    reply->set_title(text);
+    return absl::OkStatus();
+  }
+  const Value* attachment = nullptr;
+  OG_RETURN_IF_ERROR(json::GetObject(data, "attachment", &attachment));
+  const Value* media = nullptr;
+  if (attachment != nullptr) OG_RETURN_IF_ERROR(json::GetObject(*attachment, "media", &media));
+  if (media == nullptr) {
+    event->mutable_text()->set_body(text);
+    return absl::OkStatus();
+  }
+  std::string type, link;
+  OG_RETURN_IF_ERROR(json::GetString(*media, "type", &type));
+  OG_RETURN_IF_ERROR(json::GetString(*media, "url", &link));
+  MediaItem* item = event->mutable_media()->add_items();
+  item->set_kind(type == "photo" ? MediaItem::KIND_IMAGE : MediaItem::KIND_VIDEO);
+  item->set_animated(type == "animated_gif");
+  // id_str: the numeric id exceeds 2^53.
+  OG_RETURN_IF_ERROR(json::GetString(*media, "id_str", item->mutable_media_id()));
+  OG_RETURN_IF_ERROR(json::GetString(*media, "media_url_https", item->mutable_url()));
+  if (type == "photo") {
+    const absl::string_view url = item->url();
+    if (absl::EndsWithIgnoreCase(url, ".png")) {
+      item->set_mime_type("image/png");
+    } else if (absl::EndsWithIgnoreCase(url, ".jpg") || absl::EndsWithIgnoreCase(url, ".jpeg")) {
+      item->set_mime_type("image/jpeg");
+    }
+  }
+  // The text ends with a t.co link to the media itself: not the customer's words.
+  (*event->mutable_attributes())["raw_text"] = text;
+  if (!link.empty()) text = absl::StrReplaceAll(text, {{link, ""}});
+  event->mutable_media()->set_caption(std::string(absl::StripAsciiWhitespace(text)));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status XAdapter::Authenticate(const InboundRequest& request) const {
+  std::optional<absl::string_view> header;
+  if (request.headers != nullptr) header = request.headers->Get("x-twitter-webhooks-signature");
+  if (!header || header->empty()) {
+    return Unauthenticated("signature_missing", "x-twitter-webhooks-signature header is absent");
+  }
+  absl::string_view value = absl::StripAsciiWhitespace(*header);
+  if (!absl::ConsumePrefix(&value, "sha256=")) {
+    return Unauthenticated("signature_malformed", "expected sha256=<base64>");
+  }
+  const std::optional<std::string> given = Base64Decode(value);
+  if (!given || given->size() != 32) {
+    return Unauthenticated("signature_malformed", "signature is not base64 of 32 bytes");
+  }
+  if (!crypto::ConstantTimeEquals(*given, crypto::HmacSha256(settings_.secret, request.body))) {
+    return Unauthenticated("signature_mismatch", "signature does not match the body");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<HandshakeReply> XAdapter::Handshake(const InboundRequest& request) const {
+  auto params = ParseUrlEncoded(request.query);
+  if (!params.ok()) return params.status();
+  const std::string* token = FindParam(*params, "crc_token");
+  if (token == nullptr || token->empty())
+    return Malformed("handshake_bad_params", "crc_token missing");
+  HandshakeReply reply;
+  reply.content_type = "application/json";
+  reply.body = absl::StrCat("{\"response_token\":\"sha256=",
+                            Base64Encode(crypto::HmacSha256(settings_.secret, *token)), "\"}");
+  return reply;
+}
+
+absl::Status XAdapter::Normalize(const InboundRequest& request, NormalizeResult* result) const {
+  auto doc = json::ParseStrict(request.body);
+  if (!doc.ok()) return doc.status();
+  const Value& root = **doc;
+  OG_RETURN_IF_ERROR(json::ExpectObject(&root, "body"));
+  std::string account;
+  OG_RETURN_IF_ERROR(json::RequireId(root, "for_user_id", &account));
+  const Value* users = nullptr;
+  OG_RETURN_IF_ERROR(json::GetObject(root, "users", &users));
+  const int64_t received_at_ms =
+      request.received_at_ms > 0 ? request.received_at_ms : clock_.NowMs();
+
+  auto new_event = [&](const std::string& sender, const std::string& recipient) -> Event& {
+    Event& event = result->events.emplace_back();
+    event.set_channel(omnigate::v1::CHANNEL_X);
+    event.set_connector(settings_.name);
+    event.set_account_id(account);
+    event.set_conversation_key(
+        absl::StrCat(kPrefix, ":", account, ":", PairKey(sender, recipient)));
+    event.mutable_sender()->set_id(sender);
+    event.mutable_recipient()->set_id(recipient);
+    const Value* user = users != nullptr ? json::Find(*users, sender) : nullptr;
+    if (user != nullptr && user->IsObject()) {
+      (void)json::GetString(*user, "name", event.mutable_sender()->mutable_display_name());
+      (void)json::GetString(*user, "screen_name", event.mutable_sender()->mutable_username());
+    }
+    return event;
+  };
+
+  for (const auto& member : root.GetObject()) {
+    const std::string key = member.name.GetString();
+    if (key == "for_user_id" || key == "users" || key == "user_has_blocked" ||
+        key == "direct_message_indicate_typing_events") {
+      continue;  // context, or typing indicators: nothing to answer
+    }
+    OG_RETURN_IF_ERROR(json::ExpectArray(&member.value, key));
+    for (const Value& item : member.value.GetArray()) {
+      OG_RETURN_IF_ERROR(json::ExpectObject(&item, key));
+      if (key == "direct_message_events") {
+        std::string type, id, sender, recipient;
+        OG_RETURN_IF_ERROR(json::RequireString(item, "type", &type));
+        OG_RETURN_IF_ERROR(json::RequireId(item, "id", &id));
+        const Value* create = nullptr;
+        OG_RETURN_IF_ERROR(json::GetObject(item, "message_create", &create));
+        if (type != "message_create" || create == nullptr) {
+          Event& event = new_event(account, account);
+          event.set_external_id(id);
+          event.set_idempotency_key(absl::StrCat(kPrefix, ":dm:", id));
+          OG_RETURN_IF_ERROR(ReadTime(item, received_at_ms, &event));
+          event.mutable_unsupported()->set_type_name(type);
+          event.mutable_unsupported()->set_raw(json::Serialize(item));
+          continue;
+        }
+        OG_RETURN_IF_ERROR(json::RequireId(*create, "sender_id", &sender));
+        const Value* target = nullptr;
+        OG_RETURN_IF_ERROR(json::RequireObject(*create, "target", &target));
+        OG_RETURN_IF_ERROR(json::RequireId(*target, "recipient_id", &recipient));
+        Event& event = new_event(sender, recipient);
+        // The business's own sends come back as events too.
+        const bool echo = sender == account;
+        event.set_is_echo(echo);
+        event.mutable_sender()->set_role(echo ? omnigate::v1::ROLE_BUSINESS
+                                              : omnigate::v1::ROLE_CUSTOMER);
+        event.mutable_recipient()->set_role(echo ? omnigate::v1::ROLE_CUSTOMER
+                                                 : omnigate::v1::ROLE_BUSINESS);
+        event.set_external_id(id);
+        event.set_idempotency_key(absl::StrCat(kPrefix, ":dm:", id));
+        OG_RETURN_IF_ERROR(ReadTime(item, received_at_ms, &event));
+        const Value* data = nullptr;
+        OG_RETURN_IF_ERROR(json::RequireObject(*create, "message_data", &data));
+        OG_RETURN_IF_ERROR(FillMessageData(*data, &event));
+      } else if (key == "direct_message_mark_read_events") {
+        std::string reader, last_read;
+        OG_RETURN_IF_ERROR(json::RequireId(item, "sender_id", &reader));
+        OG_RETURN_IF_ERROR(json::RequireId(item, "last_read_event_id", &last_read));
+        // Everything up to last_read was read: a receipt on our messages.
+        Event& event = new_event(account, reader);
+        event.mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
+        event.mutable_recipient()->set_role(omnigate::v1::ROLE_CUSTOMER);
+        event.set_external_id(last_read);
+        auto* status = event.mutable_status();
+        status->set_state(omnigate::v1::Status::STATE_READ);
+        status->set_target_external_id(last_read);
+        status->set_recipient_id(reader);
+        event.set_idempotency_key(absl::StrCat(kPrefix, ":read:", reader, ":", last_read));
+        OG_RETURN_IF_ERROR(ReadTime(item, received_at_ms, &event));
+      } else {
+        // Tweets, likes, follows, ...: kept under their activity name.
+        Event& event = new_event(account, account);
+        const std::string raw = json::Serialize(item);
+        event.set_idempotency_key(
+            absl::StrCat(kPrefix, ":", key, ":", HexEncode(crypto::Sha256(raw))));
+        OG_RETURN_IF_ERROR(ReadTime(item, received_at_ms, &event));
+        event.mutable_unsupported()->set_type_name(key);
+        event.mutable_unsupported()->set_raw(raw);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace omnigate::channels
