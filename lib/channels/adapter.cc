@@ -6,6 +6,7 @@
 #include "lib/channels/telegram_adapter.h"
 #include "lib/channels/twilio_adapter.h"
 #include "lib/channels/viber_adapter.h"
+#include "lib/channels/webchat_adapter.h"
 #include "lib/channels/whatsapp_adapter.h"
 #include "lib/channels/x_adapter.h"
 
@@ -65,6 +66,12 @@ absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(const ConnectorSet
             "connector '", settings.name, "': x needs 'secret' (the consumer secret)"));
       }
       return std::make_unique<XAdapter>(settings, clock);
+    case omnigate::v1::CHANNEL_WEBCHAT:
+      if (settings.secret.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "connector '", settings.name, "': webchat needs 'secret' (the site's signing secret)"));
+      }
+      return std::make_unique<WebchatAdapter>(settings, clock);
     default:
       return absl::InvalidArgumentError(absl::StrCat("connector '", settings.name, "': channel '",
                                                      ChannelName(settings.channel),
