@@ -137,13 +137,6 @@ void ExpectMediaMatches(const json::Value& m, const MediaItem& item) {
 
 }  // namespace
 
-std::string FixtureString(const json::Value& object, const char* key) {
-  const json::Value* v = json::Find(object, key);
-  if (v == nullptr) return "";
-  if (v->IsString()) return std::string(v->GetString(), v->GetStringLength());
-  return json::Serialize(*v);
-}
-
 std::string Attribute(const Event& event, const std::string& key) {
   auto it = event.attributes().find(key);
   return it == event.attributes().end() ? "" : it->second;

@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 
+#include "lib/channels/fixture_loader.h"
 #include "lib/json/strict_json.h"
 #include "omnigate/v1/event.pb.h"
 
@@ -19,10 +20,6 @@ using ExtraChecker = std::function<bool(const std::string& key, const json::Valu
 
 void ExpectEventMatches(const json::Value& want, const omnigate::v1::Event& got,
                         int64_t received_at_ms, const ExtraChecker& check_extra);
-
-// The fixture's value as a string: strings as-is, null/absent as "", other
-// JSON as its text (numbers as written).
-std::string FixtureString(const json::Value& object, const char* key);
 
 // An attribute of the event or "".
 std::string Attribute(const omnigate::v1::Event& event, const std::string& key);

@@ -62,6 +62,13 @@ ChannelFixture LoadChannelFixture(const std::string& name) {
   return fixture;
 }
 
+std::string FixtureString(const json::Value& object, const char* key) {
+  const json::Value* v = json::Find(object, key);
+  if (v == nullptr) return "";
+  if (v->IsString()) return std::string(v->GetString(), v->GetStringLength());
+  return json::Serialize(*v);
+}
+
 std::vector<std::string> ListFixtures(const std::string& prefix) {
   const std::string dir = omnigate::testing::FixturesDir();
   if (!std::filesystem::is_directory(dir)) {

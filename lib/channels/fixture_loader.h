@@ -23,6 +23,10 @@ struct ChannelFixture {
 // when the fixtures are missing: a broken checkout must fail, not skip.
 ChannelFixture LoadChannelFixture(const std::string& name);
 
+// The fixture's value as a string: strings as-is, null/absent as "", other
+// JSON as its text (numbers as written).
+std::string FixtureString(const json::Value& object, const char* key);
+
 // Every fixture name (without extension) starting with `prefix`, sorted.
 std::vector<std::string> ListFixtures(const std::string& prefix);
 
