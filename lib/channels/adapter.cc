@@ -1,6 +1,7 @@
 #include "lib/channels/adapter.h"
 
 #include "absl/strings/str_cat.h"
+#include "lib/channels/email_adapter.h"
 #include "lib/channels/line_adapter.h"
 #include "lib/channels/meta_messaging_adapter.h"
 #include "lib/channels/telegram_adapter.h"
@@ -72,6 +73,18 @@ absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(const ConnectorSet
             "connector '", settings.name, "': webchat needs 'secret' (the site's signing secret)"));
       }
       return std::make_unique<WebchatAdapter>(settings, clock);
+    case omnigate::v1::CHANNEL_EMAIL:
+      if (settings.provider == "mailgun" && !settings.secret.empty()) {
+        return std::make_unique<EmailAdapter>(settings, clock);
+      }
+      // SendGrid signs nothing: fail closed unless requests carry basic auth.
+      if (settings.provider == "sendgrid" && !settings.basic_auth.empty()) {
+        return std::make_unique<EmailAdapter>(settings, clock);
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          "connector '", settings.name,
+          "': email needs provider 'mailgun' with 'secret' (the webhook signing key) or provider "
+          "'sendgrid' with 'basic_auth' (user:password, also put in the Inbound Parse URL)"));
     default:
       return absl::InvalidArgumentError(absl::StrCat("connector '", settings.name, "': channel '",
                                                      ChannelName(settings.channel),

@@ -232,11 +232,18 @@ void ExpectFixtureOutcome(const ChannelAdapter& adapter, const ChannelFixture& f
       path.find('?') == std::string::npos ? "" : path.substr(path.find('?') + 1);
   request.query = query;
   const absl::Status authentic = adapter.Authenticate(request);
+  const std::string outcome = FixtureString(expected, "outcome");
+  const std::string reason = FixtureString(expected, "error_reason");
+  if (outcome == "reject" && absl::StartsWith(reason, "signature_")) {
+    // Refused before parsing (e.g. a replayed timestamp): 401, nothing kept.
+    EXPECT_EQ(authentic.code(), absl::StatusCode::kUnauthenticated);
+    EXPECT_EQ(RejectReason(authentic), reason);
+    return;
+  }
   ASSERT_TRUE(authentic.ok()) << "the fixture's signature must verify: " << authentic;
 
   NormalizeResult result;
   const absl::Status status = adapter.Normalize(request, &result);
-  const std::string outcome = FixtureString(expected, "outcome");
   if (outcome == "reject" && FixtureString(expected, "suggested_http_status") == "200") {
     // Authentic but not ours to queue (a misrouted subscription): answered
     // 200 so the channel stops retrying, kept in quarantine, nothing queued.

@@ -32,9 +32,9 @@ constexpr uint32_t kPartitions = 4;
 // Channel fixture prefix -> the connector configured for it below.
 const std::map<std::string, std::string>& Connectors() {
   static const auto* connectors = new std::map<std::string, std::string>{
-      {"whatsapp", "wa"}, {"messenger", "fb"}, {"instagram", "ig"},
-      {"telegram", "tg"}, {"line", "line"},    {"viber", "viber"},
-      {"twitter", "x"},   {"webchat", "web"},  {"twilio", "twilio"}};
+      {"whatsapp", "wa"},   {"messenger", "fb"}, {"instagram", "ig"}, {"telegram", "tg"},
+      {"line", "line"},     {"viber", "viber"},  {"twitter", "x"},    {"webchat", "web"},
+      {"twilio", "twilio"}, {"email", "email"}};
   return *connectors;
 }
 
@@ -50,6 +50,8 @@ connectors:
   - {name: web, channel: webchat, secret: test-webchat-signing-secret}
   - {name: twilio-inbound, channel: twilio, secret: feedfacefeedfacefeedfacefeedface, public_url: "https://hooks.example.com/webhooks/twilio/inbound"}
   - {name: twilio-status, channel: twilio, secret: feedfacefeedfacefeedfacefeedface, public_url: "https://hooks.example.com/webhooks/twilio/status"}
+  - {name: email-mailgun, channel: email, provider: mailgun, secret: key-test-mailgun-signing-0000000001}
+  - {name: email-sendgrid, channel: email, provider: sendgrid, basic_auth: "parse:s3cret"}
 ingest:
   partitions: 4
 )";
@@ -130,7 +132,12 @@ TEST_P(ChannelsE2ETest, EveryExampleIsStoredOnceOrRejected) {
                     ? "twilio-status"
                     : "twilio-inbound";
   }
+  if (channel == "email") {
+    connector =
+        GetParam().find("mailgun") != std::string::npos ? "email-mailgun" : "email-sendgrid";
+  }
   target = absl::StrCat("/webhooks/", connector, query);
+  std::string body = fixture.body;
 
   std::vector<std::pair<std::string, std::string>> headers;
   for (const auto& [name, value] : fixture.headers.entries()) {
@@ -149,9 +156,28 @@ TEST_P(ChannelsE2ETest, EveryExampleIsStoredOnceOrRejected) {
     }
   }
 
+  if (connector == "email-sendgrid")
+    headers.emplace_back("Authorization", "Basic " + Base64Encode("parse:s3cret"));
+  const std::string reason = FixtureString(expected, "error_reason");
+  if (connector == "email-mailgun" && reason.empty()) {
+    // Mailgun signs timestamp + token inside the form and we refuse stale
+    // ones: sign this delivery again now.
+    const std::string t = absl::StrCat(absl::ToUnixSeconds(absl::Now()));
+    const std::string token = "e2e-token-0001";
+    body = body.substr(0, body.find("&timestamp=")) +
+           absl::StrCat(
+               "&timestamp=", t, "&token=", token, "&signature=",
+               HexEncode(crypto::HmacSha256("key-test-mailgun-signing-0000000001", t + token)));
+  }
+
   const std::string outcome = FixtureString(expected, "outcome");
-  auto first = HttpRequest(http_port_, "POST", target, headers, fixture.body);
+  auto first = HttpRequest(http_port_, "POST", target, headers, body);
   ASSERT_TRUE(first.ok()) << first.status();
+  if (outcome == "reject" && reason.rfind("signature_", 0) == 0) {
+    EXPECT_EQ(first->status, 401) << first->body;
+    EXPECT_EQ(*redis_->Cli({"DBSIZE"}), "0") << "nothing stored for an unauthenticated request";
+    return;
+  }
   if (outcome == "reject") {
     const int want = FixtureString(expected, "suggested_http_status") == "200" ? 200 : 400;
     EXPECT_EQ(first->status, want) << first->body;
@@ -160,7 +186,7 @@ TEST_P(ChannelsE2ETest, EveryExampleIsStoredOnceOrRejected) {
     return;
   }
   ASSERT_EQ(first->status, 200) << first->body << "\n" << ingest_->ReadLog();
-  auto again = HttpRequest(http_port_, "POST", target, headers, fixture.body);
+  auto again = HttpRequest(http_port_, "POST", target, headers, body);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->status, 200) << again->body;
 

@@ -1,0 +1,255 @@
+#include "lib/channels/email_adapter.h"
+
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "lib/channels/form_encoding.h"
+#include "lib/channels/mime.h"
+#include "lib/common/encoding.h"
+#include "lib/common/reject.h"
+#include "lib/common/status_macros.h"
+#include "lib/crypto/hmac.h"
+#include "lib/json/strict_json.h"
+
+namespace omnigate::channels {
+namespace {
+
+// One posted field: value bytes, plus file name and type for attachments.
+struct Field {
+  std::string value;
+  std::string filename;
+  std::string content_type;
+};
+using Fields = std::multimap<std::string, Field>;
+
+absl::StatusOr<Fields> ReadFields(const InboundRequest& request) {
+  std::string content_type;
+  if (request.headers != nullptr) {
+    if (auto v = request.headers->Get("content-type")) content_type = std::string(*v);
+  }
+  Fields fields;
+  if (absl::StartsWithIgnoreCase(content_type, "multipart/form-data")) {
+    auto parts = mime::SplitMultipart(request.body, mime::Param(content_type, "boundary"));
+    if (!parts.ok()) return parts.status();
+    for (absl::string_view part : *parts) {
+      mime::HeaderList headers;
+      absl::string_view body;
+      mime::SplitMessage(part, &headers, &body);
+      const std::string disposition = mime::Header(headers, "Content-Disposition");
+      const std::string name = mime::Param(disposition, "name");
+      if (name.empty()) return Malformed("multipart_unnamed_field");
+      fields.emplace(name, Field{std::string(body), mime::Param(disposition, "filename"),
+                                 mime::Header(headers, "Content-Type")});
+    }
+    return fields;
+  }
+  auto params = ParseUrlEncoded(request.body);
+  if (!params.ok()) return params.status();
+  for (auto& [name, value] : *params) fields.emplace(name, Field{std::move(value), "", ""});
+  return fields;
+}
+
+std::string Get(const Fields& fields, const std::string& name) {
+  auto it = fields.find(name);
+  return it == fields.end() ? "" : it->second.value;
+}
+
+// What both providers yield before it becomes an Event.
+struct Mail {
+  std::string message_id, in_reply_to, references;
+  std::string from, to, subject, date;
+  std::string text, text_without_quote, source_charset, envelope_from;
+};
+
+absl::Status FromRawMime(absl::string_view raw, Mail* mail) {
+  mime::HeaderList headers;
+  absl::string_view body;
+  mime::SplitMessage(raw, &headers, &body);
+  mail->message_id = mime::Header(headers, "Message-ID");
+  mail->in_reply_to = mime::Header(headers, "In-Reply-To");
+  mail->references = mime::Header(headers, "References");
+  mail->date = mime::Header(headers, "Date");
+  for (auto [target, name] : {std::pair<std::string*, const char*>{&mail->from, "From"},
+                              {&mail->to, "To"},
+                              {&mail->subject, "Subject"}}) {
+    auto decoded = mime::DecodeHeader(mime::Header(headers, name));
+    if (!decoded.ok()) return decoded.status();
+    *target = std::move(*decoded);
+  }
+  auto text = mime::PlainText(raw, &mail->source_charset);
+  if (!text.ok()) return text.status();
+  mail->text = std::move(*text);
+  return absl::OkStatus();
+}
+
+absl::Status FromSendGrid(const Fields& fields, Mail* mail) {
+  // Each parsed field is in the charset `charsets` names for it.
+  std::map<std::string, std::string> charsets;
+  const std::string charsets_json = Get(fields, "charsets");
+  if (!charsets_json.empty()) {
+    auto doc = json::ParseStrict(charsets_json);
+    if (!doc.ok()) return Malformed("email_bad_charsets", doc.status().message());
+    if ((*doc)->IsObject()) {
+      for (const auto& m : (*doc)->GetObject()) {
+        if (m.value.IsString()) charsets[m.name.GetString()] = m.value.GetString();
+      }
+    }
+  }
+  auto field = [&](const std::string& name) -> absl::StatusOr<std::string> {
+    return mime::ToUtf8(Get(fields, name), charsets.count(name) ? charsets[name] : "utf-8");
+  };
+  const std::string envelope = Get(fields, "envelope");
+  if (!envelope.empty()) {
+    auto doc = json::ParseStrict(envelope);
+    if (doc.ok() && (*doc)->IsObject()) (void)json::GetString(**doc, "from", &mail->envelope_from);
+  }
+  if (fields.count("email")) return FromRawMime(Get(fields, "email"), mail);  // raw mode
+
+  mime::HeaderList headers;
+  absl::string_view unused;
+  const std::string header_block = Get(fields, "headers") + "\n\n";
+  mime::SplitMessage(header_block, &headers, &unused);
+  mail->message_id = mime::Header(headers, "Message-ID");
+  mail->in_reply_to = mime::Header(headers, "In-Reply-To");
+  mail->references = mime::Header(headers, "References");
+  mail->date = mime::Header(headers, "Date");
+  for (auto [target, name] : {std::pair<std::string*, const char*>{&mail->from, "from"},
+                              {&mail->to, "to"},
+                              {&mail->subject, "subject"}}) {
+    auto value = field(name);
+    if (!value.ok()) return value.status();
+    *target = std::move(*value);
+  }
+  auto text = field("text");
+  if (!text.ok()) return text.status();
+  mail->text = std::move(*text);
+  mail->source_charset = absl::AsciiStrToLower(charsets.count("text") ? charsets["text"] : "utf-8");
+  if (mail->text.empty()) {
+    auto html = field("html");  // only when there is no plain text
+    if (!html.ok()) return html.status();
+    mail->text = std::move(*html);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FromMailgun(const Fields& fields, Mail* mail) {
+  for (const auto& key : {"body-plain", "stripped-text", "subject", "from", "recipient"}) {
+    if (!IsValidUtf8(Get(fields, key))) return Malformed(absl::StrCat("form_invalid_utf8:", key));
+  }
+  mail->message_id = Get(fields, "Message-Id");
+  mail->in_reply_to = Get(fields, "In-Reply-To");
+  mail->references = Get(fields, "References");
+  mail->date = Get(fields, "Date");
+  mail->from = Get(fields, "from");
+  mail->to = Get(fields, "recipient");
+  mail->subject = Get(fields, "subject");
+  mail->text = Get(fields, "body-plain");
+  mail->text_without_quote = Get(fields, "stripped-text");
+  mail->envelope_from = Get(fields, "sender");
+  mail->source_charset = "utf-8";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status EmailAdapter::Authenticate(const InboundRequest& request) const {
+  if (settings_.provider == "sendgrid") {
+    // SendGrid signs nothing; the pipeline enforces the connector's
+    // basic_auth, which the configuration requires for it.
+    return absl::OkStatus();
+  }
+  auto fields = ReadFields(request);
+  if (!fields.ok()) return Unauthenticated("signature_missing", "body is not a form");
+  const std::string timestamp = Get(*fields, "timestamp");
+  const std::string token = Get(*fields, "token");
+  const std::string signature = Get(*fields, "signature");
+  if (timestamp.empty() || token.empty() || signature.empty()) {
+    return Unauthenticated("signature_missing",
+                           "timestamp, token and signature fields are required");
+  }
+  const std::optional<std::string> given = HexDecode(signature);
+  int64_t seconds = 0;
+  if (!given || given->size() != 32 || !absl::SimpleAtoi(timestamp, &seconds)) {
+    return Unauthenticated("signature_malformed", "signature must be 64 hex digits");
+  }
+  if (!crypto::ConstantTimeEquals(*given,
+                                  crypto::HmacSha256(settings_.secret, timestamp + token))) {
+    return Unauthenticated("signature_mismatch", "signature does not match timestamp and token");
+  }
+  if (std::llabs(clock_.NowMs() / 1000 - seconds) > kMaxSkewSeconds) {
+    return Unauthenticated("signature_stale_timestamp",
+                           "timestamp is more than 300 s away: replay");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EmailAdapter::Normalize(const InboundRequest& request, NormalizeResult* result) const {
+  if (request.body.empty()) return Malformed("empty_body");
+  auto fields = ReadFields(request);
+  if (!fields.ok()) return fields.status();
+  Mail mail;
+  OG_RETURN_IF_ERROR(settings_.provider == "mailgun" ? FromMailgun(*fields, &mail)
+                                                     : FromSendGrid(*fields, &mail));
+  const auto [sender_name, sender] = mime::ParseAddress(mail.from);
+  // The first To address is ours (the inbound route).
+  const std::string first_to = std::string(absl::StripAsciiWhitespace(
+      std::vector<absl::string_view>(absl::StrSplit(mail.to, ',')).front()));
+  const std::string recipient = mime::ParseAddress(first_to).second;
+  if (sender.empty()) return Malformed("missing_required_field:from");
+  if (recipient.empty()) return Malformed("missing_required_field:to");
+
+  omnigate::v1::Event& event = result->events.emplace_back();
+  event.set_channel(omnigate::v1::CHANNEL_EMAIL);
+  event.set_connector(settings_.name);
+  event.set_account_id(recipient);
+  const std::string message_id = mime::StripAngles(mail.message_id);
+  event.set_external_id(message_id);
+  event.set_idempotency_key(
+      message_id.empty() ? absl::StrCat("email:sha256:", HexEncode(crypto::Sha256(request.body)))
+                         : absl::StrCat("email:msgid:", message_id));
+  // Thread root: the first References id, else the replied-to id, else this.
+  std::string root;
+  const std::vector<absl::string_view> references =
+      absl::StrSplit(mail.references, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+  if (!references.empty()) root = mime::StripAngles(references.front());
+  const std::string in_reply_to = mime::StripAngles(mail.in_reply_to);
+  if (root.empty()) root = in_reply_to;
+  if (root.empty()) root = message_id.empty() ? event.idempotency_key() : message_id;
+  event.set_conversation_key(absl::StrCat("email:", recipient, ":", root));
+  event.set_reply_to_external_id(in_reply_to);
+
+  auto* from = event.mutable_sender();
+  from->set_id(sender);
+  from->set_email(sender);
+  from->set_display_name(sender_name);
+  from->set_role(omnigate::v1::ROLE_CUSTOMER);
+  event.mutable_recipient()->set_id(recipient);
+  event.mutable_recipient()->set_email(recipient);
+  event.mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
+
+  const int64_t date_ms = mime::ParseDateMs(mail.date);
+  if (date_ms > 0) {
+    event.set_sent_at_ms(date_ms);
+    event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_PAYLOAD);
+  } else {
+    event.set_sent_at_ms(request.received_at_ms > 0 ? request.received_at_ms : clock_.NowMs());
+    event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
+  }
+  event.mutable_text()->set_body(mail.text);
+  auto& attributes = *event.mutable_attributes();
+  attributes["subject"] = mail.subject;
+  attributes["text_without_quote"] =
+      mail.text_without_quote.empty() ? mime::WithoutQuote(mail.text) : mail.text_without_quote;
+  attributes["source_charset"] = mail.source_charset;
+  if (!mail.envelope_from.empty()) attributes["envelope_from"] = mail.envelope_from;
+  if (settings_.provider == "mailgun") attributes["mailgun_timestamp"] = Get(*fields, "timestamp");
+  return absl::OkStatus();
+}
+
+}  // namespace omnigate::channels
