@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test test-unit test-integration run stop format clean
+.PHONY: all deps configure build test test-unit test-integration run stop format clean fuzz bench
 
 all: build
 
@@ -33,6 +33,20 @@ stop:
 
 format:
 	@find lib services tests bench tools -name '*.cc' -o -name '*.h' | xargs clang-format -i
+
+# Microbenchmarks; results in bench/results/, method in BENCHMARKS.md.
+bench: build
+	@mkdir -p bench/results
+	@$(BUILD_DIR)/bin/normalize_bench --benchmark_out=bench/results/normalize.json --benchmark_out_format=json
+
+# Every adapter under libFuzzer with address and undefined sanitizers (clang):
+# FUZZ_SECONDS per target (default 60), corpora kept in fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DOMNIGATE_FUZZ=ON -DOMNIGATE_BUILD_TESTS=OFF -DOMNIGATE_BUILD_BENCH=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,whatsapp messenger instagram telegram line twilio viber x webchat email_sendgrid email_mailgun)
+	@bash tools/run-fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	@rm -rf $(BUILD_DIR)

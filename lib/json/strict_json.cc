@@ -30,30 +30,50 @@ std::string SafeKey(absl::string_view key) {
   return out;
 }
 
-// Max nesting depth of [ and { outside strings; stops early past `limit`.
-int NestingDepth(absl::string_view body, int limit) {
-  int depth = 0;
+// The longest number token a document may hold. int64 needs 20 characters
+// and a double 24; RapidJSON's full-precision path reads out of bounds on
+// numbers thousands of digits long (found by fuzzing), so they never reach it.
+constexpr size_t kMaxNumberChars = 64;
+
+struct PreScan {
   int max_depth = 0;
+  size_t longest_number = 0;
+  // A \u escape occurs: strings must be checked for lone surrogates, which
+  // RapidJSON decodes into invalid UTF-8.
+  bool has_unicode_escape = false;
+};
+
+// One linear pass outside strings: nesting depth of [ and { (stops early
+// past `depth_limit`) and number token lengths.
+PreScan Scan(absl::string_view body, int depth_limit) {
+  PreScan scan;
+  int depth = 0;
+  size_t number_run = 0;
   bool in_string = false;
   for (size_t i = 0; i < body.size(); ++i) {
     const char c = body[i];
     if (in_string) {
       if (c == '\\') {
+        if (i + 1 < body.size() && body[i + 1] == 'u') scan.has_unicode_escape = true;
         ++i;
       } else if (c == '"') {
         in_string = false;
       }
       continue;
     }
+    const bool number_char =
+        (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+    number_run = number_char ? number_run + 1 : 0;
+    scan.longest_number = std::max(scan.longest_number, number_run);
     switch (c) {
       case '"':
         in_string = true;
         break;
       case '[':
       case '{':
-        if (++depth > max_depth) {
-          max_depth = depth;
-          if (max_depth > limit) return max_depth;
+        if (++depth > scan.max_depth) {
+          scan.max_depth = depth;
+          if (scan.max_depth > depth_limit) return scan;
         }
         break;
       case ']':
@@ -64,16 +84,23 @@ int NestingDepth(absl::string_view body, int limit) {
         break;
     }
   }
-  return max_depth;
+  return scan;
 }
 
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // Depth is bounded by ParseLimits, so recursion here is bounded too.
-absl::Status CheckDuplicateKeys(const Value& value) {
+// `check_utf8`: strings may hold escaped lone surrogates.
+absl::Status CheckTree(const Value& value, bool check_utf8) {
+  if (value.IsString()) {
+    if (check_utf8 && !IsValidUtf8(absl::string_view(value.GetString(), value.GetStringLength()))) {
+      return Malformed("json_invalid_utf8", "an escaped lone surrogate");
+    }
+    return absl::OkStatus();
+  }
   if (value.IsArray()) {
     for (const auto& item : value.GetArray()) {
-      if (auto status = CheckDuplicateKeys(item); !status.ok()) return status;
+      if (auto status = CheckTree(item, check_utf8); !status.ok()) return status;
     }
     return absl::OkStatus();
   }
@@ -89,7 +116,11 @@ absl::Status CheckDuplicateKeys(const Value& value) {
     if (dup != keys.end()) return Malformed(absl::StrCat("json_duplicate_key:", SafeKey(*dup)));
   }
   for (const auto& m : value.GetObject()) {
-    if (auto status = CheckDuplicateKeys(m.value); !status.ok()) return status;
+    if (check_utf8 &&
+        !IsValidUtf8(absl::string_view(m.name.GetString(), m.name.GetStringLength()))) {
+      return Malformed("json_invalid_utf8", "an escaped lone surrogate in a key");
+    }
+    if (auto status = CheckTree(m.value, check_utf8); !status.ok()) return status;
   }
   return absl::OkStatus();
 }
@@ -111,9 +142,14 @@ absl::StatusOr<std::unique_ptr<rapidjson::Document>> ParseStrict(absl::string_vi
   const bool has_bom = body.substr(start, 3) == "\xEF\xBB\xBF";
   const absl::string_view text = has_bom ? body.substr(start + 3) : body;
 
-  if (NestingDepth(text, limits.max_depth) > limits.max_depth) {
+  const PreScan scan = Scan(text, limits.max_depth);
+  if (scan.max_depth > limits.max_depth) {
     return Malformed("json_max_depth_exceeded",
                      absl::StrCat("nesting deeper than ", limits.max_depth));
+  }
+  if (scan.longest_number > kMaxNumberChars) {
+    return Malformed("json_number_too_long",
+                     absl::StrCat("a number longer than ", kMaxNumberChars, " characters"));
   }
 
   auto doc = std::make_unique<rapidjson::Document>();
@@ -135,8 +171,8 @@ absl::StatusOr<std::unique_ptr<rapidjson::Document>> ParseStrict(absl::string_vi
   }
   if (has_bom) return Malformed("json_bom", "a byte-order mark precedes the document");
   // Raw bytes outside strings were validated by the grammar and inside strings
-  // by kParseValidateEncodingFlag, so the whole body is valid UTF-8 here.
-  if (auto status = CheckDuplicateKeys(*doc); !status.ok()) return status;
+  // by kParseValidateEncodingFlag; escapes are checked in CheckTree.
+  if (auto status = CheckTree(*doc, scan.has_unicode_escape); !status.ok()) return status;
   return doc;
 }
 

@@ -30,6 +30,23 @@ TEST(ParseStrictTest, RejectsEachKindOfBadInputWithItsReason) {
   EXPECT_EQ(ReasonOf("{\"a\":1,}").rfind("json_syntax:", 0), 0u);
 }
 
+// Both found by fuzzing the adapters (fuzz/corpus keeps the inputs).
+TEST(ParseStrictTest, RefusesEscapedLoneSurrogates) {
+  EXPECT_EQ(ReasonOf(R"({"t":"ok \ud83d\ude0d"})"), "ok");  // a valid pair
+  EXPECT_EQ(ReasonOf(R"({"t":"\ud41d\ude0d"})"), "json_invalid_utf8");
+  EXPECT_EQ(ReasonOf(R"({"t":"\udc00"})"), "json_invalid_utf8");
+  EXPECT_EQ(ReasonOf(R"({"\udc00":1})"), "json_invalid_utf8");
+}
+
+TEST(ParseStrictTest, RefusesAbsurdlyLongNumbersBeforeParsing) {
+  // RapidJSON's full-precision strtod reads out of bounds on these.
+  EXPECT_EQ(ReasonOf("{\"a\":0." + std::string(2000, '0') + "4}"), "json_number_too_long");
+  EXPECT_EQ(ReasonOf("[" + std::string(65, '9') + "]"), "json_number_too_long");
+  EXPECT_EQ(ReasonOf("[-1.7976931348623157e+308, 18446744073709551615]"), "ok");
+  // Digits inside strings are text, not numbers.
+  EXPECT_EQ(ReasonOf("{\"a\":\"" + std::string(5000, '7') + "\"}"), "ok");
+}
+
 TEST(ParseStrictTest, EnforcesDepthBeforeParsing) {
   std::string deep(65, '[');
   deep += std::string(65, ']');
