@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "lib/channels/form_encoding.h"
 #include "lib/channels/mime.h"
+#include "lib/channels/signature.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/common/status_macros.h"
@@ -238,7 +239,7 @@ absl::Status EmailAdapter::Normalize(const InboundRequest& request, NormalizeRes
     event.set_sent_at_ms(date_ms);
     event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_PAYLOAD);
   } else {
-    event.set_sent_at_ms(request.received_at_ms > 0 ? request.received_at_ms : clock_.NowMs());
+    event.set_sent_at_ms(ReceiptTimeMs(request, clock_));
     event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
   }
   event.mutable_text()->set_body(mail.text);

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/channels/signature.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/common/status_macros.h"
@@ -131,19 +132,8 @@ ConversationEvent::Kind LifecycleKind(absl::string_view type) {
 }  // namespace
 
 absl::Status LineAdapter::Authenticate(const InboundRequest& request) const {
-  std::optional<absl::string_view> header;
-  if (request.headers != nullptr) header = request.headers->Get("x-line-signature");
-  if (!header || header->empty()) {
-    return Unauthenticated("signature_missing", "X-Line-Signature header is absent");
-  }
-  const std::optional<std::string> given = Base64Decode(absl::StripAsciiWhitespace(*header));
-  if (!given || given->size() != 32) {
-    return Unauthenticated("signature_malformed", "X-Line-Signature is not base64 of 32 bytes");
-  }
-  if (!crypto::ConstantTimeEquals(*given, crypto::HmacSha256(settings_.secret, request.body))) {
-    return Unauthenticated("signature_mismatch", "X-Line-Signature does not match the body");
-  }
-  return absl::OkStatus();
+  return VerifyMacHeader(request, "x-line-signature", "", MacEncoding::kBase64,
+                         [&] { return crypto::HmacSha256(settings_.secret, request.body); });
 }
 
 absl::Status LineAdapter::Normalize(const InboundRequest& request, NormalizeResult* result) const {
@@ -157,8 +147,7 @@ absl::Status LineAdapter::Normalize(const InboundRequest& request, NormalizeResu
   if (destination.empty()) return Malformed("missing_required_field:destination");
   const Value* events = nullptr;
   OG_RETURN_IF_ERROR(json::RequireArray(root, "events", &events));
-  const int64_t received_at_ms =
-      request.received_at_ms > 0 ? request.received_at_ms : clock_.NowMs();
+  const int64_t received_at_ms = ReceiptTimeMs(request, clock_);
 
   for (const Value& item : events->GetArray()) {
     OG_RETURN_IF_ERROR(json::ExpectObject(&item, "events[]"));

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "lib/channels/form_encoding.h"
+#include "lib/channels/signature.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/crypto/hmac.h"
@@ -10,23 +11,8 @@
 namespace omnigate::channels {
 
 absl::Status VerifyMetaSignature(const InboundRequest& request, absl::string_view app_secret) {
-  std::optional<absl::string_view> header;
-  if (request.headers != nullptr) header = request.headers->Get("x-hub-signature-256");
-  if (!header || header->empty()) {
-    return Unauthenticated("signature_missing", "X-Hub-Signature-256 header is absent");
-  }
-  constexpr absl::string_view kPrefix = "sha256=";
-  absl::string_view value = absl::StripAsciiWhitespace(*header);
-  if (!absl::StartsWithIgnoreCase(value, kPrefix) || value.size() != kPrefix.size() + 64) {
-    return Unauthenticated("signature_malformed", "expected sha256=<64 hex digits>");
-  }
-  const std::optional<std::string> given = HexDecode(value.substr(kPrefix.size()));
-  if (!given) return Unauthenticated("signature_malformed", "signature is not hex");
-  const std::string expected = crypto::HmacSha256(app_secret, request.body);
-  if (!crypto::ConstantTimeEquals(*given, expected)) {
-    return Unauthenticated("signature_mismatch", "X-Hub-Signature-256 does not match the body");
-  }
-  return absl::OkStatus();
+  return VerifyMacHeader(request, "x-hub-signature-256", "sha256=", MacEncoding::kHex,
+                         [&] { return crypto::HmacSha256(app_secret, request.body); });
 }
 
 absl::StatusOr<HandshakeReply> MetaHandshake(const InboundRequest& request,

@@ -2,6 +2,7 @@
 
 #include "lib/channels/meta_common.h"
 #include "lib/channels/meta_messaging_item.h"
+#include "lib/channels/signature.h"
 #include "lib/common/status_macros.h"
 
 namespace omnigate::channels {
@@ -34,7 +35,7 @@ absl::Status MetaMessagingAdapter::Normalize(const InboundRequest& request,
   context.channel = settings_.channel;
   context.channel_name = instagram ? "instagram" : "messenger";
   context.connector = settings_.name;
-  context.received_at_ms = request.received_at_ms > 0 ? request.received_at_ms : clock_.NowMs();
+  context.received_at_ms = ReceiptTimeMs(request, clock_);
 
   const json::Value* entries = nullptr;
   OG_RETURN_IF_ERROR(json::RequireArray(root, "entry", &entries));

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "lib/channels/signature.h"
 #include "lib/common/reject.h"
 #include "lib/common/status_macros.h"
 #include "lib/crypto/hmac.h"
@@ -218,8 +219,7 @@ absl::Status TelegramAdapter::Normalize(const InboundRequest& request,
   std::string update_id;
   OG_RETURN_IF_ERROR(json::RequireId(update, "update_id", &update_id));
   const std::string bot = settings_.account_id.empty() ? settings_.name : settings_.account_id;
-  const int64_t received_at_ms =
-      request.received_at_ms > 0 ? request.received_at_ms : clock_.NowMs();
+  const int64_t received_at_ms = ReceiptTimeMs(request, clock_);
 
   Event event;
   event.set_channel(omnigate::v1::CHANNEL_TELEGRAM);

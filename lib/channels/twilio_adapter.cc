@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lib/channels/form_encoding.h"
+#include "lib/channels/signature.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/common/status_macros.h"
@@ -53,30 +54,20 @@ MediaItem::Kind KindOf(absl::string_view mime) {
 }  // namespace
 
 absl::Status TwilioAdapter::Authenticate(const InboundRequest& request) const {
-  std::optional<absl::string_view> header;
-  if (request.headers != nullptr) header = request.headers->Get("x-twilio-signature");
-  if (!header || header->empty()) {
-    return Unauthenticated("signature_missing", "X-Twilio-Signature header is absent");
-  }
-  const std::optional<std::string> given = Base64Decode(absl::StripAsciiWhitespace(*header));
-  if (!given || given->size() != 20) {
-    return Unauthenticated("signature_malformed", "X-Twilio-Signature is not base64 of 20 bytes");
-  }
   // The signed text: the URL Twilio called, then name+value of every POST
   // parameter in name order.
-  std::string signed_text = settings_.public_url;
-  if (!request.query.empty() && !absl::StrContains(settings_.public_url, '?')) {
-    absl::StrAppend(&signed_text, "?", request.query);
-  }
-  auto params = ParseUrlEncoded(request.body);
-  if (!params.ok()) return Unauthenticated("signature_mismatch", "body is not form encoded");
-  std::sort(params->begin(), params->end());
-  for (const auto& [name, value] : *params) absl::StrAppend(&signed_text, name, value);
-  if (!crypto::ConstantTimeEquals(*given, crypto::HmacSha1(settings_.secret, signed_text))) {
-    return Unauthenticated("signature_mismatch",
-                           "X-Twilio-Signature does not match public_url and the parameters");
-  }
-  return absl::OkStatus();
+  return VerifyMacHeader(request, "x-twilio-signature", "", MacEncoding::kBase64, [&] {
+    std::string signed_text = settings_.public_url;
+    if (!request.query.empty() && !absl::StrContains(settings_.public_url, '?')) {
+      absl::StrAppend(&signed_text, "?", request.query);
+    }
+    auto params = ParseUrlEncoded(request.body);
+    // A body that is not a form can match no signature.
+    if (!params.ok()) return std::string(20, '\0');
+    std::sort(params->begin(), params->end());
+    for (const auto& [name, value] : *params) absl::StrAppend(&signed_text, name, value);
+    return crypto::HmacSha1(settings_.secret, signed_text);
+  });
 }
 
 absl::Status TwilioAdapter::Normalize(const InboundRequest& request,
@@ -105,7 +96,7 @@ absl::Status TwilioAdapter::Normalize(const InboundRequest& request,
   event.set_channel(omnigate::v1::CHANNEL_TWILIO);
   event.set_connector(settings_.name);
   event.set_external_id(sid);
-  event.set_sent_at_ms(request.received_at_ms > 0 ? request.received_at_ms : clock_.NowMs());
+  event.set_sent_at_ms(ReceiptTimeMs(request, clock_));
   event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
   auto& attributes = *event.mutable_attributes();
   attributes["twilio_channel"] = flavor;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "lib/channels/signature.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/common/status_macros.h"
@@ -98,20 +99,8 @@ ConversationEvent::Kind LifecycleKind(absl::string_view name) {
 }  // namespace
 
 absl::Status ViberAdapter::Authenticate(const InboundRequest& request) const {
-  std::optional<absl::string_view> header;
-  if (request.headers != nullptr) header = request.headers->Get("x-viber-content-signature");
-  if (!header || header->empty()) {
-    return Unauthenticated("signature_missing", "X-Viber-Content-Signature header is absent");
-  }
-  const std::optional<std::string> given = HexDecode(absl::StripAsciiWhitespace(*header));
-  if (!given || given->size() != 32) {
-    return Unauthenticated("signature_malformed", "X-Viber-Content-Signature is not 64 hex digits");
-  }
-  if (!crypto::ConstantTimeEquals(*given, crypto::HmacSha256(settings_.secret, request.body))) {
-    return Unauthenticated("signature_mismatch",
-                           "X-Viber-Content-Signature does not match the body");
-  }
-  return absl::OkStatus();
+  return VerifyMacHeader(request, "x-viber-content-signature", "", MacEncoding::kHex,
+                         [&] { return crypto::HmacSha256(settings_.secret, request.body); });
 }
 
 absl::Status ViberAdapter::Normalize(const InboundRequest& request, NormalizeResult* result) const {
@@ -136,7 +125,7 @@ absl::Status ViberAdapter::Normalize(const InboundRequest& request, NormalizeRes
     event.set_sent_at_ms(timestamp);
     event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_PAYLOAD);
   } else {
-    event.set_sent_at_ms(request.received_at_ms > 0 ? request.received_at_ms : clock_.NowMs());
+    event.set_sent_at_ms(ReceiptTimeMs(request, clock_));
     event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
   }
 

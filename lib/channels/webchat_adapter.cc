@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "lib/channels/signature.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/common/status_macros.h"
@@ -133,8 +134,7 @@ absl::Status WebchatAdapter::Normalize(const InboundRequest& request,
   if (version != 1) return Malformed("unsupported_schema_version");
   const Value* events = nullptr;
   OG_RETURN_IF_ERROR(json::RequireArray(root, "events", &events));
-  const int64_t received_at_ms =
-      request.received_at_ms > 0 ? request.received_at_ms : clock_.NowMs();
+  const int64_t received_at_ms = ReceiptTimeMs(request, clock_);
 
   for (const Value& item : events->GetArray()) {
     OG_RETURN_IF_ERROR(json::ExpectObject(&item, "events[]"));

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "lib/channels/meta_common.h"
+#include "lib/channels/signature.h"
 #include "lib/channels/whatsapp_content.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
@@ -99,8 +100,7 @@ absl::Status WhatsAppAdapter::Normalize(const InboundRequest& request,
     result->ignored_reason = "unexpected_object_type";
     return absl::OkStatus();
   }
-  const int64_t received_at_ms =
-      request.received_at_ms > 0 ? request.received_at_ms : clock_.NowMs();
+  const int64_t received_at_ms = ReceiptTimeMs(request, clock_);
 
   auto new_event = [&](const ChangeScope& scope) {
     Event& event = result->events.emplace_back();

@@ -8,6 +8,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "lib/channels/form_encoding.h"
+#include "lib/channels/signature.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/common/status_macros.h"
@@ -90,23 +91,8 @@ absl::Status FillMessageData(const Value& data, Event* event) {
 }  // namespace
 
 absl::Status XAdapter::Authenticate(const InboundRequest& request) const {
-  std::optional<absl::string_view> header;
-  if (request.headers != nullptr) header = request.headers->Get("x-twitter-webhooks-signature");
-  if (!header || header->empty()) {
-    return Unauthenticated("signature_missing", "x-twitter-webhooks-signature header is absent");
-  }
-  absl::string_view value = absl::StripAsciiWhitespace(*header);
-  if (!absl::ConsumePrefix(&value, "sha256=")) {
-    return Unauthenticated("signature_malformed", "expected sha256=<base64>");
-  }
-  const std::optional<std::string> given = Base64Decode(value);
-  if (!given || given->size() != 32) {
-    return Unauthenticated("signature_malformed", "signature is not base64 of 32 bytes");
-  }
-  if (!crypto::ConstantTimeEquals(*given, crypto::HmacSha256(settings_.secret, request.body))) {
-    return Unauthenticated("signature_mismatch", "signature does not match the body");
-  }
-  return absl::OkStatus();
+  return VerifyMacHeader(request, "x-twitter-webhooks-signature", "sha256=", MacEncoding::kBase64,
+                         [&] { return crypto::HmacSha256(settings_.secret, request.body); });
 }
 
 absl::StatusOr<HandshakeReply> XAdapter::Handshake(const InboundRequest& request) const {
@@ -131,8 +117,7 @@ absl::Status XAdapter::Normalize(const InboundRequest& request, NormalizeResult*
   OG_RETURN_IF_ERROR(json::RequireId(root, "for_user_id", &account));
   const Value* users = nullptr;
   OG_RETURN_IF_ERROR(json::GetObject(root, "users", &users));
-  const int64_t received_at_ms =
-      request.received_at_ms > 0 ? request.received_at_ms : clock_.NowMs();
+  const int64_t received_at_ms = ReceiptTimeMs(request, clock_);
 
   auto new_event = [&](const std::string& sender, const std::string& recipient) -> Event& {
     Event& event = result->events.emplace_back();
