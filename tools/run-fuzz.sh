@@ -19,6 +19,7 @@ run_one() {
   local seeds="$OUT/$target.seeds" fresh="$OUT/$target.new"
   rm -rf "$seeds" "$fresh"; mkdir -p "$seeds" "$fresh" "fuzz/corpus/$target"
   find "$FIXTURES" -name "${prefix}*" ! -name '*.expected.json' -exec cp {} "$seeds/" \;
+  [ -d "fuzz/regressions/$target" ] && cp fuzz/regressions/"$target"/* "$seeds/" 2>/dev/null || true
   "$BIN/fuzz_$target" -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 -max_len=65536 \
     -rss_limit_mb=2048 "$fresh" "fuzz/corpus/$target" "$seeds" >"$OUT/$target.log" 2>&1 || {
     echo "$target: CRASH, see $OUT/$target.log" >&2; return 1; }
