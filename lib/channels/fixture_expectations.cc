@@ -186,7 +186,9 @@ void ExpectEventMatches(const json::Value& want, const Event& got, int64_t recei
         // callbacks): when the fixture gives text it is the option's title.
         const std::string title =
             got.has_interactive() ? got.interactive().title() : got.postback().title();
-        if (!value.empty()) EXPECT_EQ(value, title);
+        if (!value.empty()) {
+          EXPECT_EQ(value, title);
+        }
       } else {
         EXPECT_EQ(value, EventText(got));
       }

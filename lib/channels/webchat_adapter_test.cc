@@ -84,7 +84,9 @@ TEST(WebchatAdapterTest, SignatureWindowIsExactlyThreeHundredSeconds) {
     WebchatAdapter adapter(Settings(), clock);
     const absl::Status status = adapter.Authenticate(request);
     EXPECT_EQ(status.ok(), ok) << offset_s;
-    if (!ok) EXPECT_EQ(RejectReason(status), "signature_stale_timestamp");
+    if (!ok) {
+      EXPECT_EQ(RejectReason(status), "signature_stale_timestamp");
+    }
   }
   FakeClock clock(t * 1000);
   WebchatAdapter adapter(Settings(), clock);

@@ -230,6 +230,13 @@ absl::Status WhatsAppAdapter::Normalize(const InboundRequest& request,
               OG_RETURN_IF_ERROR(
                   json::GetString(error, "message", status->mutable_error_message()));
             }
+            // Newer payloads put the human-readable cause only here.
+            const Value* error_data = nullptr;
+            OG_RETURN_IF_ERROR(json::GetObject(error, "error_data", &error_data));
+            if (status->error_message().empty() && error_data != nullptr) {
+              OG_RETURN_IF_ERROR(
+                  json::GetString(*error_data, "details", status->mutable_error_message()));
+            }
           }
           event->mutable_sender()->set_id(scope.phone_number_id);
           event->mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);

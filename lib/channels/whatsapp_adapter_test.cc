@@ -244,6 +244,69 @@ TEST_F(WhatsAppAdapterTest, FailedStatusCarriesTheErrorAndAStatusKey) {
   EXPECT_EQ(e.sender().role(), omnigate::v1::ROLE_SYSTEM);
 }
 
+TEST_F(WhatsAppAdapterTest, ReactionRemovalWithEmptyOrAbsentEmojiIsAnUnreact) {
+  NormalizeResult result;
+  ASSERT_TRUE(
+      Normalize(
+          OneMessage(
+              R"({"from":"628123","id":"r1","timestamp":"1770000000","type":"reaction","reaction":{"message_id":"wamid.T","emoji":""}},)"
+              R"({"from":"628123","id":"r2","timestamp":"1770000001","type":"reaction","reaction":{"message_id":"wamid.T"}},)"
+              R"({"from":"628123","id":"r3","timestamp":"1770000002","type":"reaction","reaction":{"message_id":"wamid.T","emoji":"\ud83d\udc4d"}})"),
+          &result)
+          .ok());
+  ASSERT_EQ(result.events.size(), 3u);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(result.events[i].reaction().action(), omnigate::v1::Reaction::ACTION_UNREACT) << i;
+    EXPECT_EQ(result.events[i].reaction().emoji(), "") << i;
+  }
+  EXPECT_EQ(result.events[2].reaction().action(), omnigate::v1::Reaction::ACTION_REACT);
+  EXPECT_EQ(result.events[2].reaction().emoji(), "\xF0\x9F\x91\x8D");
+  for (const Event& e : result.events) {
+    EXPECT_EQ(e.reaction().target_external_id(), "wamid.T");
+    EXPECT_EQ(e.reply_to_external_id(), "wamid.T");
+  }
+}
+
+TEST_F(WhatsAppAdapterTest, StatusStatesAndErrorDetails) {
+  NormalizeResult result;
+  const std::string value =
+      R"({"metadata":{"phone_number_id":"100"},"statuses":[)"
+      R"({"id":"w1","status":"deleted","timestamp":1770000000,"recipient_id":"628999"},)"
+      R"({"id":"w2","status":"warped","timestamp":"1770000001","recipient_id":"628999"},)"
+      R"({"id":"w3","status":"failed","timestamp":"1770000002","recipient_id":"628999",)"
+      R"("errors":[{"code":131047,"error_data":{"details":"Re-engagement window closed"}}]}]})";
+  ASSERT_TRUE(Normalize(Wrap(value), &result).ok());
+  ASSERT_EQ(result.events.size(), 3u);
+  EXPECT_EQ(result.events[0].status().state(), omnigate::v1::Status::STATE_DELETED);
+  EXPECT_EQ(result.events[0].sent_at_ms(), 1770000000000);
+  // An unknown state is kept, named in an attribute, never dropped.
+  EXPECT_EQ(result.events[1].status().state(), omnigate::v1::Status::STATE_UNSPECIFIED);
+  EXPECT_EQ(result.events[1].attributes().at("status_name"), "warped");
+  EXPECT_EQ(result.events[1].idempotency_key(), "whatsapp:status:w2:warped");
+  EXPECT_EQ(result.events[2].status().error_code(), "131047");
+  EXPECT_EQ(result.events[2].status().error_message(), "Re-engagement window closed");
+}
+
+TEST_F(WhatsAppAdapterTest, FlowRepliesAndUsersWithoutAPhoneNumber) {
+  NormalizeResult result;
+  const std::string value =
+      R"({"metadata":{"phone_number_id":"100"},)"
+      R"("contacts":[{"profile":{"name":"Rina","username":"rina.x"},"user_id":"ID.77"}],)"
+      R"("messages":[{"from_user_id":"ID.77","id":"f1","timestamp":"1770000000","type":"interactive",)"
+      R"("interactive":{"type":"nfm_reply","nfm_reply":{"name":"booking","response_json":"{\"slot\":\"9\"}"}}}]})";
+  ASSERT_TRUE(Normalize(Wrap(value), &result).ok());
+  ASSERT_EQ(result.events.size(), 1u);
+  const Event& e = result.events[0];
+  EXPECT_EQ(e.interactive().type(), omnigate::v1::InteractiveReply::TYPE_FLOW);
+  EXPECT_EQ(e.interactive().id(), R"({"slot":"9"})");
+  EXPECT_EQ(e.interactive().title(), "booking");
+  EXPECT_EQ(e.sender().id(), "ID.77");
+  EXPECT_EQ(e.sender().phone(), "") << "a business-scoped id is not a phone number";
+  EXPECT_EQ(e.sender().display_name(), "Rina");
+  EXPECT_EQ(e.sender().username(), "rina.x");
+  EXPECT_EQ(e.conversation_key(), "whatsapp:100:ID.77");
+}
+
 TEST_F(WhatsAppAdapterTest, OtherObjectsAreIgnoredAndOtherFieldsKept) {
   NormalizeResult ignored;
   ASSERT_TRUE(Normalize(R"({"object":"page","entry":[]})", &ignored).ok());
@@ -315,7 +378,7 @@ TEST_F(WhatsAppAdapterTest, NeverCrashesOnTruncatedOrGarbageInput) {
     if (!Normalize(fixture.body.substr(0, cut), &result).ok()) ++rejected;
   }
   EXPECT_EQ(rejected, total) << "every strict prefix of a JSON object is invalid";
-  for (const std::string garbage :
+  for (const std::string& garbage :
        {std::string("null"), std::string("\"x\""), std::string("\xff\xfe"),
         std::string("{\"object\":1}"), std::string(1, '\0')}) {
     NormalizeResult result;
