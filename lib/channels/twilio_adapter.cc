@@ -62,10 +62,14 @@ absl::Status TwilioAdapter::Authenticate(const InboundRequest& request) const {
       absl::StrAppend(&signed_text, "?", request.query);
     }
     auto params = ParseUrlEncoded(request.body);
-    // A body that is not a form can match no signature.
-    if (!params.ok()) return std::string(20, '\0');
-    std::sort(params->begin(), params->end());
-    for (const auto& [name, value] : *params) absl::StrAppend(&signed_text, name, value);
+    if (params.ok()) {
+      std::sort(params->begin(), params->end());
+      for (const auto& [name, value] : *params) absl::StrAppend(&signed_text, name, value);
+    } else {
+      // Twilio never sends such a body; still keyed by the secret, so no
+      // header value can match without it.
+      absl::StrAppend(&signed_text, request.body);
+    }
     return crypto::HmacSha1(settings_.secret, signed_text);
   });
 }

@@ -81,6 +81,13 @@ TEST(TwilioAdapterTest, SignatureCoversUrlQueryAndSortedParameters) {
   const std::string changed = "To=%2B1&From=%2B2&Body=hj";
   request.body = changed;
   EXPECT_EQ(RejectReason(adapter.Authenticate(request)), "signature_mismatch");
+  // A body that is not a form must not be accepted under any fixed MAC.
+  const std::string not_a_form = "a=%zz";
+  request.body = not_a_form;
+  Headers zeros;
+  zeros.Add("X-Twilio-Signature", Base64Encode(std::string(20, '\0')));
+  request.headers = &zeros;
+  EXPECT_EQ(RejectReason(adapter.Authenticate(request)), "signature_mismatch");
   Headers bad;
   bad.Add("X-Twilio-Signature", "abc");
   request.headers = &bad;
