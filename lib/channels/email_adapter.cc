@@ -199,9 +199,7 @@ absl::Status EmailAdapter::Normalize(const InboundRequest& request, NormalizeRes
                                                      : FromSendGrid(*fields, &mail));
   const auto [sender_name, sender] = mime::ParseAddress(mail.from);
   // The first To address is ours (the inbound route).
-  const std::string first_to = std::string(absl::StripAsciiWhitespace(
-      std::vector<absl::string_view>(absl::StrSplit(mail.to, ',')).front()));
-  const std::string recipient = mime::ParseAddress(first_to).second;
+  const std::string recipient = mime::ParseAddress(mime::FirstMailbox(mail.to)).second;
   if (sender.empty()) return Malformed("missing_required_field:from");
   if (recipient.empty()) return Malformed("missing_required_field:to");
 

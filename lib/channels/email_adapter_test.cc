@@ -149,6 +149,10 @@ TEST(MimeTest, EncodedWordsDatesAndAddresses) {
   EXPECT_EQ(mime::ParseDateMs("yesterday"), -1);
   EXPECT_EQ(mime::ParseAddress("\"Ana B\" <Ana@X.org>").second, "ana@x.org");
   EXPECT_EQ(mime::ParseAddress("\"Ana B\" <Ana@X.org>").first, "Ana B");
+  // A comma inside a quoted display name does not end the first mailbox.
+  EXPECT_EQ(mime::ParseAddress(mime::FirstMailbox("\"Doe, Jane\" <jane@x.org>, k@y.org")).second,
+            "jane@x.org");
+  EXPECT_EQ(mime::FirstMailbox("a@x.org, b@y.org"), "a@x.org");
 }
 
 }  // namespace

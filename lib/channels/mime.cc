@@ -258,6 +258,19 @@ absl::StatusOr<std::string> PlainText(absl::string_view message, std::string* ch
   return found.text;
 }
 
+absl::string_view FirstMailbox(absl::string_view list) {
+  bool quoted = false;
+  bool in_angles = false;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const char c = list[i];
+    if (c == '"') quoted = !quoted;
+    if (!quoted && c == '<') in_angles = true;
+    if (!quoted && c == '>') in_angles = false;
+    if (c == ',' && !quoted && !in_angles) return absl::StripAsciiWhitespace(list.substr(0, i));
+  }
+  return absl::StripAsciiWhitespace(list);
+}
+
 std::pair<std::string, std::string> ParseAddress(absl::string_view value) {
   value = absl::StripAsciiWhitespace(value);
   const size_t open = value.rfind('<');

@@ -46,6 +46,10 @@ absl::StatusOr<std::vector<absl::string_view>> SplitMultipart(absl::string_view 
 // there is no plain part, tags and all). `charset` gets the source charset.
 absl::StatusOr<std::string> PlainText(absl::string_view message, std::string* charset);
 
+// The first mailbox of an address list: "\"Doe, Jane\" <j@x>, k@y" ->
+// "\"Doe, Jane\" <j@x>" (commas inside quotes or angle brackets do not split).
+absl::string_view FirstMailbox(absl::string_view list);
+
 // "Name <addr@host>" -> {"Name", "addr@host"} (address lowercased).
 std::pair<std::string, std::string> ParseAddress(absl::string_view value);
 
