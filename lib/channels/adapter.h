@@ -72,6 +72,19 @@ class ChannelAdapter {
   virtual absl::StatusOr<HandshakeReply> Handshake(const InboundRequest& request) const;
 };
 
+// What every adapter is built from: one connector's settings and the clock
+// that replay windows and receipt times are measured with.
+class ConnectorAdapter : public ChannelAdapter {
+ public:
+  // `clock` must outlive the adapter.
+  ConnectorAdapter(ConnectorSettings settings, const Clock& clock)
+      : settings_(std::move(settings)), clock_(clock) {}
+
+ protected:
+  const ConnectorSettings settings_;
+  const Clock& clock_;
+};
+
 // Builds the adapter for `settings.channel`. INVALID_ARGUMENT naming the
 // connector when the channel is not supported or a required setting (such as
 // the secret) is missing. `clock` must outlive the adapter.

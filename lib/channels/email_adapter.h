@@ -17,20 +17,15 @@ namespace omnigate::channels {
 // Threads by Message-ID / In-Reply-To / References: the conversation is
 // "email:<our address>:<root message id>"; plain text is preferred, and the
 // text above quoted history is kept as attribute "text_without_quote".
-class EmailAdapter final : public ChannelAdapter {
+class EmailAdapter final : public ConnectorAdapter {
  public:
-  EmailAdapter(ConnectorSettings settings, const Clock& clock)
-      : settings_(std::move(settings)), clock_(clock) {}
+  using ConnectorAdapter::ConnectorAdapter;
 
   omnigate::v1::Channel channel() const override { return omnigate::v1::CHANNEL_EMAIL; }
   absl::Status Authenticate(const InboundRequest& request) const override;
   absl::Status Normalize(const InboundRequest& request, NormalizeResult* result) const override;
 
   static constexpr int64_t kMaxSkewSeconds = 300;
-
- private:
-  const ConnectorSettings settings_;
-  const Clock& clock_;
 };
 
 }  // namespace omnigate::channels

@@ -32,7 +32,6 @@ ConnectorSettings Settings(const std::string& provider) {
 }
 
 bool CheckExtra(const std::string& key, const Value& value, const Event& got) {
-  const std::string text = testing::FixtureString(value.IsString() ? value : value, "");
   if (key == "subject" || key == "envelope_from" || key == "source_charset" ||
       key == "text_without_quote") {
     EXPECT_EQ(value.GetString(), testing::Attribute(got, key)) << key;

@@ -219,6 +219,17 @@ void ExpectEventMatches(const json::Value& want, const Event& got, int64_t recei
   }
 }
 
+absl::StatusOr<NormalizeResult> NormalizeBody(const ChannelAdapter& adapter, absl::string_view body,
+                                              int64_t received_at_ms, const Headers* headers) {
+  InboundRequest request;
+  request.headers = headers;
+  request.body = body;
+  request.received_at_ms = received_at_ms;
+  NormalizeResult result;
+  if (absl::Status status = adapter.Normalize(request, &result); !status.ok()) return status;
+  return result;
+}
+
 void ExpectFixtureOutcome(const ChannelAdapter& adapter, const ChannelFixture& fixture,
                           int64_t received_at_ms, const ExtraChecker& check_extra) {
   SCOPED_TRACE(fixture.name);

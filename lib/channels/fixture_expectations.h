@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 
+#include "lib/channels/adapter.h"
 #include "lib/channels/fixture_loader.h"
 #include "lib/json/strict_json.h"
 #include "omnigate/v1/event.pb.h"
@@ -26,12 +27,12 @@ std::string Attribute(const omnigate::v1::Event& event, const std::string& key);
 
 }  // namespace omnigate::channels::testing
 
-namespace omnigate::channels {
-class ChannelAdapter;
-}
-
 namespace omnigate::channels::testing {
-struct ChannelFixture;
+
+// Normalizes `body` as a request received at `received_at_ms`.
+absl::StatusOr<NormalizeResult> NormalizeBody(const ChannelAdapter& adapter, absl::string_view body,
+                                              int64_t received_at_ms,
+                                              const Headers* headers = nullptr);
 
 // Runs one fixture through `adapter` (authenticate with its headers, then
 // normalize at `received_at_ms`) and checks the outcome it states:

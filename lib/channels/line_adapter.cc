@@ -2,11 +2,9 @@
 
 #include <string>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lib/channels/signature.h"
-#include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/common/status_macros.h"
 #include "lib/crypto/hmac.h"
@@ -137,10 +135,9 @@ absl::Status LineAdapter::Authenticate(const InboundRequest& request) const {
 }
 
 absl::Status LineAdapter::Normalize(const InboundRequest& request, NormalizeResult* result) const {
-  auto doc = json::ParseStrict(request.body);
+  auto doc = json::ParseStrictObject(request.body);
   if (!doc.ok()) return doc.status();
   const Value& root = **doc;
-  OG_RETURN_IF_ERROR(json::ExpectObject(&root, "body"));
   std::string destination;
   OG_RETURN_IF_ERROR(json::GetString(root, "destination", &destination));
   if (destination.empty()) destination = settings_.account_id;

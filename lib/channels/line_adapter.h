@@ -13,18 +13,13 @@ namespace omnigate::channels {
 // channel secret. Each event is deduped by its webhookEventId, so LINE's
 // redeliveries (deliveryContext.isRedelivery) are stored once. An empty
 // `events` array is LINE's "Verify" call and answers 200 with nothing queued.
-class LineAdapter final : public ChannelAdapter {
+class LineAdapter final : public ConnectorAdapter {
  public:
-  LineAdapter(ConnectorSettings settings, const Clock& clock)
-      : settings_(std::move(settings)), clock_(clock) {}
+  using ConnectorAdapter::ConnectorAdapter;
 
   omnigate::v1::Channel channel() const override { return omnigate::v1::CHANNEL_LINE; }
   absl::Status Authenticate(const InboundRequest& request) const override;
   absl::Status Normalize(const InboundRequest& request, NormalizeResult* result) const override;
-
- private:
-  const ConnectorSettings settings_;
-  const Clock& clock_;
 };
 
 }  // namespace omnigate::channels

@@ -74,18 +74,12 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, LineFixtureTest,
 class LineAdapterTest : public ::testing::Test {
  protected:
   absl::StatusOr<NormalizeResult> Normalize(const std::string& events_json) {
-    body_ = absl::StrCat(R"({"destination":"Ubot","events":[)", events_json, "]}");
-    InboundRequest request;
-    request.body = body_;
-    request.received_at_ms = kReceivedAtMs;
-    NormalizeResult result;
-    absl::Status status = adapter_.Normalize(request, &result);
-    if (!status.ok()) return status;
-    return result;
+    return testing::NormalizeBody(
+        adapter_, absl::StrCat(R"({"destination":"Ubot","events":[)", events_json, "]}"),
+        kReceivedAtMs);
   }
   FakeClock clock_{kReceivedAtMs};
   LineAdapter adapter_{Settings(), clock_};
-  std::string body_;
 };
 
 TEST_F(LineAdapterTest, LifecycleUnsendGroupsAndUnknownTypes) {

@@ -1,10 +1,7 @@
 #include "lib/channels/meta_common.h"
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "lib/channels/form_encoding.h"
 #include "lib/channels/signature.h"
-#include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/crypto/hmac.h"
 

@@ -18,10 +18,9 @@ absl::StatusOr<HandshakeReply> MetaMessagingAdapter::Handshake(
 
 absl::Status MetaMessagingAdapter::Normalize(const InboundRequest& request,
                                              NormalizeResult* result) const {
-  auto doc = json::ParseStrict(request.body);
+  auto doc = json::ParseStrictObject(request.body);
   if (!doc.ok()) return doc.status();
   const json::Value& root = **doc;
-  OG_RETURN_IF_ERROR(json::ExpectObject(&root, "body"));
   const bool instagram = settings_.channel == omnigate::v1::CHANNEL_INSTAGRAM;
   std::string object;
   OG_RETURN_IF_ERROR(json::GetString(root, "object", &object));

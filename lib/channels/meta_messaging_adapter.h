@@ -14,20 +14,15 @@ namespace omnigate::channels {
 // secret (X-Hub-Signature-256). Echoes of the business's own sends are
 // marked is_echo with role BUSINESS. Conversations are keyed
 // "<channel>:<page or IG account id>:<customer id>".
-class MetaMessagingAdapter final : public ChannelAdapter {
+class MetaMessagingAdapter final : public ConnectorAdapter {
  public:
   // `settings.channel` is CHANNEL_MESSENGER or CHANNEL_INSTAGRAM.
-  MetaMessagingAdapter(ConnectorSettings settings, const Clock& clock)
-      : settings_(std::move(settings)), clock_(clock) {}
+  using ConnectorAdapter::ConnectorAdapter;
 
   omnigate::v1::Channel channel() const override { return settings_.channel; }
   absl::Status Authenticate(const InboundRequest& request) const override;
   absl::Status Normalize(const InboundRequest& request, NormalizeResult* result) const override;
   absl::StatusOr<HandshakeReply> Handshake(const InboundRequest& request) const override;
-
- private:
-  const ConnectorSettings settings_;
-  const Clock& clock_;
 };
 
 }  // namespace omnigate::channels

@@ -26,7 +26,6 @@ ConnectorSettings Settings(omnigate::v1::Channel channel) {
 }
 
 bool CheckExtra(const std::string& key, const Value& value, const Event& got) {
-  const std::string text = testing::FixtureString(value.IsObject() ? value : value, "");
   if (key == "interactive_type") {
     const std::string type = value.GetString();
     if (type == "postback") {
@@ -59,14 +58,8 @@ bool CheckExtra(const std::string& key, const Value& value, const Event& got) {
   } else {
     return false;
   }
-  (void)text;
   return true;
 }
-
-struct Case {
-  omnigate::v1::Channel channel;
-  std::string prefix;
-};
 
 class MetaFixtureTest : public ::testing::TestWithParam<std::string> {};
 
@@ -95,19 +88,14 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, MetaFixtureTest, ::testing::ValuesIn(MetaFixt
 class MessengerTest : public ::testing::Test {
  protected:
   absl::StatusOr<NormalizeResult> Normalize(const std::string& messaging_json) {
-    body_ = absl::StrCat(R"({"object":"page","entry":[{"id":"P1","time":1,"messaging":[)",
-                         messaging_json, "]}]}");
-    InboundRequest request;
-    request.body = body_;
-    request.received_at_ms = kReceivedAtMs;
-    NormalizeResult result;
-    absl::Status status = adapter_.Normalize(request, &result);
-    if (!status.ok()) return status;
-    return result;
+    return testing::NormalizeBody(
+        adapter_,
+        absl::StrCat(R"({"object":"page","entry":[{"id":"P1","time":1,"messaging":[)",
+                     messaging_json, "]}]}"),
+        kReceivedAtMs);
   }
   FakeClock clock_{kReceivedAtMs};
   MetaMessagingAdapter adapter_{Settings(omnigate::v1::CHANNEL_MESSENGER), clock_};
-  std::string body_;
 };
 
 constexpr char kFrom[] =

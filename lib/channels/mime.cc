@@ -21,7 +21,7 @@ namespace {
 // Owns an iconv descriptor.
 class Converter {
  public:
-  Converter(const std::string& from) : cd_(iconv_open("UTF-8", from.c_str())) {}
+  explicit Converter(const std::string& from) : cd_(iconv_open("UTF-8", from.c_str())) {}
   ~Converter() {
     if (ok()) iconv_close(cd_);
   }

@@ -212,10 +212,9 @@ absl::Status TelegramAdapter::Authenticate(const InboundRequest& request) const 
 
 absl::Status TelegramAdapter::Normalize(const InboundRequest& request,
                                         NormalizeResult* result) const {
-  auto doc = json::ParseStrict(request.body);
+  auto doc = json::ParseStrictObject(request.body);
   if (!doc.ok()) return doc.status();
   const Value& update = **doc;
-  OG_RETURN_IF_ERROR(json::ExpectObject(&update, "body"));
   std::string update_id;
   OG_RETURN_IF_ERROR(json::RequireId(update, "update_id", &update_id));
   const std::string bot = settings_.account_id.empty() ? settings_.name : settings_.account_id;

@@ -13,18 +13,13 @@ namespace omnigate::channels {
 // X-Telegram-Bot-Api-Secret-Token. Updates do not name the bot, so the
 // connector's `account_id` (the bot id) keys conversations:
 // "telegram:<bot id>:<chat id>".
-class TelegramAdapter final : public ChannelAdapter {
+class TelegramAdapter final : public ConnectorAdapter {
  public:
-  TelegramAdapter(ConnectorSettings settings, const Clock& clock)
-      : settings_(std::move(settings)), clock_(clock) {}
+  using ConnectorAdapter::ConnectorAdapter;
 
   omnigate::v1::Channel channel() const override { return omnigate::v1::CHANNEL_TELEGRAM; }
   absl::Status Authenticate(const InboundRequest& request) const override;
   absl::Status Normalize(const InboundRequest& request, NormalizeResult* result) const override;
-
- private:
-  const ConnectorSettings settings_;
-  const Clock& clock_;
 };
 
 }  // namespace omnigate::channels

@@ -83,13 +83,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, TelegramFixtureTest,
 class TelegramAdapterTest : public ::testing::Test {
  protected:
   absl::StatusOr<NormalizeResult> Normalize(const std::string& body) {
-    InboundRequest request;
-    request.body = body;
-    request.received_at_ms = kReceivedAtMs;
-    NormalizeResult result;
-    absl::Status status = adapter_.Normalize(request, &result);
-    if (!status.ok()) return status;
-    return result;
+    return testing::NormalizeBody(adapter_, body, kReceivedAtMs);
   }
   FakeClock clock_{kReceivedAtMs};
   TelegramAdapter adapter_{Settings(), clock_};

@@ -14,18 +14,13 @@ namespace omnigate::channels {
 // string Twilio called with) followed by every POST parameter name and value
 // sorted by name. Twilio sends no timestamp: receipt time is used.
 // Conversations are keyed "twilio_<sms|whatsapp>:<business number>:<customer>".
-class TwilioAdapter final : public ChannelAdapter {
+class TwilioAdapter final : public ConnectorAdapter {
  public:
-  TwilioAdapter(ConnectorSettings settings, const Clock& clock)
-      : settings_(std::move(settings)), clock_(clock) {}
+  using ConnectorAdapter::ConnectorAdapter;
 
   omnigate::v1::Channel channel() const override { return omnigate::v1::CHANNEL_TWILIO; }
   absl::Status Authenticate(const InboundRequest& request) const override;
   absl::Status Normalize(const InboundRequest& request, NormalizeResult* result) const override;
-
- private:
-  const ConnectorSettings settings_;
-  const Clock& clock_;
 };
 
 }  // namespace omnigate::channels

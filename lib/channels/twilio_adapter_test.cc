@@ -97,13 +97,7 @@ TEST(TwilioAdapterTest, SignatureCoversUrlQueryAndSortedParameters) {
 absl::StatusOr<NormalizeResult> Normalize(const std::string& body) {
   static FakeClock clock(kReceivedAtMs);
   static TwilioAdapter adapter(Settings(kUrl), clock);
-  InboundRequest request;
-  request.body = body;
-  request.received_at_ms = kReceivedAtMs;
-  NormalizeResult result;
-  absl::Status status = adapter.Normalize(request, &result);
-  if (!status.ok()) return status;
-  return result;
+  return testing::NormalizeBody(adapter, body, kReceivedAtMs);
 }
 
 TEST(TwilioAdapterTest, MmsLocationButtonsAndFailedStatus) {

@@ -2,10 +2,8 @@
 
 #include <string>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "lib/channels/signature.h"
-#include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/common/status_macros.h"
 #include "lib/crypto/hmac.h"
@@ -104,10 +102,9 @@ absl::Status ViberAdapter::Authenticate(const InboundRequest& request) const {
 }
 
 absl::Status ViberAdapter::Normalize(const InboundRequest& request, NormalizeResult* result) const {
-  auto doc = json::ParseStrict(request.body);
+  auto doc = json::ParseStrictObject(request.body);
   if (!doc.ok()) return doc.status();
   const Value& root = **doc;
-  OG_RETURN_IF_ERROR(json::ExpectObject(&root, "body"));
   std::string kind, token;
   OG_RETURN_IF_ERROR(json::RequireString(root, "event", &kind));
   OG_RETURN_IF_ERROR(json::GetId(root, "message_token", &token));

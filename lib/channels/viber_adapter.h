@@ -14,18 +14,13 @@ namespace omnigate::channels {
 // auth token. message_token exceeds 2^53 and is kept as a decimal string.
 // Callbacks do not name the bot: the connector's `account_id` (the bot URI)
 // keys conversations "viber:<bot>:<user id>".
-class ViberAdapter final : public ChannelAdapter {
+class ViberAdapter final : public ConnectorAdapter {
  public:
-  ViberAdapter(ConnectorSettings settings, const Clock& clock)
-      : settings_(std::move(settings)), clock_(clock) {}
+  using ConnectorAdapter::ConnectorAdapter;
 
   omnigate::v1::Channel channel() const override { return omnigate::v1::CHANNEL_VIBER; }
   absl::Status Authenticate(const InboundRequest& request) const override;
   absl::Status Normalize(const InboundRequest& request, NormalizeResult* result) const override;
-
- private:
-  const ConnectorSettings settings_;
-  const Clock& clock_;
 };
 
 }  // namespace omnigate::channels

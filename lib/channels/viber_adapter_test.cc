@@ -62,13 +62,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ViberFixtureTest,
 absl::StatusOr<NormalizeResult> Normalize(const std::string& body) {
   static FakeClock clock(kReceivedAtMs);
   static ViberAdapter adapter(Settings(), clock);
-  InboundRequest request;
-  request.body = body;
-  request.received_at_ms = kReceivedAtMs;
-  NormalizeResult result;
-  absl::Status status = adapter.Normalize(request, &result);
-  if (!status.ok()) return status;
-  return result;
+  return testing::NormalizeBody(adapter, body, kReceivedAtMs);
 }
 
 TEST(ViberAdapterTest, MediaContactStickerAndConversationStarted) {

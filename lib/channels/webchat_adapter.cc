@@ -123,10 +123,9 @@ absl::Status WebchatAdapter::Authenticate(const InboundRequest& request) const {
 
 absl::Status WebchatAdapter::Normalize(const InboundRequest& request,
                                        NormalizeResult* result) const {
-  auto doc = json::ParseStrict(request.body);
+  auto doc = json::ParseStrictObject(request.body);
   if (!doc.ok()) return doc.status();
   const Value& root = **doc;
-  OG_RETURN_IF_ERROR(json::ExpectObject(&root, "body"));
   std::string site;
   OG_RETURN_IF_ERROR(json::RequireString(root, "site_id", &site));
   int64_t version = 1;

@@ -14,10 +14,9 @@ namespace omnigate::channels {
 // t + "." + body)>, refused when t is more than 300 s from now (replay).
 // Messages are deduped by the widget's client_message_id, which it reuses on
 // every retry. Conversations are keyed "webchat:<site>:<session id>".
-class WebchatAdapter final : public ChannelAdapter {
+class WebchatAdapter final : public ConnectorAdapter {
  public:
-  WebchatAdapter(ConnectorSettings settings, const Clock& clock)
-      : settings_(std::move(settings)), clock_(clock) {}
+  using ConnectorAdapter::ConnectorAdapter;
 
   omnigate::v1::Channel channel() const override { return omnigate::v1::CHANNEL_WEBCHAT; }
   absl::Status Authenticate(const InboundRequest& request) const override;
@@ -25,10 +24,6 @@ class WebchatAdapter final : public ChannelAdapter {
 
   // How far the signature time may be from ours.
   static constexpr int64_t kMaxSkewSeconds = 300;
-
- private:
-  const ConnectorSettings settings_;
-  const Clock& clock_;
 };
 
 }  // namespace omnigate::channels

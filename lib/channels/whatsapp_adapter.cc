@@ -89,10 +89,9 @@ absl::StatusOr<HandshakeReply> WhatsAppAdapter::Handshake(const InboundRequest& 
 
 absl::Status WhatsAppAdapter::Normalize(const InboundRequest& request,
                                         NormalizeResult* result) const {
-  auto doc = json::ParseStrict(request.body);
+  auto doc = json::ParseStrictObject(request.body);
   if (!doc.ok()) return doc.status();
   const Value& root = **doc;
-  OG_RETURN_IF_ERROR(json::ExpectObject(&root, "body"));
   std::string object;
   OG_RETURN_IF_ERROR(json::GetString(root, "object", &object));
   if (object != "whatsapp_business_account") {

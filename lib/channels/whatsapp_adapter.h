@@ -11,19 +11,14 @@ namespace omnigate::channels {
 // Meta app secret (X-Hub-Signature-256). Conversations are keyed
 // "whatsapp:<phone_number_id>:<customer>", the customer being the wa_id or,
 // for users known only by a business-scoped user id, that id.
-class WhatsAppAdapter final : public ChannelAdapter {
+class WhatsAppAdapter final : public ConnectorAdapter {
  public:
-  WhatsAppAdapter(ConnectorSettings settings, const Clock& clock)
-      : settings_(std::move(settings)), clock_(clock) {}
+  using ConnectorAdapter::ConnectorAdapter;
 
   omnigate::v1::Channel channel() const override { return omnigate::v1::CHANNEL_WHATSAPP; }
   absl::Status Authenticate(const InboundRequest& request) const override;
   absl::Status Normalize(const InboundRequest& request, NormalizeResult* result) const override;
   absl::StatusOr<HandshakeReply> Handshake(const InboundRequest& request) const override;
-
- private:
-  const ConnectorSettings settings_;
-  const Clock& clock_;
 };
 
 }  // namespace omnigate::channels

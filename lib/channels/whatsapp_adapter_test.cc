@@ -37,11 +37,9 @@ ConnectorSettings Settings() {
 class WhatsAppAdapterTest : public ::testing::Test {
  protected:
   absl::Status Normalize(absl::string_view body, NormalizeResult* result) {
-    InboundRequest request;
-    request.headers = &headers_;
-    request.body = body;
-    request.received_at_ms = kReceivedAtMs;
-    return adapter_.Normalize(request, result);
+    auto normalized = testing::NormalizeBody(adapter_, body, kReceivedAtMs);
+    if (normalized.ok()) *result = *std::move(normalized);
+    return normalized.status();
   }
 
   FakeClock clock_{kReceivedAtMs};
@@ -382,7 +380,9 @@ TEST_F(WhatsAppAdapterTest, NeverCrashesOnTruncatedOrGarbageInput) {
        {std::string("null"), std::string("\"x\""), std::string("\xff\xfe"),
         std::string("{\"object\":1}"), std::string(1, '\0')}) {
     NormalizeResult result;
-    (void)Normalize(garbage, &result);  // any status, no crash
+    // None of these is a WhatsApp webhook: refused, never half-accepted.
+    EXPECT_EQ(Normalize(garbage, &result).code(), absl::StatusCode::kInvalidArgument) << garbage;
+    EXPECT_TRUE(result.events.empty());
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "lib/channels/fixture_expectations.h"
 #include "lib/channels/fixture_loader.h"
 #include "lib/channels/whatsapp_adapter.h"
 #include "lib/common/clock.h"
@@ -33,16 +34,13 @@ ConnectorSettings Settings() {
 class WhatsAppBatchTest : public ::testing::Test {
  protected:
   absl::Status Normalize(absl::string_view body, NormalizeResult* result) {
-    InboundRequest request;
-    request.headers = &headers_;
-    request.body = body;
-    request.received_at_ms = kReceivedAtMs;
-    return adapter_.Normalize(request, result);
+    auto normalized = testing::NormalizeBody(adapter_, body, kReceivedAtMs);
+    if (normalized.ok()) *result = *std::move(normalized);
+    return normalized.status();
   }
 
   FakeClock clock_{kReceivedAtMs};
   WhatsAppAdapter adapter_{Settings(), clock_};
-  Headers headers_;
 };
 
 std::string Str(const Value& object, const char* key) {

@@ -109,10 +109,9 @@ absl::StatusOr<HandshakeReply> XAdapter::Handshake(const InboundRequest& request
 }
 
 absl::Status XAdapter::Normalize(const InboundRequest& request, NormalizeResult* result) const {
-  auto doc = json::ParseStrict(request.body);
+  auto doc = json::ParseStrictObject(request.body);
   if (!doc.ok()) return doc.status();
   const Value& root = **doc;
-  OG_RETURN_IF_ERROR(json::ExpectObject(&root, "body"));
   std::string account;
   OG_RETURN_IF_ERROR(json::RequireId(root, "for_user_id", &account));
   const Value* users = nullptr;

@@ -14,19 +14,14 @@ namespace omnigate::channels {
 // (x-twitter-webhooks-signature: "sha256=" + base64 HMAC-SHA256 of the
 // body). The CRC check (GET ?crc_token=) is answered with the response
 // token. Conversations are keyed "x_twitter:<account>:<lower id>-<higher id>".
-class XAdapter final : public ChannelAdapter {
+class XAdapter final : public ConnectorAdapter {
  public:
-  XAdapter(ConnectorSettings settings, const Clock& clock)
-      : settings_(std::move(settings)), clock_(clock) {}
+  using ConnectorAdapter::ConnectorAdapter;
 
   omnigate::v1::Channel channel() const override { return omnigate::v1::CHANNEL_X; }
   absl::Status Authenticate(const InboundRequest& request) const override;
   absl::Status Normalize(const InboundRequest& request, NormalizeResult* result) const override;
   absl::StatusOr<HandshakeReply> Handshake(const InboundRequest& request) const override;
-
- private:
-  const ConnectorSettings settings_;
-  const Clock& clock_;
 };
 
 }  // namespace omnigate::channels

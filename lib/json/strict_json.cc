@@ -176,6 +176,13 @@ absl::StatusOr<std::unique_ptr<rapidjson::Document>> ParseStrict(absl::string_vi
   return doc;
 }
 
+absl::StatusOr<std::unique_ptr<rapidjson::Document>> ParseStrictObject(absl::string_view body,
+                                                                       const ParseLimits& limits) {
+  auto doc = ParseStrict(body, limits);
+  if (doc.ok() && !(*doc)->IsObject()) return TypeMismatch("body");
+  return doc;
+}
+
 const Value* Find(const Value& object, absl::string_view key) {
   if (!object.IsObject()) return nullptr;
   const auto it = object.FindMember(rapidjson::StringRef(key.data(), key.size()));

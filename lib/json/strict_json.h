@@ -35,6 +35,11 @@ struct ParseLimits {
 absl::StatusOr<std::unique_ptr<rapidjson::Document>> ParseStrict(absl::string_view body,
                                                                  const ParseLimits& limits = {});
 
+// ParseStrict for a body whose top level must be an object, as every JSON
+// webhook's is: "schema_type_mismatch:body" otherwise.
+absl::StatusOr<std::unique_ptr<rapidjson::Document>> ParseStrictObject(
+    absl::string_view body, const ParseLimits& limits = {});
+
 // ---- Typed access with precise rejections -------------------------------
 // Field names in reasons are the JSON key as written (e.g.
 // "schema_type_mismatch:events"). Absent and null are treated alike.

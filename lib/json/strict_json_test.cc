@@ -47,6 +47,14 @@ TEST(ParseStrictTest, RefusesAbsurdlyLongNumbersBeforeParsing) {
   EXPECT_EQ(ReasonOf("{\"a\":\"" + std::string(5000, '7') + "\"}"), "ok");
 }
 
+TEST(ParseStrictTest, ObjectVariantRefusesOtherTopLevels) {
+  EXPECT_TRUE(ParseStrictObject("{\"a\":1}").ok());
+  for (const char* body : {"[]", "1", "\"s\"", "null"}) {
+    EXPECT_EQ(RejectReason(ParseStrictObject(body).status()), "schema_type_mismatch:body") << body;
+  }
+  EXPECT_EQ(RejectReason(ParseStrictObject("").status()), "empty_body");
+}
+
 TEST(ParseStrictTest, EnforcesDepthBeforeParsing) {
   std::string deep(65, '[');
   deep += std::string(65, ']');
