@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config ninja-build
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libhiredis-dev prometheus-cpp-dev libyaml-cpp-dev rapidjson-dev
+  libabsl-dev libhiredis-dev libre2-dev tzdata prometheus-cpp-dev libyaml-cpp-dev rapidjson-dev
   libboost-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev

@@ -10,61 +10,17 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/config/fanout_config.h"
+#include "lib/config/yaml_fields.h"
 
 namespace omnigate::config {
 namespace {
 
-absl::Status ConfigError(absl::string_view path, absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat("config: ", path, ": ", what));
-}
-
-// Reads a scalar node with ${ENV} expansion.
-absl::StatusOr<std::string> Scalar(const YAML::Node& node, absl::string_view path,
-                                   const EnvLookup& env) {
-  if (!node.IsScalar()) return ConfigError(path, "expected a string");
-  auto expanded = ExpandEnv(node.Scalar(), env);
-  if (!expanded.ok()) return ConfigError(path, expanded.status().message());
-  return expanded;
-}
-
-absl::Status CheckKeys(const YAML::Node& map, absl::string_view path,
-                       const std::set<std::string>& allowed) {
-  if (!map.IsMap()) return ConfigError(path, "expected a mapping");
-  for (const auto& kv : map) {
-    const std::string key = kv.first.as<std::string>();
-    if (allowed.count(key) == 0) {
-      return ConfigError(path.empty() ? key : absl::StrCat(path, ".", key),
-                         absl::StrCat("unknown key (known: ", absl::StrJoin(allowed, ", "), ")"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-template <typename T>
-absl::Status Integer(const YAML::Node& node, absl::string_view path, const EnvLookup& env, T min,
-                     T max, T* out) {
-  auto text = Scalar(node, path, env);
-  if (!text.ok()) return text.status();
-  int64_t v = 0;
-  if (!absl::SimpleAtoi(*text, &v) || v < static_cast<int64_t>(min) ||
-      v > static_cast<int64_t>(max)) {
-    return ConfigError(
-        path, absl::StrCat("expected an integer in [", min, ", ", max, "], got '", *text, "'"));
-  }
-  *out = static_cast<T>(v);
-  return absl::OkStatus();
-}
-
-absl::Status Duration(const YAML::Node& node, absl::string_view path, const EnvLookup& env,
-                      absl::Duration* out) {
-  auto text = Scalar(node, path, env);
-  if (!text.ok()) return text.status();
-  if (!absl::ParseDuration(*text, out) || *out < absl::ZeroDuration()) {
-    return ConfigError(path,
-                       absl::StrCat("expected a duration like 500ms or 10s, got '", *text, "'"));
-  }
-  return absl::OkStatus();
-}
+using yaml::CheckKeys;
+using yaml::ConfigError;
+using yaml::Duration;
+using yaml::Integer;
+using yaml::Scalar;
 
 absl::Status ParseConnector(const YAML::Node& node, const std::string& path, const EnvLookup& env,
                             channels::ConnectorSettings* out) {
@@ -166,7 +122,8 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
   if (root.IsNull()) return config;  // an empty file is a valid, empty config
   if (auto s = CheckKeys(root, "",
                          {"redis", "grpc_addr", "http_addr", "metrics_addr", "log_level",
-                          "connectors", "sinks", "routing", "ingest"});
+                          "connectors", "sinks", "routing", "ingest", "dispatcher", "chatbot",
+                          "agent_router"});
       !s.ok()) {
     return s;
   }
@@ -219,22 +176,21 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
   }
 
   if (const YAML::Node routing = root["routing"]) {
-    if (auto s = CheckKeys(routing, "routing", {"bot", "agent"}); !s.ok()) return s;
-    if (routing["bot"]) {
-      auto v = Scalar(routing["bot"], "routing.bot", env);
-      if (!v.ok()) return v.status();
-      config.routing.bot = *std::move(v);
-    }
-    if (routing["agent"]) {
-      auto v = Scalar(routing["agent"], "routing.agent", env);
-      if (!v.ok()) return v.status();
-      config.routing.agent = *std::move(v);
-    }
+    if (auto s = ParseRouting(routing, env, &config.routing); !s.ok()) return s;
   }
-
+  if (const YAML::Node dispatcher = root["dispatcher"]) {
+    if (auto s = ParseDispatcher(dispatcher, env, &config.dispatcher); !s.ok()) return s;
+  }
+  if (const YAML::Node chatbot = root["chatbot"]) {
+    if (auto s = ParseChatbot(chatbot, env, &config.chatbot); !s.ok()) return s;
+  }
+  if (const YAML::Node router = root["agent_router"]) {
+    if (auto s = ParseAgentRouter(router, env, &config.agent_router); !s.ok()) return s;
+  }
   if (const YAML::Node ingest = root["ingest"]) {
     if (auto s = ParseIngest(ingest, env, &config.ingest); !s.ok()) return s;
   }
+  if (auto s = ValidateRouting(config); !s.ok()) return s;
   return config;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -19,10 +20,79 @@ struct SinkConfig {
   std::string address;  // HOST:PORT
 };
 
-// Which sink serves each conversation mode.
+// Business hours in a time zone: days of week (0 = Sunday) and a daily
+// window [from, to) in minutes after local midnight.
+struct BusinessHours {
+  std::string timezone = "UTC";
+  std::vector<int> days = {1, 2, 3, 4, 5};
+  int from_minute = 9 * 60;
+  int to_minute = 17 * 60;
+};
+
+// One routing rule: when every given condition holds for an event (empty
+// conditions hold always), the actions apply. Rules are tried in order; the
+// first match wins.
+struct RoutingRule {
+  std::string name;
+  // Conditions.
+  std::vector<std::string> modes;  // "bot", "agent", "closed"
+  std::vector<omnigate::v1::Channel> channels;
+  std::vector<std::string> keywords;  // lowercase; matched as whole words in text
+  std::string regex;                  // RE2 syntax, searched in text
+  std::vector<std::string> languages;  // lowercase locale prefixes ("id", "en")
+  std::vector<std::pair<std::string, std::string>> attributes;  // all must equal
+  std::optional<BusinessHours> business_hours;
+  bool inside_business_hours = true;  // false: matches outside the window
+  // Actions (empty: keep the mode's choice).
+  std::string sink;
+  std::string priority;  // "urgent" | "high" | "normal" | "low"
+  std::string skill;
+};
+
+// Which sink serves each conversation mode, refined by rules.
 struct RoutingConfig {
   std::string bot = "chatbot";
   std::string agent = "agent-router";
+  // Closed conversations reopen with the bot unless set.
+  std::string closed;
+  std::vector<RoutingRule> rules;
+};
+
+// Tuning of omnigate-dispatcher; every field has a production default.
+struct DispatcherConfig {
+  // Delivery attempts before an event is dead-lettered (retryable codes).
+  int max_attempts = 8;
+  absl::Duration backoff_initial = absl::Milliseconds(200);
+  absl::Duration backoff_max = absl::Seconds(30);
+  // Deadline of each Sink.Deliver call.
+  absl::Duration deliver_timeout = absl::Seconds(5);
+  // Upper bound of events in one Deliver call.
+  int batch_events = 100;
+  // Deliver calls in flight per sink, over all partitions (backpressure).
+  int max_in_flight_per_sink = 32;
+  // Entries read but not yet acknowledged per partition and sink.
+  int max_buffered_per_partition = 1000;
+  // Partition lease: expiry and how often it is renewed.
+  absl::Duration lease_ttl = absl::Seconds(10);
+  absl::Duration lease_renew = absl::Seconds(3);
+  // Instance id in leases and consumer names; default hostname-pid.
+  std::string instance_id;
+  absl::Duration drain_timeout = absl::Seconds(5);
+};
+
+// omnigate-chatbot settings.
+struct ChatbotConfig {
+  std::string faq_file;
+  // Unanswered questions in a row before the bot hands off.
+  int max_unanswered = 2;
+  // omnigate-dispatcher gRPC address (Conversations service).
+  std::string conversations_addr = "127.0.0.1:7100";
+};
+
+// omnigate-agent-router settings.
+struct AgentRouterConfig {
+  std::string agents_file;
+  std::string conversations_addr = "127.0.0.1:7100";
 };
 
 // Tuning of omnigate-ingest; every field has a production default.
@@ -55,6 +125,9 @@ struct Config {
   std::vector<SinkConfig> sinks;
   RoutingConfig routing;
   IngestConfig ingest;
+  DispatcherConfig dispatcher;
+  ChatbotConfig chatbot;
+  AgentRouterConfig agent_router;
 };
 
 // Looks up an environment variable; nullopt when unset.

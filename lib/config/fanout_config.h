@@ -1,0 +1,22 @@
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include "absl/status/status.h"
+#include "lib/config/config.h"
+
+// Parsers of the fan-out sections (routing, dispatcher, chatbot,
+// agent_router). Internal to lib/config; ParseConfig calls them.
+namespace omnigate::config {
+
+absl::Status ParseRouting(const YAML::Node& node, const EnvLookup& env, RoutingConfig* out);
+absl::Status ParseDispatcher(const YAML::Node& node, const EnvLookup& env, DispatcherConfig* out);
+absl::Status ParseChatbot(const YAML::Node& node, const EnvLookup& env, ChatbotConfig* out);
+absl::Status ParseAgentRouter(const YAML::Node& node, const EnvLookup& env,
+                              AgentRouterConfig* out);
+
+// Every sink named by routing exists in `sinks` (checked when sinks are
+// configured at all: ingest-only configs may leave them out).
+absl::Status ValidateRouting(const Config& config);
+
+}  // namespace omnigate::config
