@@ -120,10 +120,10 @@ absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestCon
 absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
   Config config;
   if (root.IsNull()) return config;  // an empty file is a valid, empty config
-  if (auto s = CheckKeys(root, "",
-                         {"redis", "grpc_addr", "http_addr", "metrics_addr", "log_level",
-                          "connectors", "sinks", "routing", "ingest", "dispatcher", "chatbot",
-                          "agent_router"});
+  if (auto s =
+          CheckKeys(root, "",
+                    {"redis", "grpc_addr", "http_addr", "metrics_addr", "log_level", "connectors",
+                     "sinks", "routing", "ingest", "dispatcher", "chatbot", "agent_router"});
       !s.ok()) {
     return s;
   }

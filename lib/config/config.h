@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -37,8 +37,8 @@ struct RoutingRule {
   // Conditions.
   std::vector<std::string> modes;  // "bot", "agent", "closed"
   std::vector<omnigate::v1::Channel> channels;
-  std::vector<std::string> keywords;  // lowercase; matched as whole words in text
-  std::string regex;                  // RE2 syntax, searched in text
+  std::vector<std::string> keywords;   // lowercase; matched as whole words in text
+  std::string regex;                   // RE2 syntax, searched in text
   std::vector<std::string> languages;  // lowercase locale prefixes ("id", "en")
   std::vector<std::pair<std::string, std::string>> attributes;  // all must equal
   std::optional<BusinessHours> business_hours;

@@ -64,23 +64,23 @@ absl::Status ParseBusinessHours(const YAML::Node& node, const std::string& path,
       out->days.push_back(day);
     }
   }
-  for (auto [key, target] : {std::pair{"from", &out->from_minute}, std::pair{"to", &out->to_minute}}) {
+  for (auto [key, target] :
+       {std::pair{"from", &out->from_minute}, std::pair{"to", &out->to_minute}}) {
     if (!node[key]) continue;
     auto text = yaml::Scalar(node[key], absl::StrCat(path, ".", key), env);
     if (!text.ok()) return text.status();
     if (auto s = ParseClock(*text, absl::StrCat(path, ".", key), target); !s.ok()) return s;
   }
-  if (out->from_minute >= out->to_minute)
-    return ConfigError(path, "'from' must be before 'to'");
+  if (out->from_minute >= out->to_minute) return ConfigError(path, "'from' must be before 'to'");
   return absl::OkStatus();
 }
 
 absl::Status ParseRule(const YAML::Node& node, const std::string& path, const EnvLookup& env,
                        RoutingRule* rule) {
-  if (auto s = CheckKeys(node, path,
-                         {"name", "modes", "channels", "keywords", "regex", "languages",
-                          "attributes", "business_hours", "outside_business_hours", "sink",
-                          "priority", "skill"});
+  if (auto s =
+          CheckKeys(node, path,
+                    {"name", "modes", "channels", "keywords", "regex", "languages", "attributes",
+                     "business_hours", "outside_business_hours", "sink", "priority", "skill"});
       !s.ok()) {
     return s;
   }
@@ -125,9 +125,8 @@ absl::Status ParseRule(const YAML::Node& node, const std::string& path, const En
   }
   if (!rule->priority.empty() && rule->priority != "urgent" && rule->priority != "high" &&
       rule->priority != "normal" && rule->priority != "low") {
-    return ConfigError(path + ".priority",
-                       absl::StrCat("unknown priority '", rule->priority,
-                                    "' (urgent|high|normal|low)"));
+    return ConfigError(path + ".priority", absl::StrCat("unknown priority '", rule->priority,
+                                                        "' (urgent|high|normal|low)"));
   }
   if (const YAML::Node attrs = node["attributes"]) {
     if (!attrs.IsMap()) return ConfigError(path + ".attributes", "expected a mapping");
@@ -191,7 +190,8 @@ absl::Status ParseDispatcher(const YAML::Node& node, const EnvLookup& env, Dispa
       s.Update(yaml::Integer(node[key], absl::StrCat("dispatcher.", key), env, min, max, target));
   };
   auto duration = [&](const char* key, absl::Duration* target) {
-    if (node[key]) s.Update(yaml::Duration(node[key], absl::StrCat("dispatcher.", key), env, target));
+    if (node[key])
+      s.Update(yaml::Duration(node[key], absl::StrCat("dispatcher.", key), env, target));
   };
   integer("max_attempts", 1, 1000, &out->max_attempts);
   integer("batch_events", 1, 10000, &out->batch_events);

@@ -12,8 +12,7 @@ namespace omnigate::config {
 absl::Status ParseRouting(const YAML::Node& node, const EnvLookup& env, RoutingConfig* out);
 absl::Status ParseDispatcher(const YAML::Node& node, const EnvLookup& env, DispatcherConfig* out);
 absl::Status ParseChatbot(const YAML::Node& node, const EnvLookup& env, ChatbotConfig* out);
-absl::Status ParseAgentRouter(const YAML::Node& node, const EnvLookup& env,
-                              AgentRouterConfig* out);
+absl::Status ParseAgentRouter(const YAML::Node& node, const EnvLookup& env, AgentRouterConfig* out);
 
 // Every sink named by routing exists in `sinks` (checked when sinks are
 // configured at all: ingest-only configs may leave them out).

@@ -110,8 +110,9 @@ TEST(FanoutConfigTest, RejectsBadRulesWithTheirPath) {
               HasSubstr("unknown time zone 'Mars/Base'"));
   EXPECT_THAT(error("routing:\n  rules:\n    - {business_hours: {from: '25:00'}, sink: chatbot}\n"),
               HasSubstr("expected HH:MM"));
-  EXPECT_THAT(error("routing:\n  rules:\n    - {business_hours: {days: [funday]}, sink: chatbot}\n"),
-              HasSubstr("unknown day 'funday'"));
+  EXPECT_THAT(
+      error("routing:\n  rules:\n    - {business_hours: {days: [funday]}, sink: chatbot}\n"),
+      HasSubstr("unknown day 'funday'"));
   EXPECT_THAT(error("dispatcher:\n  lease_ttl: 2s\n  lease_renew: 1500ms\n"),
               HasSubstr("at most half of lease_ttl"));
   EXPECT_THAT(error("dispatcher:\n  max_attempts: 0\n"), HasSubstr("dispatcher.max_attempts"));

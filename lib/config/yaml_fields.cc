@@ -48,8 +48,7 @@ absl::Status CheckKeys(const YAML::Node& map, absl::string_view path,
   return absl::OkStatus();
 }
 
-absl::Status Bool(const YAML::Node& node, absl::string_view path, const EnvLookup& env,
-                  bool* out) {
+absl::Status Bool(const YAML::Node& node, absl::string_view path, const EnvLookup& env, bool* out) {
   auto text = Scalar(node, path, env);
   if (!text.ok()) return text.status();
   const std::string v = absl::AsciiStrToLower(*text);

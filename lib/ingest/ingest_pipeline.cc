@@ -377,6 +377,7 @@ void IngestPipeline::Store(std::vector<Event> events,
     queue::EventToStore& item = items[i];
     item.partition = queue::PartitionOf(e.conversation_key(), options_.partitions);
     item.idempotency_key = e.idempotency_key();
+    item.conversation_key = e.conversation_key();
     e.SerializeToString(&item.payload);
     EnqueueResult& r = (*results)[i];
     r.set_event_id(e.id());

@@ -16,6 +16,8 @@ struct EventToStore {
   std::string idempotency_key;
   // Serialized omnigate.v1.Event.
   std::string payload;
+  // The event's conversation: its routing mode is stamped on the entry.
+  std::string conversation_key;
 };
 
 // What happened to one event.

@@ -81,9 +81,10 @@ void RedisStreamQueue::Enqueue(std::vector<EventToStore> events, EnqueueCallback
   for (size_t i = 0; i < events.size(); ++i) {
     EventToStore& e = events[i];
     const size_t lane = e.partition % lanes;
-    commands[lane].push_back({"EVALSHA", script_sha_, "2",
+    commands[lane].push_back({"EVALSHA", script_sha_, "3",
                               DedupeKey(e.partition, e.idempotency_key), StreamKey(e.partition),
-                              ttl_arg_, max_len_arg_, std::move(e.payload)});
+                              ConversationStateKey(e.partition, e.conversation_key), ttl_arg_,
+                              max_len_arg_, std::move(e.payload)});
     indexes[lane].push_back(i);
   }
   size_t parts = 0;

@@ -1,8 +1,6 @@
-// omnigatectl: the operator CLI. Reads omnigate's Redis state directly.
-//
-//   omnigatectl [--redis URL] [--config FILE] tail [--count N] [--partition P] [--conversation KEY]
-//   omnigatectl [--redis URL] quarantine [--count N]
-//   omnigatectl [--redis URL] stats
+// omnigatectl: the operator CLI. Reads omnigate's Redis state directly
+// (tail, quarantine, stats) and calls the dispatcher's Admin and
+// Conversations services (dlq, conversation, owners, streams).
 
 #include <google/protobuf/util/json_util.h>
 
@@ -21,6 +19,7 @@
 #include "lib/redis/redis_connection.h"
 #include "lib/redis/redis_url.h"
 #include "lib/runtime/runtime.h"
+#include "services/omnigatectl/admin_commands.h"
 
 ABSL_FLAG(std::string, config, "",
           "YAML config file, for redis and ingest.partitions (env OMNIGATE_CONFIG).");
@@ -31,8 +30,16 @@ ABSL_FLAG(int, partition, -1, "Only this partition (tail).");
 ABSL_FLAG(std::string, conversation, "", "Only this conversation key (tail).");
 ABSL_FLAG(int, partitions, 0,
           "Partition count (default: the config's ingest.partitions, else 16).");
-// Unused by omnigatectl; accepted so every binary shares the contract flags.
-ABSL_FLAG(std::string, grpc_addr, "", "Unused by omnigatectl.");
+ABSL_FLAG(std::string, dispatcher, "",
+          "omnigate-dispatcher gRPC address for dlq/conversation/owners/streams (env "
+          "OMNIGATE_DISPATCHER_ADDR; default 127.0.0.1:7100).");
+ABSL_FLAG(std::string, sink, "", "Only dead letters of this sink (dlq).");
+ABSL_FLAG(std::string, ids, "", "Comma-separated dead-letter ids <partition>/<entry id> (dlq).");
+ABSL_FLAG(int64_t, from_ms, 0, "Dead-lettered at or after this UTC ms (dlq).");
+ABSL_FLAG(int64_t, to_ms, 0, "Dead-lettered before this UTC ms (dlq).");
+ABSL_FLAG(std::string, reason, "", "Reason recorded with a mode change (conversation set-mode).");
+// Accepted so every binary shares the contract flags; --dispatcher names the server.
+ABSL_FLAG(std::string, grpc_addr, "", "Alias of --dispatcher.");
 ABSL_FLAG(std::string, metrics_addr, "", "Unused by omnigatectl.");
 
 namespace omnigate {
@@ -44,8 +51,13 @@ constexpr char kUsage[] =
     "  tail        newest events as JSON lines, oldest first (--count, --partition, "
     "--conversation)\n"
     "  quarantine  newest quarantined requests as JSON lines (--count)\n"
-    "  stats       stream depth per partition and quarantine size\n\n"
-    "Usage: omnigatectl [--redis URL] [--config FILE] COMMAND [flags]";
+    "  stats       stream depth per partition and quarantine size\n"
+    "  dlq list|replay|drop   dead letters (--sink, --conversation, --from_ms, --to_ms, --ids,\n"
+    "                         --count as the limit)\n"
+    "  conversation get KEY | conversation set-mode KEY bot|agent|closed [--reason R]\n"
+    "  owners      which dispatcher owns each partition\n"
+    "  streams     depth, lag and pending per partition and sink, dead letters\n\n"
+    "Usage: omnigatectl [--redis URL] [--dispatcher HOST:PORT] [--config FILE] COMMAND [flags]";
 
 int Fail(absl::string_view message) {
   fprintf(stderr, "omnigatectl: %s\n", std::string(message).c_str());
@@ -112,8 +124,24 @@ int Stats(queue::StreamReader& reader, uint32_t partitions) {
 int Run(int argc, char** argv) {
   runtime::HandleHelp(argc, argv, kUsage);
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
-  if (args.size() < 2) return Fail("missing command (tail, quarantine, stats); see --help");
+  if (args.size() < 2) return Fail("missing command; see --help");
   const std::string command = args[1];
+  if (IsAdminCommand(command)) {
+    AdminFlags flags;
+    flags.address =
+        runtime::Resolve(absl::GetFlag(FLAGS_dispatcher).empty() ? absl::GetFlag(FLAGS_grpc_addr)
+                                                                 : absl::GetFlag(FLAGS_dispatcher),
+                         std::nullopt, "OMNIGATE_DISPATCHER_ADDR", "127.0.0.1:7100");
+    flags.sink = absl::GetFlag(FLAGS_sink);
+    flags.conversation = absl::GetFlag(FLAGS_conversation);
+    flags.ids = absl::GetFlag(FLAGS_ids);
+    flags.from_ms = absl::GetFlag(FLAGS_from_ms);
+    flags.to_ms = absl::GetFlag(FLAGS_to_ms);
+    flags.limit = absl::GetFlag(FLAGS_count);
+    flags.reason = absl::GetFlag(FLAGS_reason);
+    std::vector<std::string> rest(args.begin() + 2, args.end());
+    return RunAdminCommand(command, rest, flags);
+  }
 
   config::Config cfg;
   const std::string config_path =

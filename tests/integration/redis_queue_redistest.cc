@@ -65,7 +65,7 @@ class RedisQueueTest : public ::testing::Test {
   }
 
   static EventToStore Item(uint32_t partition, const std::string& key, const std::string& payload) {
-    return EventToStore{partition, key, payload};
+    return EventToStore{partition, key, payload, "conv:" + key};
   }
 
   std::string Cli(const std::vector<std::string>& args) {
@@ -111,6 +111,17 @@ TEST_F(RedisQueueTest, DuplicatesReturnTheOriginalEntryAndAddNothing) {
   EXPECT_EQ((*second)[0].stream_entry_id, (*first)[0].stream_entry_id);
   EXPECT_FALSE((*second)[1].duplicate);
   EXPECT_EQ(Cli({"XLEN", "omnigate:stream:{1}"}), "2");
+}
+
+TEST_F(RedisQueueTest, EntriesCarryTheConversationModeAtAppendTime) {
+  ASSERT_TRUE(Enqueue({Item(2, "m1", "before")}).ok());
+  Cli({"HSET", "omnigate:conv:{2}:conv:m2", "mode", "agent"});
+  ASSERT_TRUE(Enqueue({Item(2, "m2", "after")}).ok());
+  const std::string range = Cli({"XRANGE", "omnigate:stream:{2}", "-", "+"});
+  // Bot mode is the default and is not written; agent mode is.
+  EXPECT_THAT(range, ::testing::HasSubstr("event\nbefore\n"));
+  EXPECT_THAT(range, ::testing::HasSubstr("event\nafter\nmode\nagent"));
+  EXPECT_EQ(range.find("before\nmode"), std::string::npos);
 }
 
 TEST_F(RedisQueueTest, ConcurrentProducersAreGroupCommittedAndStoredExactlyOnce) {

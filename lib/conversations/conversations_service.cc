@@ -1,0 +1,51 @@
+#include "lib/conversations/conversations_service.h"
+
+#include "lib/common/log.h"
+#include "lib/grpcutil/status.h"
+
+namespace omnigate::conversations {
+namespace {
+
+grpc::Status Answer(absl::StatusOr<omnigate::v1::Conversation> result,
+                    omnigate::v1::Conversation* response) {
+  if (!result.ok()) return grpcutil::ToGrpcStatus(result.status());
+  *response = *std::move(result);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status ConversationsService::Get(grpc::ServerContext*,
+                                       const omnigate::v1::GetConversationRequest* request,
+                                       omnigate::v1::Conversation* response) {
+  return Answer(store_->Get(request->conversation_key()), response);
+}
+
+grpc::Status ConversationsService::SetMode(grpc::ServerContext*,
+                                           const omnigate::v1::SetModeRequest* request,
+                                           omnigate::v1::Conversation* response) {
+  OG_LOG(INFO) << "conversation mode -> " << ModeName(request->mode())
+               << " actor=" << request->actor() << " reason=" << request->reason();
+  return Answer(store_->SetMode(*request), response);
+}
+
+grpc::Status ConversationsService::Assign(grpc::ServerContext*,
+                                          const omnigate::v1::AssignRequest* request,
+                                          omnigate::v1::Conversation* response) {
+  OG_LOG(INFO) << "conversation assigned to agent " << request->agent_id();
+  return Answer(store_->Assign(*request), response);
+}
+
+grpc::Status ConversationsService::Resolve(grpc::ServerContext*,
+                                           const omnigate::v1::ResolveRequest* request,
+                                           omnigate::v1::Conversation* response) {
+  return Answer(store_->Resolve(*request), response);
+}
+
+grpc::Status ConversationsService::Transfer(grpc::ServerContext*,
+                                            const omnigate::v1::TransferRequest* request,
+                                            omnigate::v1::Conversation* response) {
+  return Answer(store_->Transfer(*request), response);
+}
+
+}  // namespace omnigate::conversations

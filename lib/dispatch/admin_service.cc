@@ -1,0 +1,94 @@
+#include "lib/dispatch/admin_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "lib/common/log.h"
+#include "lib/grpcutil/status.h"
+#include "lib/queue/keys.h"
+
+namespace omnigate::dispatch {
+
+using grpcutil::ToGrpcStatus;
+
+grpc::Status AdminService::ListDeadLetters(grpc::ServerContext*,
+                                           const omnigate::v1::ListDeadLettersRequest* request,
+                                           omnigate::v1::ListDeadLettersResponse* response) {
+  auto list = dead_letters_->List(request->selector());
+  if (!list.ok()) return ToGrpcStatus(list.status());
+  for (auto& dl : *list) *response->add_dead_letters() = std::move(dl);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ReplayDeadLetters(grpc::ServerContext*,
+                                             const omnigate::v1::DeadLetterSelector* selector,
+                                             omnigate::v1::DeadLetterActionResponse* response) {
+  auto count = dead_letters_->Replay(*selector);
+  if (!count.ok()) return ToGrpcStatus(count.status());
+  response->set_count(*count);
+  OG_LOG(INFO) << "replayed " << *count << " dead letter(s)";
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::DropDeadLetters(grpc::ServerContext*,
+                                           const omnigate::v1::DeadLetterSelector* selector,
+                                           omnigate::v1::DeadLetterActionResponse* response) {
+  auto count = dead_letters_->Drop(*selector);
+  if (!count.ok()) return ToGrpcStatus(count.status());
+  response->set_count(*count);
+  OG_LOG(INFO) << "dropped " << *count << " dead letter(s)";
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ListPartitionOwners(
+    grpc::ServerContext*, const omnigate::v1::ListPartitionOwnersRequest*,
+    omnigate::v1::ListPartitionOwnersResponse* response) {
+  absl::Status status = pool_->With([&](redis::RedisConnection& conn) -> absl::Status {
+    for (uint32_t p = 0; p < partitions_; ++p) {
+      auto owner = conn.Run({"GET", queue::LeaseKey(p)});
+      auto ttl = conn.Run({"PTTL", queue::LeaseKey(p)});
+      if (!owner.ok()) return owner.status();
+      if (!ttl.ok()) return ttl.status();
+      auto* o = response->add_owners();
+      o->set_partition(p);
+      o->set_owner(std::string(owner->str()));
+      o->set_lease_ttl_ms(std::max<int64_t>(0, ttl->integer()));
+    }
+    return absl::OkStatus();
+  });
+  return ToGrpcStatus(status);
+}
+
+grpc::Status AdminService::GetStreamStats(grpc::ServerContext*,
+                                          const omnigate::v1::GetStreamStatsRequest*,
+                                          omnigate::v1::GetStreamStatsResponse* response) {
+  absl::Status status = pool_->With([&](redis::RedisConnection& conn) -> absl::Status {
+    for (uint32_t p = 0; p < partitions_; ++p) {
+      auto* stats = response->add_partitions();
+      stats->set_partition(p);
+      auto len = conn.Run({"XLEN", queue::StreamKey(p)});
+      auto dlq = conn.Run({"XLEN", queue::DeadLetterKey(p)});
+      if (!len.ok()) return len.status();
+      if (!dlq.ok()) return dlq.status();
+      stats->set_depth(len->integer());
+      stats->set_dead_letters(dlq->integer());
+      auto groups = conn.Run({"XINFO", "GROUPS", queue::StreamKey(p)});
+      if (!groups.ok()) return groups.status();
+      for (size_t g = 0; g < groups->size(); ++g) {
+        const redisReply* info = groups->element(g);
+        if (info == nullptr || info->type != REDIS_REPLY_ARRAY) continue;
+        auto* group = stats->add_groups();
+        for (size_t i = 0; i + 1 < info->elements; i += 2) {
+          const absl::string_view field = redis::ElementStr(info->element[i]);
+          const redisReply* value = info->element[i + 1];
+          if (field == "name") group->set_sink(std::string(redis::ElementStr(value)));
+          if (field == "pending" && value->type == REDIS_REPLY_INTEGER)
+            group->set_pending(value->integer);
+          if (field == "lag" && value->type == REDIS_REPLY_INTEGER) group->set_lag(value->integer);
+        }
+      }
+    }
+    return absl::OkStatus();
+  });
+  return ToGrpcStatus(status);
+}
+
+}  // namespace omnigate::dispatch

@@ -1,0 +1,39 @@
+#pragma once
+
+#include "lib/dispatch/dead_letter_store.h"
+#include "lib/redis/connection_pool.h"
+#include "omnigate/v1/admin.grpc.pb.h"
+
+namespace omnigate::dispatch {
+
+// omnigate.v1.Admin: dead letters, partition owners, stream depth and lag.
+// Operator traffic: sync handlers on pooled Redis connections.
+class AdminService final : public omnigate::v1::Admin::Service {
+ public:
+  AdminService(uint32_t partitions, std::vector<std::string> sinks, DeadLetterStore* dead_letters,
+               redis::ConnectionPool* pool)
+      : partitions_(partitions),
+        sinks_(std::move(sinks)),
+        dead_letters_(dead_letters),
+        pool_(pool) {}
+
+  grpc::Status ListDeadLetters(grpc::ServerContext*, const omnigate::v1::ListDeadLettersRequest*,
+                               omnigate::v1::ListDeadLettersResponse*) override;
+  grpc::Status ReplayDeadLetters(grpc::ServerContext*, const omnigate::v1::DeadLetterSelector*,
+                                 omnigate::v1::DeadLetterActionResponse*) override;
+  grpc::Status DropDeadLetters(grpc::ServerContext*, const omnigate::v1::DeadLetterSelector*,
+                               omnigate::v1::DeadLetterActionResponse*) override;
+  grpc::Status ListPartitionOwners(grpc::ServerContext*,
+                                   const omnigate::v1::ListPartitionOwnersRequest*,
+                                   omnigate::v1::ListPartitionOwnersResponse*) override;
+  grpc::Status GetStreamStats(grpc::ServerContext*, const omnigate::v1::GetStreamStatsRequest*,
+                              omnigate::v1::GetStreamStatsResponse*) override;
+
+ private:
+  const uint32_t partitions_;
+  const std::vector<std::string> sinks_;
+  DeadLetterStore* const dead_letters_;
+  redis::ConnectionPool* const pool_;
+};
+
+}  // namespace omnigate::dispatch

@@ -1,0 +1,175 @@
+#include "lib/dispatch/dead_letter_store.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "lib/dispatch/dead_letter_scripts.h"
+#include "lib/queue/keys.h"
+#include "lib/queue/partitioner.h"
+#include "lib/queue/stream_reader.h"
+
+namespace omnigate::dispatch {
+namespace {
+
+using omnigate::v1::DeadLetter;
+using omnigate::v1::DeadLetterSelector;
+
+constexpr uint32_t kDefaultLimit = 1000;
+
+uint32_t LimitOf(const DeadLetterSelector& s) { return s.limit() == 0 ? kDefaultLimit : s.limit(); }
+
+bool ParseEntry(const redisReply* entry, uint32_t partition, DeadLetter* out) {
+  if (entry == nullptr || entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) return false;
+  out->set_id(DeadLetterId(partition, std::string(redis::ElementStr(entry->element[0]))));
+  out->set_partition(partition);
+  const redisReply* fields = entry->element[1];
+  if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY) return false;
+  for (size_t i = 0; i + 1 < fields->elements; i += 2) {
+    const absl::string_view f = redis::ElementStr(fields->element[i]);
+    const absl::string_view v = redis::ElementStr(fields->element[i + 1]);
+    int64_t n = 0;
+    if (f == "event") {
+      // Kept even when unparseable (a DATA_LOSS dead letter): the raw bytes
+      // stay in Redis; the listing shows what could be read.
+      out->mutable_event()->ParseFromArray(v.data(), static_cast<int>(v.size()));
+    } else if (f == "sink") {
+      out->set_sink(std::string(v));
+    } else if (f == "code" && absl::SimpleAtoi(v, &n)) {
+      out->set_last_code(static_cast<int32_t>(n));
+    } else if (f == "message") {
+      out->set_last_message(std::string(v));
+    } else if (f == "attempts" && absl::SimpleAtoi(v, &n)) {
+      out->set_attempts(static_cast<uint32_t>(n));
+    } else if (f == "dead_at_ms" && absl::SimpleAtoi(v, &n)) {
+      out->set_dead_at_ms(n);
+    } else if (f == "source_entry_id") {
+      out->set_source_entry_id(std::string(v));
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string DeadLetterId(uint32_t partition, const std::string& entry_id) {
+  return absl::StrCat(partition, "/", entry_id);
+}
+
+absl::Status ParseDeadLetterId(const std::string& id, uint32_t partitions, uint32_t* partition,
+                               std::string* entry_id) {
+  const size_t slash = id.find('/');
+  uint32_t p = 0;
+  if (slash == std::string::npos || !absl::SimpleAtoi(id.substr(0, slash), &p) || p >= partitions ||
+      slash + 1 >= id.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dead letter id '", id, "': expected <partition>/<entry id>"));
+  }
+  *partition = p;
+  *entry_id = id.substr(slash + 1);
+  return absl::OkStatus();
+}
+
+DeadLetterStore::DeadLetterStore(uint32_t partitions, int64_t stream_max_len,
+                                 redis::ConnectionPool* pool)
+    : partitions_(partitions),
+      stream_max_len_(stream_max_len),
+      pool_(pool),
+      replay_script_(kReplayScript) {}
+
+absl::StatusOr<std::vector<DeadLetter>> DeadLetterStore::List(const DeadLetterSelector& selector) {
+  const uint32_t limit = LimitOf(selector);
+  std::vector<DeadLetter> out;
+  // Ranges over each partition's dead-letter stream.
+  struct Range {
+    uint32_t partition;
+    std::string start, end;
+  };
+  std::vector<Range> ranges;
+  if (selector.ids_size() > 0) {
+    for (const std::string& id : selector.ids()) {
+      Range r;
+      if (auto s = ParseDeadLetterId(id, partitions_, &r.partition, &r.start); !s.ok()) return s;
+      r.end = r.start;
+      ranges.push_back(std::move(r));
+    }
+  } else {
+    const std::string start = selector.from_ms() > 0 ? absl::StrCat(selector.from_ms(), "-0") : "-";
+    const std::string end =
+        selector.to_ms() > 0 ? absl::StrCat(selector.to_ms() - 1, "-18446744073709551615") : "+";
+    if (!selector.conversation_key().empty()) {
+      ranges.push_back({queue::PartitionOf(selector.conversation_key(), partitions_), start, end});
+    } else {
+      for (uint32_t p = 0; p < partitions_; ++p) ranges.push_back({p, start, end});
+    }
+  }
+  absl::Status status = pool_->With([&](redis::RedisConnection& conn) -> absl::Status {
+    for (const Range& r : ranges) {
+      auto reply = conn.Run({"XRANGE", queue::DeadLetterKey(r.partition), r.start, r.end, "COUNT",
+                             absl::StrCat(limit)});
+      if (!reply.ok()) return reply.status();
+      if (reply->is_error())
+        return absl::InvalidArgumentError(absl::StrCat("XRANGE: ", reply->str()));
+      for (size_t i = 0; i < reply->size(); ++i) {
+        DeadLetter dl;
+        if (!ParseEntry(reply->element(i), r.partition, &dl)) continue;
+        if (!selector.sink().empty() && dl.sink() != selector.sink()) continue;
+        if (!selector.conversation_key().empty() &&
+            dl.event().conversation_key() != selector.conversation_key()) {
+          continue;
+        }
+        out.push_back(std::move(dl));
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  std::stable_sort(out.begin(), out.end(), [](const DeadLetter& a, const DeadLetter& b) {
+    return a.dead_at_ms() < b.dead_at_ms();
+  });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+absl::StatusOr<uint32_t> DeadLetterStore::Replay(const DeadLetterSelector& selector) {
+  auto selected = List(selector);
+  if (!selected.ok()) return selected.status();
+  uint32_t count = 0;
+  absl::Status status = pool_->With([&](redis::RedisConnection& conn) -> absl::Status {
+    for (const DeadLetter& dl : *selected) {
+      uint32_t p = 0;
+      std::string entry;
+      if (auto s = ParseDeadLetterId(dl.id(), partitions_, &p, &entry); !s.ok()) return s;
+      auto reply = replay_script_.Run(conn, {queue::DeadLetterKey(p), queue::StreamKey(p)},
+                                      {entry, absl::StrCat(stream_max_len_)});
+      if (!reply.ok()) return reply.status();
+      if (reply->is_error())
+        return absl::InternalError(absl::StrCat("replay ", dl.id(), ": ", reply->str()));
+      if (reply->is_string()) ++count;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return count;
+}
+
+absl::StatusOr<uint32_t> DeadLetterStore::Drop(const DeadLetterSelector& selector) {
+  auto selected = List(selector);
+  if (!selected.ok()) return selected.status();
+  uint32_t count = 0;
+  absl::Status status = pool_->With([&](redis::RedisConnection& conn) -> absl::Status {
+    for (const DeadLetter& dl : *selected) {
+      uint32_t p = 0;
+      std::string entry;
+      if (auto s = ParseDeadLetterId(dl.id(), partitions_, &p, &entry); !s.ok()) return s;
+      auto reply = conn.Run({"XDEL", queue::DeadLetterKey(p), entry});
+      if (!reply.ok()) return reply.status();
+      count += static_cast<uint32_t>(reply->integer());
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return count;
+}
+
+}  // namespace omnigate::dispatch

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/redis/connection_pool.h"
+#include "lib/redis/redis_script.h"
+#include "omnigate/v1/admin.pb.h"
+
+namespace omnigate::dispatch {
+
+// Operator access to the dead-letter streams omnigate:dlq:{p}: list by
+// selector, replay (append back to the partition stream for the sink that
+// refused it, atomically removed from the dead letters), drop. Thread-safe.
+class DeadLetterStore {
+ public:
+  DeadLetterStore(uint32_t partitions, int64_t stream_max_len, redis::ConnectionPool* pool);
+
+  // Oldest first, at most selector.limit (default 1000).
+  absl::StatusOr<std::vector<omnigate::v1::DeadLetter>> List(
+      const omnigate::v1::DeadLetterSelector& selector);
+  // Returns how many were replayed / dropped.
+  absl::StatusOr<uint32_t> Replay(const omnigate::v1::DeadLetterSelector& selector);
+  absl::StatusOr<uint32_t> Drop(const omnigate::v1::DeadLetterSelector& selector);
+
+ private:
+  const uint32_t partitions_;
+  const int64_t stream_max_len_;
+  redis::ConnectionPool* const pool_;
+  const redis::RedisScript replay_script_;
+};
+
+// "<partition>/<entry id>" <-> parts. INVALID_ARGUMENT when malformed.
+std::string DeadLetterId(uint32_t partition, const std::string& entry_id);
+absl::Status ParseDeadLetterId(const std::string& id, uint32_t partitions, uint32_t* partition,
+                               std::string* entry_id);
+
+}  // namespace omnigate::dispatch

@@ -1,0 +1,227 @@
+#include "lib/dispatch/lease_manager.h"
+
+#include <time.h>
+
+#include "absl/strings/str_cat.h"
+#include "lib/common/log.h"
+#include "lib/common/stable_hash.h"
+#include "lib/queue/keys.h"
+
+namespace omnigate::dispatch {
+namespace {
+
+// KEYS[1] lease, ARGV[1] instance, ARGV[2] ttl ms: extend only our own lease.
+constexpr absl::string_view kRenewScript = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+)lua";
+
+// KEYS[1] lease, ARGV[1] instance: delete only our own lease.
+constexpr absl::string_view kReleaseScript = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+)lua";
+
+}  // namespace
+
+LeaseManager::LeaseManager(LeaseOptions options, redis::RedisEndpoint endpoint,
+                           LeaseListener* listener, DispatchMetrics* metrics)
+    : options_(std::move(options)),
+      endpoint_(std::move(endpoint)),
+      listener_(listener),
+      metrics_(metrics),
+      renew_script_(kRenewScript),
+      release_script_(kReleaseScript),
+      slots_(new Slot[options_.partitions]) {}
+
+LeaseManager::~LeaseManager() { Stop(absl::ZeroDuration()); }
+
+int64_t LeaseManager::SteadyMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool LeaseManager::Valid(uint32_t partition) const {
+  if (partition >= options_.partitions) return false;
+  return slots_[partition].valid_until_ms.load() > SteadyMs();
+}
+
+int LeaseManager::owned() const { return owned_.load(); }
+
+void LeaseManager::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void LeaseManager::Lose(uint32_t p) {
+  Slot& slot = slots_[p];
+  slot.valid_until_ms.store(0);
+  if (slot.state == State::kOwned) {
+    listener_->OnLost(p);
+    metrics_->LeaseChange("lost");
+    OG_LOG(WARNING) << "lost the lease of partition " << p;
+  }
+  slot.state = State::kFree;
+}
+
+bool LeaseManager::Renew(redis::RedisConnection& conn, uint32_t p, int64_t started_ms) {
+  auto reply = renew_script_.Run(
+      conn, {queue::LeaseKey(p)},
+      {options_.instance_id, absl::StrCat(absl::ToInt64Milliseconds(options_.ttl))});
+  if (!reply.ok()) return true;  // unknown: keep it until the local validity runs out
+  if (reply->integer() == 1) {
+    const int64_t ttl = absl::ToInt64Milliseconds(options_.ttl);
+    slots_[p].valid_until_ms.store(started_ms + ttl - ttl / 10);
+    return true;
+  }
+  return false;
+}
+
+void LeaseManager::Release(redis::RedisConnection& conn, uint32_t p) {
+  auto reply = release_script_.Run(conn, {queue::LeaseKey(p)}, {options_.instance_id});
+  (void)reply;  // if this fails the lease simply expires
+  slots_[p].valid_until_ms.store(0);
+  slots_[p].state = State::kFree;
+  metrics_->LeaseChange("released");
+  OG_LOG(INFO) << "released partition " << p;
+}
+
+void LeaseManager::Cycle(redis::RedisConnection& conn) {
+  const int64_t started = SteadyMs();
+  const int64_t ttl_ms = absl::ToInt64Milliseconds(options_.ttl);
+  // Heartbeat, forget replicas silent for a ttl, count the live ones. The
+  // score is wall time: replicas on different hosts share it.
+  const int64_t wall = absl::ToUnixMillis(absl::Now());
+  const std::string key(queue::kDispatchersKey);
+  auto hb = conn.Run({"ZADD", key, absl::StrCat(wall), options_.instance_id});
+  auto trim = conn.Run({"ZREMRANGEBYSCORE", key, "-inf", absl::StrCat("(", wall - ttl_ms)});
+  auto live = conn.Run({"ZCARD", key});
+  healthy_.store(hb.ok() && trim.ok() && live.ok());
+  if (!healthy_.load()) {
+    for (uint32_t p = 0; p < options_.partitions; ++p) {
+      if (slots_[p].state != State::kFree && !Valid(p)) Lose(p);
+    }
+    return;
+  }
+  const int64_t replicas = std::max<int64_t>(1, live->integer());
+  const int target =
+      static_cast<int>((options_.partitions + replicas - 1) / static_cast<uint32_t>(replicas));
+
+  int owned = 0;
+  for (uint32_t p = 0; p < options_.partitions; ++p) {
+    Slot& slot = slots_[p];
+    if (slot.state == State::kFree) continue;
+    if (!Renew(conn, p, started) || !Valid(p)) {
+      Lose(p);
+      continue;
+    }
+    if (slot.state == State::kReleasing) {
+      if (!listener_->Busy(p)) Release(conn, p);
+      continue;
+    }
+    ++owned;
+  }
+  // Give back the excess; the workers wind down and the lease is deleted
+  // once they finished (kReleasing), so ownership never overlaps.
+  for (uint32_t i = options_.partitions; i-- > 0 && owned > target;) {
+    Slot& slot = slots_[i];
+    if (slot.state != State::kOwned) continue;
+    slot.state = State::kReleasing;
+    listener_->OnLost(i);
+    --owned;
+  }
+  // Take free partitions up to the target, starting at an offset of our own
+  // so replicas do not all race for partition 0.
+  const uint32_t offset =
+      static_cast<uint32_t>(StableHash64(options_.instance_id) % options_.partitions);
+  for (uint32_t k = 0; k < options_.partitions && owned < target; ++k) {
+    const uint32_t p = (offset + k) % options_.partitions;
+    Slot& slot = slots_[p];
+    if (slot.state != State::kFree || listener_->Busy(p)) continue;
+    auto reply = conn.Run(
+        {"SET", queue::LeaseKey(p), options_.instance_id, "NX", "PX", absl::StrCat(ttl_ms)});
+    if (!reply.ok()) break;
+    if (reply->is_null() || reply->is_error()) continue;  // someone else holds it
+    slot.state = State::kOwned;
+    slot.valid_until_ms.store(started + ttl_ms - ttl_ms / 10);
+    ++owned;
+    metrics_->LeaseChange("acquired");
+    OG_LOG(INFO) << "acquired partition " << p;
+    listener_->OnAcquired(p);
+  }
+  owned_.store(owned);
+  metrics_->SetOwned(owned);
+}
+
+void LeaseManager::Run() {
+  absl::Duration backoff = absl::Milliseconds(100);
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_) break;
+    }
+    if (conn_ == nullptr || conn_->broken()) {
+      conn_.reset();
+      auto conn = redis::RedisConnection::Connect(endpoint_, absl::Seconds(1), absl::Seconds(2));
+      if (conn.ok()) conn_ = *std::move(conn);
+    }
+    absl::Duration wait = options_.renew;
+    if (conn_ != nullptr) {
+      Cycle(*conn_);
+      backoff = absl::Milliseconds(100);
+    } else {
+      healthy_.store(false);
+      for (uint32_t p = 0; p < options_.partitions; ++p) {
+        if (slots_[p].state != State::kFree && !Valid(p)) Lose(p);
+      }
+      wait = std::min(backoff, options_.renew);
+      backoff = std::min(backoff * 2, options_.renew);
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, absl::ToChronoNanoseconds(wait), [this] { return stop_; });
+  }
+}
+
+void LeaseManager::Stop(absl::Duration drain) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_ && !thread_.joinable()) return;
+    stop_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  // Wind down every partition, then hand the leases back at once so another
+  // replica takes over without waiting for expiry.
+  for (uint32_t p = 0; p < options_.partitions; ++p) {
+    if (slots_[p].state != State::kFree) listener_->OnLost(p);
+  }
+  const absl::Time deadline = absl::Now() + drain;
+  auto busy = [&] {
+    for (uint32_t p = 0; p < options_.partitions; ++p) {
+      if (slots_[p].state != State::kFree && listener_->Busy(p)) return true;
+    }
+    return false;
+  };
+  while (busy() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  if (conn_ == nullptr || conn_->broken()) {
+    auto conn = redis::RedisConnection::Connect(endpoint_, absl::Seconds(1), absl::Seconds(2));
+    if (conn.ok()) conn_ = *std::move(conn);
+  }
+  for (uint32_t p = 0; p < options_.partitions; ++p) {
+    if (slots_[p].state == State::kFree) continue;
+    // A partition still busy keeps its lease until expiry: its worker may
+    // still be finishing a call.
+    if (conn_ != nullptr && !listener_->Busy(p)) {
+      Release(*conn_, p);
+    } else {
+      slots_[p].state = State::kFree;
+    }
+  }
+  if (conn_ != nullptr)
+    (void)conn_->Run({"ZREM", std::string(queue::kDispatchersKey), options_.instance_id});
+  owned_.store(0);
+}
+
+}  // namespace omnigate::dispatch

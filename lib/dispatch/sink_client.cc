@@ -1,0 +1,45 @@
+#include "lib/dispatch/sink_client.h"
+
+#include <utility>
+
+namespace omnigate::dispatch {
+
+GrpcSinkClient::GrpcSinkClient(const std::string& address) {
+  grpc::ChannelArguments args;
+  // Reconnect quickly after a sink restarts; keep idle connections alive.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  args.SetMaxSendMessageSize(64 << 20);
+  channel_ = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  stub_ = omnigate::v1::Sink::NewStub(channel_);
+}
+
+void GrpcSinkClient::Deliver(std::shared_ptr<const omnigate::v1::DeliverRequest> request,
+                             absl::Duration timeout, Done done) {
+  // Everything the call needs lives until its completion runs.
+  struct Call {
+    grpc::ClientContext context;
+    std::shared_ptr<const omnigate::v1::DeliverRequest> request;
+    omnigate::v1::DeliverResponse response;
+    Done done;
+  };
+  auto call = std::make_shared<Call>();
+  call->request = std::move(request);
+  call->done = std::move(done);
+  call->context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  // Fail fast while the sink is down instead of queueing in the channel.
+  call->context.set_wait_for_ready(false);
+  stub_->async()->Deliver(&call->context, call->request.get(), &call->response,
+                          [call](grpc::Status status) { call->done(std::move(status)); });
+}
+
+bool InFlightLimiter::TryAcquire() {
+  int current = in_flight_.load();
+  while (current < limit_) {
+    if (in_flight_.compare_exchange_weak(current, current + 1)) return true;
+  }
+  return false;
+}
+
+}  // namespace omnigate::dispatch

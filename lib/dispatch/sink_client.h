@@ -1,0 +1,52 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "omnigate/v1/sink.grpc.pb.h"
+
+namespace omnigate::dispatch {
+
+// The downstream seam: one Sink.Deliver call. Tests substitute fakes.
+class SinkClient {
+ public:
+  using Done = std::function<void(grpc::Status)>;
+  virtual ~SinkClient() = default;
+  // Starts the call and returns at once; `done` runs exactly once, on any
+  // thread, with the call's status (DEADLINE_EXCEEDED after `timeout`).
+  virtual void Deliver(std::shared_ptr<const omnigate::v1::DeliverRequest> request,
+                       absl::Duration timeout, Done done) = 0;
+};
+
+// Sink.Deliver over a gRPC channel (callback API: no thread per call).
+class GrpcSinkClient final : public SinkClient {
+ public:
+  explicit GrpcSinkClient(const std::string& address);
+  void Deliver(std::shared_ptr<const omnigate::v1::DeliverRequest> request, absl::Duration timeout,
+               Done done) override;
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<omnigate::v1::Sink::Stub> stub_;
+};
+
+// Caps the Deliver calls in flight to one sink over all partitions, so a
+// slow sink holds a bounded amount of work (and memory). Thread-safe.
+class InFlightLimiter {
+ public:
+  explicit InFlightLimiter(int limit) : limit_(limit) {}
+  bool TryAcquire();
+  void Release() { in_flight_.fetch_sub(1); }
+  int in_flight() const { return in_flight_.load(); }
+
+ private:
+  const int limit_;
+  std::atomic<int> in_flight_{0};
+};
+
+}  // namespace omnigate::dispatch

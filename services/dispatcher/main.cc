@@ -1,0 +1,201 @@
+// omnigate-dispatcher: delivers queued events to the sinks (chatbot, agent
+// router, ...) in per-conversation order, with retries and dead letters; owns
+// partitions by lease so any number of replicas share the work. Serves the
+// Conversations and Admin gRPC services.
+//
+// This file only wires: flags, config, construction, signals.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lib/common/clock.h"
+#include "lib/common/log.h"
+#include "lib/config/config.h"
+#include "lib/conversations/conversation_store.h"
+#include "lib/conversations/conversations_service.h"
+#include "lib/dispatch/admin_service.h"
+#include "lib/dispatch/dead_letter_store.h"
+#include "lib/dispatch/dispatch_metrics.h"
+#include "lib/dispatch/dispatcher.h"
+#include "lib/dispatch/sink_client.h"
+#include "lib/grpcutil/server.h"
+#include "lib/metrics/metrics_server.h"
+#include "lib/redis/connection_pool.h"
+#include "lib/redis/redis_url.h"
+#include "lib/routing/router.h"
+#include "lib/runtime/runtime.h"
+
+ABSL_FLAG(std::string, config, "", "YAML config file (env OMNIGATE_CONFIG).");
+ABSL_FLAG(std::string, redis, "",
+          "Redis URL redis://[user:password@]host:port[/db] (env OMNIGATE_REDIS_URL; default "
+          "redis://127.0.0.1:6379).");
+ABSL_FLAG(std::string, grpc_addr, "",
+          "gRPC listener HOST:PORT for Conversations and Admin (env OMNIGATE_GRPC_ADDR; default "
+          "0.0.0.0:7100).");
+ABSL_FLAG(
+    std::string, metrics_addr, "",
+    "Prometheus /metrics listener HOST:PORT (env OMNIGATE_METRICS_ADDR; default 0.0.0.0:9103).");
+ABSL_FLAG(std::string, instance_id, "",
+          "Replica id in leases and consumer groups (env OMNIGATE_INSTANCE_ID; default "
+          "hostname-pid).");
+ABSL_FLAG(std::string, log_level, "",
+          "debug|info|warning|error (env OMNIGATE_LOG_LEVEL; default info).");
+
+namespace omnigate {
+namespace {
+
+constexpr char kUsage[] =
+    "omnigate-dispatcher: delivers queued events to the configured sinks (omnigate.v1.Sink) in\n"
+    "per-conversation order, retries with backoff, dead-letters what sinks refuse, and serves\n"
+    "omnigate.v1.Conversations and omnigate.v1.Admin. Replicas share partitions by Redis "
+    "leases.\n\n"
+    "Usage: omnigate-dispatcher --config omnigate.yaml [--redis URL] [--grpc_addr HOST:PORT]\n"
+    "                           [--metrics_addr HOST:PORT] [--instance_id ID]\n\n"
+    "Precedence: flags > config file > environment (OMNIGATE_*) > defaults.\n"
+    "SIGTERM: readiness turns false, calls in flight finish, leases are released, exit 0.";
+
+int Fail(const absl::Status& status) {
+  fprintf(stderr, "omnigate-dispatcher: %s\n", std::string(status.message()).c_str());
+  return 2;
+}
+
+std::string DefaultInstanceId() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return absl::StrCat(host[0] ? host : "dispatcher", "-", getpid());
+}
+
+int Run(int argc, char** argv) {
+  runtime::HandleHelp(argc, argv, kUsage);
+  absl::ParseCommandLine(argc, argv);
+  runtime::BlockTerminationSignals();
+
+  const config::EnvLookup env = config::ProcessEnv();
+  config::Config cfg;
+  const std::string config_path =
+      runtime::Resolve(absl::GetFlag(FLAGS_config), std::nullopt, "OMNIGATE_CONFIG", "");
+  if (!config_path.empty()) {
+    auto loaded = config::LoadConfigFile(config_path, env);
+    if (!loaded.ok()) return Fail(loaded.status());
+    cfg = *std::move(loaded);
+  }
+  const std::string redis_url = runtime::Resolve(absl::GetFlag(FLAGS_redis), cfg.redis,
+                                                 "OMNIGATE_REDIS_URL", "redis://127.0.0.1:6379");
+  const std::string grpc_addr = runtime::Resolve(absl::GetFlag(FLAGS_grpc_addr), cfg.grpc_addr,
+                                                 "OMNIGATE_GRPC_ADDR", "0.0.0.0:7100");
+  const std::string metrics_addr = runtime::Resolve(
+      absl::GetFlag(FLAGS_metrics_addr), cfg.metrics_addr, "OMNIGATE_METRICS_ADDR", "0.0.0.0:9103");
+  const std::string instance_id = runtime::Resolve(
+      absl::GetFlag(FLAGS_instance_id),
+      cfg.dispatcher.instance_id.empty() ? std::nullopt
+                                         : std::optional<std::string>(cfg.dispatcher.instance_id),
+      "OMNIGATE_INSTANCE_ID", DefaultInstanceId());
+  if (auto s = runtime::SetLogLevel(runtime::Resolve(absl::GetFlag(FLAGS_log_level), cfg.log_level,
+                                                     "OMNIGATE_LOG_LEVEL", "info"));
+      !s.ok()) {
+    return Fail(s);
+  }
+  auto endpoint = redis::ParseRedisUrl(redis_url);
+  if (!endpoint.ok()) return Fail(endpoint.status());
+  if (cfg.sinks.empty()) return Fail(absl::InvalidArgumentError("config: no sinks configured"));
+
+  const Clock& clock = SystemClock::Get();
+  const uint32_t partitions = static_cast<uint32_t>(cfg.ingest.partitions);
+  std::vector<std::string> sink_names;
+  std::vector<std::unique_ptr<dispatch::GrpcSinkClient>> clients;
+  std::vector<dispatch::SinkHandle> sinks;
+  for (const auto& sink : cfg.sinks) {
+    sink_names.push_back(sink.name);
+    clients.push_back(std::make_unique<dispatch::GrpcSinkClient>(sink.address));
+    sinks.push_back({sink.name, clients.back().get()});
+  }
+  routing::Router router(cfg.routing, sink_names);
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  dispatch::DispatchMetrics metrics(*registry, sink_names, partitions);
+
+  const config::DispatcherConfig& dc = cfg.dispatcher;
+  dispatch::DispatcherOptions options;
+  options.partitions = partitions;
+  options.instance_id = instance_id;
+  options.lease.partitions = partitions;
+  options.lease.instance_id = instance_id;
+  options.lease.ttl = dc.lease_ttl;
+  options.lease.renew = dc.lease_renew;
+  options.worker.max_attempts = dc.max_attempts;
+  options.worker.backoff_initial = dc.backoff_initial;
+  options.worker.backoff_max = dc.backoff_max;
+  options.worker.deliver_timeout = dc.deliver_timeout;
+  options.worker.batch_events = dc.batch_events;
+  options.worker.max_buffered = dc.max_buffered_per_partition;
+  options.max_in_flight_per_sink = dc.max_in_flight_per_sink;
+  dispatch::Dispatcher dispatcher(options, *endpoint, sinks, &router, &metrics, clock);
+
+  redis::ConnectionPool pool(*endpoint, absl::Seconds(1), absl::Seconds(5));
+  conversations::ConversationStoreOptions store_options;
+  store_options.partitions = partitions;
+  store_options.stream_max_len = cfg.ingest.stream_max_len;
+  conversations::ConversationStore store(store_options, &pool, clock);
+  conversations::ConversationsService conversations_service(&store);
+  dispatch::DeadLetterStore dead_letters(partitions, cfg.ingest.stream_max_len, &pool);
+  dispatch::AdminService admin_service(partitions, sink_names, &dead_letters, &pool);
+
+  grpcutil::GrpcServerOptions grpc_options;
+  grpc_options.address = grpc_addr;
+  auto grpc_server =
+      grpcutil::GrpcServer::Start(grpc_options, {&conversations_service, &admin_service});
+  if (!grpc_server.ok()) return Fail(grpc_server.status());
+  auto metrics_server = metrics::MetricsServer::Start(metrics_addr, registry);
+  if (!metrics_server.ok()) return Fail(metrics_server.status());
+
+  dispatcher.Start();
+  OG_LOG(INFO) << "omnigate-dispatcher started: instance=" << instance_id
+               << " grpc_port=" << (*grpc_server)->port()
+               << " metrics_port=" << (*metrics_server)->port()
+               << " redis=" << endpoint->ToSafeString() << " sinks=" << sink_names.size()
+               << " partitions=" << partitions;
+
+  // Readiness follows the lease loop's view of Redis.
+  std::atomic<bool> stop_watch{false};
+  std::thread readiness([&] {
+    bool last = false;
+    bool first = true;
+    while (!stop_watch.load()) {
+      const bool ready = dispatcher.healthy();
+      if (first || ready != last) {
+        (*grpc_server)->SetServing(ready);
+        metrics.SetReady(ready);
+        if (!first) OG_LOG(INFO) << (ready ? "ready" : "not ready");
+        last = ready;
+        first = false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+
+  const int sig = runtime::WaitForTerminationSignal();
+  OG_LOG(INFO) << "signal " << sig << ": draining";
+  stop_watch.store(true);
+  readiness.join();
+  (*grpc_server)->SetServing(false);
+  metrics.SetReady(false);
+  dispatcher.Stop(dc.drain_timeout);
+  (*grpc_server)->Shutdown(absl::Seconds(2));
+  OG_LOG(INFO) << "stopped";
+  return 0;
+}
+
+}  // namespace
+}  // namespace omnigate
+
+int main(int argc, char** argv) { return omnigate::Run(argc, argv); }
