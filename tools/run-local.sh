@@ -47,12 +47,18 @@ start_all() {
   echo $! >"$RUN_DIR/ingest.pid"
   wait_http http://127.0.0.1:8080/readyz ingest
 
+  "$BIN/omnigate-chatbot" --config deploy/local/omnigate.yaml \
+    --grpc_addr 127.0.0.1:7101 --metrics_addr 127.0.0.1:9101 \
+    >"$RUN_DIR/chatbot.log" 2>&1 &
+  echo $! >"$RUN_DIR/chatbot.pid"
+
   cat <<MSG
 omnigate is running (stop with: make stop)
   webhooks   POST http://127.0.0.1:8080/webhooks/wa-main   (WhatsApp; app secret \$WA_APP_SECRET=$WA_APP_SECRET)
   health     http://127.0.0.1:8080/healthz  http://127.0.0.1:8080/readyz
   gRPC       127.0.0.1:7000  (omnigate.v1.Ingest, health, reflection)
-  metrics    http://127.0.0.1:9100/metrics
+  metrics    http://127.0.0.1:9100/metrics  (chatbot: http://127.0.0.1:9101/metrics)
+  chatbot    127.0.0.1:7101  (omnigate.v1.Sink; FAQ deploy/local/faq.yaml)
   redis      redis-cli -p $REDIS_PORT
   logs       $RUN_DIR/*.log
   events     $BIN/omnigatectl --redis $OMNIGATE_REDIS_URL tail --count 10

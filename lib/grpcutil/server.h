@@ -13,6 +13,9 @@ namespace omnigate::grpcutil {
 struct GrpcServerOptions {
   std::string address = "0.0.0.0:0";  // HOST:PORT; port 0 picks one
   int max_receive_message_bytes = 8 << 20;
+  // Upper bound of threads of the sync server (0: gRPC's default). Services
+  // whose handlers block (Redis, downstream calls) set it.
+  int max_threads = 0;
 };
 
 // A started gRPC server that also serves grpc.health.v1.Health and server

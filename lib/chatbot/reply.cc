@@ -1,0 +1,29 @@
+#include "lib/chatbot/reply.h"
+
+namespace omnigate::chatbot {
+
+omnigate::v1::Event BuildReply(const omnigate::v1::Event& inbound, absl::string_view text,
+                               Language language, absl::string_view faq_id, UuidV7Generator& ids,
+                               const Clock& clock) {
+  omnigate::v1::Event reply;
+  reply.set_id(ids.Next());
+  reply.set_channel(inbound.channel());
+  reply.set_connector(inbound.connector());
+  reply.set_account_id(inbound.account_id());
+  reply.set_conversation_key(inbound.conversation_key());
+  reply.mutable_sender()->set_id(std::string(kBotSenderId));
+  reply.mutable_sender()->set_role(omnigate::v1::ROLE_BOT);
+  *reply.mutable_recipient() = inbound.sender();
+  reply.set_reply_to_external_id(inbound.external_id());
+  reply.set_locale(std::string(LanguageCode(language)));
+  *reply.mutable_trace() = inbound.trace();
+  const int64_t now = clock.NowMs();
+  reply.set_sent_at_ms(now);
+  reply.set_received_at_ms(now);
+  reply.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
+  if (!faq_id.empty()) (*reply.mutable_attributes())["faq_id"] = std::string(faq_id);
+  reply.mutable_text()->set_body(std::string(text));
+  return reply;
+}
+
+}  // namespace omnigate::chatbot

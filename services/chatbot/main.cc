@@ -1,0 +1,157 @@
+// omnigate-chatbot: the first-line FAQ bot. Serves omnigate.v1.Sink for the
+// dispatcher, answers customers in English and Indonesian and hands
+// conversations to a human through omnigate.v1.Conversations.
+//
+// This file only wires: flags, config, construction, signals.
+
+#include <grpcpp/grpcpp.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "lib/chatbot/bot_memory.h"
+#include "lib/chatbot/chatbot.h"
+#include "lib/chatbot/chatbot_metrics.h"
+#include "lib/chatbot/chatbot_sink.h"
+#include "lib/chatbot/conversations_client.h"
+#include "lib/chatbot/faq.h"
+#include "lib/chatbot/redis_pool.h"
+#include "lib/common/clock.h"
+#include "lib/common/log.h"
+#include "lib/config/config.h"
+#include "lib/grpcutil/server.h"
+#include "lib/metrics/metrics_server.h"
+#include "lib/redis/redis_url.h"
+#include "lib/runtime/runtime.h"
+
+ABSL_FLAG(std::string, config, "", "YAML config file (env OMNIGATE_CONFIG).");
+ABSL_FLAG(std::string, redis, "",
+          "Redis URL redis://[user:password@]host:port[/db] (env OMNIGATE_REDIS_URL; default "
+          "redis://127.0.0.1:6379).");
+ABSL_FLAG(std::string, grpc_addr, "",
+          "Sink gRPC listener HOST:PORT (env OMNIGATE_GRPC_ADDR; default 0.0.0.0:7101).");
+ABSL_FLAG(
+    std::string, metrics_addr, "",
+    "Prometheus /metrics listener HOST:PORT (env OMNIGATE_METRICS_ADDR; default 0.0.0.0:9101).");
+ABSL_FLAG(std::string, faq, "", "FAQ YAML file (overrides chatbot.faq_file).");
+ABSL_FLAG(std::string, conversations_addr, "",
+          "omnigate.v1.Conversations HOST:PORT (overrides chatbot.conversations_addr).");
+ABSL_FLAG(std::string, log_level, "",
+          "debug|info|warning|error (env OMNIGATE_LOG_LEVEL; default info).");
+
+namespace omnigate {
+namespace {
+
+constexpr char kUsage[] =
+    "omnigate-chatbot: first-line FAQ bot (English, Indonesian). Serves omnigate.v1.Sink; answers\n"
+    "customer questions from the FAQ file, replies through the outbound stream in Redis and hands\n"
+    "the conversation to a human (Conversations.SetMode) when asked or when it cannot answer.\n\n"
+    "Usage: omnigate-chatbot --config omnigate.yaml [--faq faq.yaml] [--redis URL]\n"
+    "                        [--grpc_addr HOST:PORT] [--metrics_addr HOST:PORT]\n\n"
+    "Precedence: flags > config file > environment (OMNIGATE_*) > defaults.\n"
+    "SIGTERM: health turns NOT_SERVING, in-flight calls finish, exit 0.";
+
+// Server threads: each Deliver blocks on Redis (and maybe Conversations).
+constexpr int kMaxServerThreads = 16;
+constexpr absl::Duration kDrainTimeout = absl::Seconds(5);
+
+// Config fields without a value are empty strings, not absent.
+std::optional<std::string> NonEmpty(const std::string& value) {
+  return value.empty() ? std::nullopt : std::optional<std::string>(value);
+}
+
+int Fail(const absl::Status& status) {
+  fprintf(stderr, "omnigate-chatbot: %s\n", std::string(status.message()).c_str());
+  return 2;
+}
+
+int Run(int argc, char** argv) {
+  runtime::HandleHelp(argc, argv, kUsage);
+  absl::ParseCommandLine(argc, argv);
+  runtime::BlockTerminationSignals();
+
+  const config::EnvLookup env = config::ProcessEnv();
+  config::Config cfg;
+  const std::string config_path =
+      runtime::Resolve(absl::GetFlag(FLAGS_config), std::nullopt, "OMNIGATE_CONFIG", "");
+  if (!config_path.empty()) {
+    auto loaded = config::LoadConfigFile(config_path, env);
+    if (!loaded.ok()) return Fail(loaded.status());
+    cfg = *std::move(loaded);
+  }
+  const std::string redis_url = runtime::Resolve(absl::GetFlag(FLAGS_redis), cfg.redis,
+                                                 "OMNIGATE_REDIS_URL", "redis://127.0.0.1:6379");
+  const std::string grpc_addr = runtime::Resolve(absl::GetFlag(FLAGS_grpc_addr), cfg.grpc_addr,
+                                                 "OMNIGATE_GRPC_ADDR", "0.0.0.0:7101");
+  const std::string metrics_addr = runtime::Resolve(
+      absl::GetFlag(FLAGS_metrics_addr), cfg.metrics_addr, "OMNIGATE_METRICS_ADDR", "0.0.0.0:9101");
+  const std::string faq_path = runtime::Resolve(
+      absl::GetFlag(FLAGS_faq), NonEmpty(cfg.chatbot.faq_file), "OMNIGATE_FAQ_FILE", "");
+  const std::string conversations_addr =
+      runtime::Resolve(absl::GetFlag(FLAGS_conversations_addr), cfg.chatbot.conversations_addr,
+                       "OMNIGATE_CONVERSATIONS_ADDR", "127.0.0.1:7100");
+  if (auto s = runtime::SetLogLevel(runtime::Resolve(absl::GetFlag(FLAGS_log_level), cfg.log_level,
+                                                     "OMNIGATE_LOG_LEVEL", "info"));
+      !s.ok()) {
+    return Fail(s);
+  }
+  if (faq_path.empty()) {
+    return Fail(absl::InvalidArgumentError("no FAQ file: set chatbot.faq_file or --faq"));
+  }
+  auto faq = chatbot::LoadFaqFile(faq_path);
+  if (!faq.ok()) return Fail(faq.status());
+  auto endpoint = redis::ParseRedisUrl(redis_url);
+  if (!endpoint.ok()) return Fail(endpoint.status());
+  if (cfg.ingest.partitions <= 0 || cfg.chatbot.max_unanswered <= 0) {
+    return Fail(absl::InvalidArgumentError(
+        "ingest.partitions and chatbot.max_unanswered must be positive"));
+  }
+
+  const Clock& clock = SystemClock::Get();
+  auto registry = std::make_shared<prometheus::Registry>();
+  chatbot::ChatbotMetrics metrics(*registry);
+
+  chatbot::RedisPool pool(*endpoint, absl::Seconds(1), absl::Seconds(2), kMaxServerThreads);
+  chatbot::BotMemory memory(&pool, chatbot::BotMemoryOptions{});
+  chatbot::GrpcConversationsClient conversations(
+      omnigate::v1::Conversations::NewStub(
+          grpc::CreateChannel(conversations_addr, grpc::InsecureChannelCredentials())),
+      absl::Seconds(2));
+  chatbot::ChatbotOptions options;
+  options.partitions = static_cast<uint32_t>(cfg.ingest.partitions);
+  options.max_unanswered = cfg.chatbot.max_unanswered;
+  chatbot::Chatbot bot(*faq, options, &memory, &conversations, clock);
+  chatbot::ChatbotSink sink(&bot, &metrics);
+
+  grpcutil::GrpcServerOptions grpc_options;
+  grpc_options.address = grpc_addr;
+  grpc_options.max_threads = kMaxServerThreads;
+  auto grpc_server = grpcutil::GrpcServer::Start(grpc_options, {&sink});
+  if (!grpc_server.ok()) return Fail(grpc_server.status());
+  auto metrics_server = metrics::MetricsServer::Start(metrics_addr, registry);
+  if (!metrics_server.ok()) return Fail(metrics_server.status());
+  (*grpc_server)->SetServing(true);
+
+  OG_LOG(INFO) << "omnigate-chatbot started: grpc_port=" << (*grpc_server)->port()
+               << " metrics_port=" << (*metrics_server)->port()
+               << " redis=" << endpoint->ToSafeString() << " faq_entries=" << faq->entries.size()
+               << " conversations=" << conversations_addr << " partitions=" << options.partitions
+               << " max_unanswered=" << options.max_unanswered;
+
+  const int sig = runtime::WaitForTerminationSignal();
+  OG_LOG(INFO) << "signal " << sig << ": draining";
+  (*grpc_server)->SetServing(false);
+  // Stops new calls and lets running Deliver calls finish.
+  (*grpc_server)->Shutdown(kDrainTimeout);
+  OG_LOG(INFO) << "stopped";
+  return 0;
+}
+
+}  // namespace
+}  // namespace omnigate
+
+int main(int argc, char** argv) { return omnigate::Run(argc, argv); }

@@ -1,0 +1,244 @@
+// omnigate-chatbot end to end: the real binary, a real redis-server and an
+// in-test Conversations gRPC server; Deliver is called over gRPC like the
+// dispatcher does, and the outbound stream is read back.
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <future>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/grpcutil/server.h"
+#include "lib/queue/partitioner.h"
+#include "omnigate/v1/conversations.grpc.pb.h"
+#include "omnigate/v1/sink.grpc.pb.h"
+#include "tests/support/http_client.h"
+#include "tests/support/outbound_stream.h"
+#include "tests/support/process.h"
+#include "tests/support/redis_server.h"
+
+namespace omnigate {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr uint32_t kPartitions = 4;
+constexpr char kConversation[] = "webchat:site1:visitor-42";
+
+// Conversations as the dispatcher serves it; records SetMode requests.
+class FakeConversationsService final : public omnigate::v1::Conversations::Service {
+ public:
+  grpc::Status SetMode(grpc::ServerContext*, const omnigate::v1::SetModeRequest* request,
+                       omnigate::v1::Conversation* response) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_.push_back(*request);
+    response->set_conversation_key(request->conversation_key());
+    response->set_mode(request->mode());
+    return grpc::Status::OK;
+  }
+  std::vector<omnigate::v1::SetModeRequest> requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<omnigate::v1::SetModeRequest> requests_;
+};
+
+// grpc.health.v1.Health/Check for service "" by hand: Debian ships no
+// generated health client. The request is empty; the response's field 1 is
+// the status (1 = SERVING, 2 = NOT_SERVING).
+absl::StatusOr<int> HealthStatus(int port) {
+  grpc::GenericStub stub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  grpc::Slice empty(std::string{});
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) { done.set_value(std::move(s)); });
+  grpc::Status status = done.get_future().get();
+  if (!status.ok()) return absl::UnavailableError(status.error_message());
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) return absl::InternalError("health: unreadable response");
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  if (bytes.empty()) return 0;
+  if (bytes.size() != 2 || bytes[0] != 0x08) return absl::InternalError("health: unexpected");
+  return static_cast<int>(bytes[1]);
+}
+
+omnigate::v1::Event CustomerText(const std::string& id, const std::string& body) {
+  omnigate::v1::Event e;
+  e.set_id(id);
+  e.set_channel(omnigate::v1::CHANNEL_WEBCHAT);
+  e.set_connector("webchat-main");
+  e.set_account_id("site1");
+  e.set_external_id("msg-" + id);
+  e.set_conversation_key(kConversation);
+  e.mutable_sender()->set_id("visitor-42");
+  e.mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
+  e.mutable_text()->set_body(body);
+  return e;
+}
+
+class ChatbotE2ETest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto redis = testing::RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = redis->release();
+    conversations_ = new FakeConversationsService();
+    grpcutil::GrpcServerOptions options;
+    options.address = "127.0.0.1:0";
+    auto server = grpcutil::GrpcServer::Start(options, {conversations_});
+    ASSERT_TRUE(server.ok()) << server.status();
+    conversations_server_ = server->release();
+    dir_ = new std::string(testing::MakeTempDir());
+    ASSERT_TRUE(testing::WriteFile(*dir_ + "/omnigate.yaml",
+                                   absl::StrCat("ingest:\n  partitions: ", kPartitions,
+                                                "\nchatbot:\n  faq_file: ", OMNIGATE_SOURCE_DIR,
+                                                "/deploy/local/faq.yaml\n  max_unanswered: 2\n"
+                                                "  conversations_addr: 127.0.0.1:",
+                                                conversations_server_->port(), "\n"))
+                    .ok());
+    StartChatbot();
+  }
+
+  static void StartChatbot() {
+    grpc_port_ = testing::PickFreePort();
+    metrics_port_ = testing::PickFreePort();
+    auto proc = testing::ChildProcess::Spawn(
+        {testing::BinaryPath("omnigate-chatbot"), "--config", *dir_ + "/omnigate.yaml", "--redis",
+         redis_->url(), absl::StrCat("--grpc_addr=127.0.0.1:", grpc_port_),
+         absl::StrCat("--metrics_addr=127.0.0.1:", metrics_port_)},
+        *dir_ + "/chatbot.log");
+    ASSERT_TRUE(proc.ok()) << proc.status();
+    chatbot_ = proc->release();
+    ASSERT_TRUE(WaitServing()) << chatbot_->ReadLog();
+  }
+
+  static bool WaitServing() {
+    const absl::Time deadline = absl::Now() + absl::Seconds(15);
+    while (absl::Now() < deadline) {
+      auto status = HealthStatus(grpc_port_);
+      if (status.ok() && *status == 1) return true;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return false;
+  }
+
+  static void TearDownTestSuite() {
+    delete chatbot_;
+    delete conversations_server_;
+    delete conversations_;
+    delete redis_;
+    delete dir_;
+  }
+
+  void SetUp() override { ASSERT_EQ(*redis_->Cli({"FLUSHALL"}), "OK"); }
+
+  grpc::Status Deliver(const std::vector<omnigate::v1::Event>& events) {
+    auto stub = omnigate::v1::Sink::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials()));
+    omnigate::v1::DeliverRequest request;
+    for (const auto& e : events) *request.add_events() = e;
+    request.set_partition(queue::PartitionOf(kConversation, kPartitions));
+    request.set_sink("chatbot");
+    request.set_attempt(1);
+    omnigate::v1::DeliverResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return stub->Deliver(&context, request, &response);
+  }
+
+  std::vector<omnigate::v1::Event> Replies() {
+    auto events =
+        testing::ReadOutbound(redis_->port(), queue::PartitionOf(kConversation, kPartitions));
+    EXPECT_TRUE(events.ok()) << events.status();
+    return events.ok() ? *events : std::vector<omnigate::v1::Event>{};
+  }
+
+  static testing::RedisServer* redis_;
+  static FakeConversationsService* conversations_;
+  static grpcutil::GrpcServer* conversations_server_;
+  static testing::ChildProcess* chatbot_;
+  static std::string* dir_;
+  static int grpc_port_, metrics_port_;
+};
+
+testing::RedisServer* ChatbotE2ETest::redis_ = nullptr;
+FakeConversationsService* ChatbotE2ETest::conversations_ = nullptr;
+grpcutil::GrpcServer* ChatbotE2ETest::conversations_server_ = nullptr;
+testing::ChildProcess* ChatbotE2ETest::chatbot_ = nullptr;
+std::string* ChatbotE2ETest::dir_ = nullptr;
+int ChatbotE2ETest::grpc_port_ = 0;
+int ChatbotE2ETest::metrics_port_ = 0;
+
+TEST_F(ChatbotE2ETest, AnswersThenHandsOffOverGrpcAndIgnoresRedelivery) {
+  const std::vector<omnigate::v1::Event> batch = {
+      CustomerText("e2e-1", "Which payment methods do you accept?"),
+      CustomerText("e2e-2", "Can I talk to a real person please")};
+  const size_t calls_before = conversations_->requests().size();
+  grpc::Status s = Deliver(batch);
+  ASSERT_TRUE(s.ok()) << s.error_message() << chatbot_->ReadLog();
+  auto replies = Replies();
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0].attributes().at("faq_id"), "payment_methods");
+  EXPECT_EQ(replies[0].sender().role(), omnigate::v1::ROLE_BOT);
+  EXPECT_EQ(replies[0].reply_to_external_id(), "msg-e2e-1");
+  EXPECT_EQ(replies[1].recipient().id(), "visitor-42");
+  EXPECT_THAT(replies[1].text().body(), HasSubstr("human agent"));
+
+  auto calls = conversations_->requests();
+  ASSERT_EQ(calls.size(), calls_before + 1);
+  EXPECT_EQ(calls.back().conversation_key(), kConversation);
+  EXPECT_EQ(calls.back().mode(), omnigate::v1::MODE_AGENT);
+  EXPECT_EQ(calls.back().reason(), "customer_request");
+  EXPECT_EQ(calls.back().actor(), "chatbot");
+
+  ASSERT_TRUE(Deliver(batch).ok());
+  EXPECT_EQ(Replies().size(), 2u);
+  EXPECT_EQ(conversations_->requests().size(), calls_before + 1);
+}
+
+TEST_F(ChatbotE2ETest, MetricsAreServed) {
+  ASSERT_TRUE(Deliver({CustomerText("e2e-m1", "what are your opening hours")}).ok());
+  auto metrics = testing::HttpRequest(metrics_port_, "GET", "/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_THAT(metrics->body, HasSubstr("# TYPE omnigate_chatbot_events_total counter"));
+  EXPECT_THAT(metrics->body, HasSubstr(R"(omnigate_chatbot_events_total{outcome="answered"})"));
+  EXPECT_THAT(metrics->body, HasSubstr(R"(omnigate_chatbot_handoffs_total{reason="unanswered"})"));
+  EXPECT_THAT(metrics->body, HasSubstr("omnigate_chatbot_deliver_seconds_bucket"));
+  EXPECT_THAT(metrics->body,
+              HasSubstr(R"(omnigate_chatbot_deliver_errors_total{code="unavailable"} 0)"));
+  EXPECT_THAT(metrics->body, HasSubstr("omnigate_process_resident_memory_bytes"));
+}
+
+// Last: it stops the shared process.
+TEST_F(ChatbotE2ETest, ZSigtermExitsZeroAndLogsNoMessageText) {
+  ASSERT_TRUE(Deliver({CustomerText("e2e-z1", "operator")}).ok());
+  auto status = chatbot_->Signal(SIGTERM, absl::Seconds(10));
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(*status, 0) << chatbot_->ReadLog();
+  const std::string log = chatbot_->ReadLog();
+  EXPECT_THAT(log, HasSubstr("reason=customer_request"));
+  EXPECT_THAT(log, Not(HasSubstr("real person")));
+  EXPECT_THAT(log, Not(HasSubstr("payment methods")));
+  // Restart for any test that runs after (e.g. with --gtest_repeat).
+  delete chatbot_;
+  chatbot_ = nullptr;
+  StartChatbot();
+}
+
+}  // namespace
+}  // namespace omnigate
