@@ -67,6 +67,8 @@ absl::string_view AssignOutcomeName(AssignOutcome outcome) {
       return "already_assigned";
     case AssignOutcome::kQueued:
       return "queued";
+    case AssignOutcome::kStillQueued:
+      return "still_queued";
     case AssignOutcome::kUnassigned:
       return "unassigned";
   }
@@ -150,6 +152,8 @@ absl::StatusOr<AssignResult> AgentStore::Assign(const AssignInput& input) {
     result.outcome = AssignOutcome::kAlreadyAssigned;
   } else if (outcome == "queued") {
     result.outcome = AssignOutcome::kQueued;
+  } else if (outcome == "still_queued") {
+    result.outcome = AssignOutcome::kStillQueued;
   } else if (outcome == "unassigned") {
     result.outcome = AssignOutcome::kUnassigned;
   } else {

@@ -13,7 +13,14 @@
 
 namespace omnigate::agents {
 
-enum class AssignOutcome { kAssigned, kSticky, kAlreadyAssigned, kQueued, kUnassigned };
+enum class AssignOutcome {
+  kAssigned,
+  kSticky,
+  kAlreadyAssigned,
+  kQueued,       // entered the queue now
+  kStillQueued,  // was waiting already; keeps its place
+  kUnassigned,   // nobody free and queue_if_busy was false
+};
 absl::string_view AssignOutcomeName(AssignOutcome outcome);
 
 struct AssignInput {

@@ -95,6 +95,7 @@ void RouterMetrics::CountAssignment(AssignOutcome outcome) {
     case AssignOutcome::kAlreadyAssigned:
       already_assigned_.Increment();
       break;
+    case AssignOutcome::kStillQueued:
     case AssignOutcome::kUnassigned:
       break;
   }

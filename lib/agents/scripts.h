@@ -12,7 +12,8 @@ namespace omnigate::agents::scripts {
 // ARGV: 1 conv, 2 now_ms, 3 queue score, 4 priority, 5 skill, 6 language,
 //       7 "1" to queue when nobody can take it ("0": leave it), 8.. candidate ids.
 // Returns {outcome, agent_id, pending_notify(0|1), enqueued_ms}; outcome is
-// assigned | sticky | already_assigned | queued | unassigned.
+// assigned | sticky | already_assigned | queued (just now) | still_queued
+// (kept its place: FIFO by first enqueue) | unassigned.
 inline constexpr char kAssign[] = R"lua(
 local conv = ARGV[1]
 local cur = redis.call('GET', KEYS[1])
@@ -62,13 +63,11 @@ if chosen then
   return {outcome, agent, 1, enqueued}
 end
 if ARGV[7] ~= '1' then return {'unassigned', '', 0, enqueued} end
-if not redis.call('ZSCORE', KEYS[3], conv) then
-  redis.call('ZADD', KEYS[3], ARGV[3], conv)
-  redis.call('HSET', KEYS[4], 'skill', ARGV[5], 'language', ARGV[6], 'priority', ARGV[4],
-             'enqueued_ms', ARGV[2])
-  enqueued = tonumber(ARGV[2])
-end
-return {'queued', '', 0, enqueued}
+if redis.call('ZSCORE', KEYS[3], conv) then return {'still_queued', '', 0, enqueued} end
+redis.call('ZADD', KEYS[3], ARGV[3], conv)
+redis.call('HSET', KEYS[4], 'skill', ARGV[5], 'language', ARGV[6], 'priority', ARGV[4],
+           'enqueued_ms', ARGV[2])
+return {'queued', '', 0, tonumber(ARGV[2])}
 )lua";
 
 // Frees a conversation's agent (resolution, or the conversation left agent

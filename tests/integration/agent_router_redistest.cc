@@ -263,6 +263,9 @@ TEST_F(AgentRouterRedisTest, ConcurrentReplicasNeverOverAssign) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(fresh.load(), total_capacity);
+  // Each unassigned conversation entered the queue once (the second try
+  // found it waiting).
+  EXPECT_EQ(queued.load(), kConversations - total_capacity);
   for (const auto& [conv, n] : fresh_per_conv) EXPECT_EQ(n, 1) << conv;
   // Redis agrees: every agent exactly full, assignments match loads.
   std::map<std::string, int> held;
@@ -298,6 +301,9 @@ TEST_F(AgentRouterRedisTest, QueueServesUrgentThenVipThenFifo) {
   deliver("normal2", {{"omnigate.priority", "normal"}});
   deliver("vip1", {{"vip", "true"}});
   deliver("urgent1", {{"omnigate.priority", "urgent"}});
+  EXPECT_THAT(QueueOrder(), ElementsAre("urgent1", "vip1", "normal1", "normal2", "low1"));
+  // A redelivered handoff keeps its place (FIFO by first enqueue).
+  deliver("normal1", {});
   EXPECT_THAT(QueueOrder(), ElementsAre("urgent1", "vip1", "normal1", "normal2", "low1"));
 
   // Each resolution frees the one seat; the queue drains into it in order.
