@@ -168,8 +168,11 @@ int Run(int argc, char** argv) {
     while (!tick_cv.wait_for(lock, std::chrono::seconds(1), [&] { return stop; })) {
       lock.unlock();
       const absl::Status s = router.Tick();
-      if (!s.ok() && !failing) OG_LOG(WARNING) << "tick: " << s;
-      if (s.ok() && failing) OG_LOG(INFO) << "tick: recovered";
+      if (!s.ok() && !failing) {
+        OG_LOG(WARNING) << "tick: " << s;
+      } else if (s.ok() && failing) {
+        OG_LOG(INFO) << "tick: recovered";
+      }
       failing = !s.ok();
       lock.lock();
     }

@@ -111,8 +111,13 @@ class AgentRouterE2ETest : public ::testing::Test {
         absl::StrCat(dir_, "/router", index, ".log"));
     ASSERT_TRUE(proc.ok()) << proc.status();
     r.process = *std::move(proc);
-    r.channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", r.grpc_port),
-                                    grpc::InsecureChannelCredentials());
+    // Short reconnect backoff: the first attempts race the process start.
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
+    r.channel = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", r.grpc_port),
+                                          grpc::InsecureChannelCredentials(), args);
     // Ready when the Agents service lists the seeded registry.
     const absl::Time deadline = absl::Now() + absl::Seconds(20);
     bool ready = false;
@@ -268,6 +273,52 @@ TEST_F(AgentRouterE2ETest, TwoReplicasNeverOverAssignAndResolveLetsTheQueueIn) {
   agents = ListAgents(replicas_[0]);
   ASSERT_TRUE(agents.ok());
   for (const auto& agent : agents->agents()) EXPECT_EQ(agent.load(), agent.capacity());
+
+  // Transfer to a full agent is refused; raising that agent's capacity
+  // through replica 0 lets one more queued conversation in at once.
+  {
+    grpc::ClientContext ctx;
+    omnigate::v1::TransferAssignmentRequest req;
+    req.set_conversation_key(head);
+    req.set_to_agent_id("claire");
+    omnigate::v1::Assignment resp;
+    EXPECT_EQ(Agents(replicas_[1])->Transfer(&ctx, req, &resp).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
+  {
+    grpc::ClientContext ctx;
+    omnigate::v1::UpsertAgentRequest req;
+    req.mutable_agent()->set_id("dimas");
+    req.mutable_agent()->set_display_name("Dimas");
+    req.mutable_agent()->add_skills("technical");
+    req.mutable_agent()->add_languages("id");
+    req.mutable_agent()->add_languages("en");
+    req.mutable_agent()->set_capacity(3);
+    omnigate::v1::Agent resp;
+    grpc::Status s = Agents(replicas_[0])->UpsertAgent(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(resp.presence(), omnigate::v1::PRESENCE_ONLINE);
+  }
+  {
+    const absl::Time until = absl::Now() + absl::Seconds(10);
+    int dimas_load = 0;
+    int64_t waiting = 0;
+    while (absl::Now() < until) {
+      auto list = ListAgents(replicas_[1]);
+      ASSERT_TRUE(list.ok());
+      for (const auto& agent : list->agents()) {
+        if (agent.id() == "dimas") dimas_load = agent.load();
+      }
+      grpc::ClientContext ctx;
+      omnigate::v1::ListQueueResponse q;
+      ASSERT_TRUE(Agents(replicas_[1])->ListQueue(&ctx, {}, &q).ok());
+      waiting = q.total();
+      if (dimas_load == 3 && waiting == kConversations - kTotalCapacity - 2) break;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    EXPECT_EQ(dimas_load, 3);
+    EXPECT_EQ(waiting, kConversations - kTotalCapacity - 2);
+  }
 
   // Metrics on both replicas.
   for (const Replica& r : replicas_) {
