@@ -216,8 +216,22 @@ absl::Status AgentRouter::SetPresence(const std::string& agent_id, Presence pres
 
 absl::StatusOr<int> AgentRouter::DrainQueue() {
   std::unique_lock<std::mutex> lock(drain_mu_, std::try_to_lock);
-  // Another drain in this process is running and will see the new room.
-  if (!lock.owns_lock()) return 0;
+  if (!lock.owns_lock()) {
+    // The running drain goes round again and sees the new room.
+    drain_again_.store(true);
+    return 0;
+  }
+  int assigned = 0;
+  do {
+    drain_again_.store(false);
+    auto round = DrainOnce();
+    if (!round.ok()) return round.status();
+    assigned += *round;
+  } while (drain_again_.load());
+  return assigned;
+}
+
+absl::StatusOr<int> AgentRouter::DrainOnce() {
   auto agents = directory_->Get();
   if (!agents.ok()) return agents.status();
   int assigned = 0;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -78,6 +79,7 @@ class AgentRouter {
  private:
   absl::Status Notify(const std::string& conversation_key, const std::string& agent_id);
   void AfterFreed();
+  absl::StatusOr<int> DrainOnce();
 
   AgentStore* const store_;
   AgentDirectory* const directory_;
@@ -86,6 +88,9 @@ class AgentRouter {
   const Clock& clock_;
   const RouterOptions options_;
   std::mutex drain_mu_;  // one drain at a time per process
+  // Set when a drain was asked for while one ran: capacity may have freed
+  // after the running one looked, so it goes round once more.
+  std::atomic<bool> drain_again_{false};
 };
 
 // Short stable tag of a conversation key for logs (never the key itself:
