@@ -1,0 +1,104 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lib/agents/agent.h"
+#include "lib/agents/priority.h"
+#include "lib/agents/redis_pool.h"
+
+namespace omnigate::agents {
+
+enum class AssignOutcome {
+  kAssigned,
+  kSticky,
+  kAlreadyAssigned,
+  kQueued,       // entered the queue now
+  kStillQueued,  // was waiting already; keeps its place
+  kUnassigned,   // nobody free and queue_if_busy was false
+};
+absl::string_view AssignOutcomeName(AssignOutcome outcome);
+
+struct AssignInput {
+  std::string conversation_key;
+  // Agents with the needed skill and language (FilterCandidates), any order.
+  std::vector<std::string> candidates;
+  PriorityClass priority = PriorityClass::kNormal;
+  std::string skill;
+  std::string language;
+  int64_t now_ms = 0;
+  // Queue the conversation when nobody can take it (false: leave it as is;
+  // the queue drain uses false for entries that are already queued).
+  bool queue_if_busy = true;
+};
+
+struct AssignResult {
+  AssignOutcome outcome = AssignOutcome::kUnassigned;
+  std::string agent_id;  // empty when queued
+  // Assigned but Conversations.Assign not yet confirmed.
+  bool pending_notify = false;
+  // When it entered the queue (0 if it never waited).
+  int64_t enqueued_ms = 0;
+};
+
+enum class ReleaseOutcome { kReleased, kNotAssigned, kWrongAgent };
+struct ReleaseResult {
+  ReleaseOutcome outcome = ReleaseOutcome::kNotAssigned;
+  std::string agent_id;  // the holder (released or actual)
+};
+
+enum class TransferOutcome { kTransferred, kAlready, kNotAssigned, kTargetUnavailable };
+struct TransferResult {
+  TransferOutcome outcome = TransferOutcome::kNotAssigned;
+  std::string from_agent_id;
+};
+
+struct QueueEntry {
+  std::string conversation_key;
+  std::string skill;
+  std::string language;
+  PriorityClass priority = PriorityClass::kNormal;
+  int64_t enqueued_ms = 0;
+};
+
+// The router's state in Redis (keys.h): agents, assignments, the queue.
+// Every state change is one atomic script (scripts.h). Errors: UNAVAILABLE
+// when Redis cannot be reached, NOT_FOUND for unknown agents. Thread-safe.
+class AgentStore {
+ public:
+  explicit AgentStore(RedisPool* pool) : pool_(pool) {}
+
+  // Creates or updates an agent; load is never touched. `seed` (the agents
+  // file at start-up) sets presence only for new agents so live changes win.
+  absl::Status Upsert(const Agent& agent, bool seed);
+  absl::StatusOr<Agent> Get(const std::string& agent_id);
+  // Every agent, sorted by id.
+  absl::StatusOr<std::vector<Agent>> List();
+  absl::Status SetPresence(const std::string& agent_id, Presence presence);
+
+  absl::StatusOr<AssignResult> Assign(const AssignInput& input);
+  // Frees the conversation's agent; `expected_agent` empty = whoever holds it.
+  absl::StatusOr<ReleaseResult> Release(const std::string& conversation_key,
+                                        const std::string& expected_agent);
+  absl::StatusOr<TransferResult> Transfer(const std::string& conversation_key,
+                                          const std::string& to_agent_id, int64_t now_ms);
+
+  // The holder; empty when not assigned.
+  absl::StatusOr<std::string> GetAssignment(const std::string& conversation_key);
+  absl::StatusOr<std::optional<QueueEntry>> GetQueued(const std::string& conversation_key);
+  // The first `limit` waiting conversations in service order, and the total.
+  absl::StatusOr<std::vector<QueueEntry>> ListQueue(int64_t limit, int64_t* total);
+
+  // Conversations assigned whose Conversations.Assign is unconfirmed.
+  absl::StatusOr<std::vector<std::string>> PendingNotify(int64_t limit);
+  absl::Status MarkNotified(const std::string& conversation_key);
+
+ private:
+  RedisPool* const pool_;
+};
+
+}  // namespace omnigate::agents

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include "lib/agents/agent_router.h"
+#include "omnigate/v1/agents.grpc.pb.h"
+
+namespace omnigate::agents {
+
+// omnigate.v1.Agents over the router (sync API: handlers wait on Redis).
+class AgentsService final : public omnigate::v1::Agents::Service {
+ public:
+  explicit AgentsService(AgentRouter* router) : router_(router) {}
+
+  grpc::Status UpsertAgent(grpc::ServerContext* context,
+                           const omnigate::v1::UpsertAgentRequest* request,
+                           omnigate::v1::Agent* response) override;
+  grpc::Status SetPresence(grpc::ServerContext* context,
+                           const omnigate::v1::SetPresenceRequest* request,
+                           omnigate::v1::Agent* response) override;
+  grpc::Status ListAgents(grpc::ServerContext* context,
+                          const omnigate::v1::ListAgentsRequest* request,
+                          omnigate::v1::ListAgentsResponse* response) override;
+  grpc::Status GetAssignment(grpc::ServerContext* context,
+                             const omnigate::v1::GetAssignmentRequest* request,
+                             omnigate::v1::Assignment* response) override;
+  grpc::Status Resolve(grpc::ServerContext* context,
+                       const omnigate::v1::ResolveAssignmentRequest* request,
+                       omnigate::v1::ResolveAssignmentResponse* response) override;
+  grpc::Status Transfer(grpc::ServerContext* context,
+                        const omnigate::v1::TransferAssignmentRequest* request,
+                        omnigate::v1::Assignment* response) override;
+  grpc::Status ListQueue(grpc::ServerContext* context,
+                         const omnigate::v1::ListQueueRequest* request,
+                         omnigate::v1::ListQueueResponse* response) override;
+
+ private:
+  AgentRouter* const router_;
+};
+
+// Conversions between the proto and the router's types (exposed for tests).
+void ToProto(const Agent& agent, omnigate::v1::Agent* out);
+void ToProto(const QueueEntry& entry, omnigate::v1::QueuedConversation* out);
+
+}  // namespace omnigate::agents

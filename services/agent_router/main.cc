@@ -1,0 +1,198 @@
+// omnigate-agent-router: an omnigate.v1.Sink that hands conversations in
+// agent mode to human agents (skills, languages, capacity, sticky agent,
+// priority queue), plus the omnigate.v1.Agents service. State lives in Redis,
+// so any number of replicas may run.
+//
+// This file only wires: flags, config, construction, signals.
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "lib/agents/agent_directory.h"
+#include "lib/agents/agent_router.h"
+#include "lib/agents/agent_router_sink.h"
+#include "lib/agents/agent_store.h"
+#include "lib/agents/agents_file.h"
+#include "lib/agents/agents_service.h"
+#include "lib/agents/conversations_client.h"
+#include "lib/agents/redis_pool.h"
+#include "lib/agents/router_metrics.h"
+#include "lib/common/clock.h"
+#include "lib/common/log.h"
+#include "lib/config/config.h"
+#include "lib/grpcutil/server.h"
+#include "lib/metrics/metrics_server.h"
+#include "lib/redis/redis_url.h"
+#include "lib/runtime/runtime.h"
+
+ABSL_FLAG(std::string, config, "", "YAML config file (env OMNIGATE_CONFIG).");
+ABSL_FLAG(std::string, redis, "",
+          "Redis URL redis://[user:password@]host:port[/db] (env OMNIGATE_REDIS_URL; default "
+          "redis://127.0.0.1:6379).");
+ABSL_FLAG(std::string, grpc_addr, "",
+          "gRPC listener HOST:PORT for Sink and Agents (env OMNIGATE_GRPC_ADDR; default "
+          "0.0.0.0:7102).");
+ABSL_FLAG(
+    std::string, metrics_addr, "",
+    "Prometheus /metrics listener HOST:PORT (env OMNIGATE_METRICS_ADDR; default 0.0.0.0:9102).");
+ABSL_FLAG(std::string, agents, "",
+          "Agents YAML file loaded into Redis at start (agent_router.agents_file; env "
+          "OMNIGATE_AGENTS_FILE).");
+ABSL_FLAG(std::string, conversations_addr, "",
+          "Dispatcher Conversations HOST:PORT (agent_router.conversations_addr; env "
+          "OMNIGATE_CONVERSATIONS_ADDR; default 127.0.0.1:7100).");
+ABSL_FLAG(std::string, log_level, "",
+          "debug|info|warning|error (env OMNIGATE_LOG_LEVEL; default info).");
+
+namespace omnigate {
+namespace {
+
+constexpr char kUsage[] =
+    "omnigate-agent-router: omnigate.v1.Sink that assigns conversations in agent mode to human\n"
+    "agents by skill, language, capacity and stickiness, queueing them by priority when\n"
+    "everyone is busy; serves omnigate.v1.Agents for presence, resolve and transfer.\n\n"
+    "Usage: omnigate-agent-router --config omnigate.yaml [--redis URL] [--agents FILE]\n"
+    "                             [--grpc_addr HOST:PORT] [--metrics_addr HOST:PORT]\n\n"
+    "Precedence: flags > config file > environment (OMNIGATE_*) > defaults.\n"
+    "SIGTERM: health turns NOT_SERVING, in-flight calls finish, exit 0.";
+
+int Fail(const absl::Status& status) {
+  fprintf(stderr, "omnigate-agent-router: %s\n", std::string(status.message()).c_str());
+  return 2;
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read agents file " + path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+int Run(int argc, char** argv) {
+  runtime::HandleHelp(argc, argv, kUsage);
+  absl::ParseCommandLine(argc, argv);
+  runtime::BlockTerminationSignals();
+
+  const config::EnvLookup env = config::ProcessEnv();
+  config::Config cfg;
+  const std::string config_path =
+      runtime::Resolve(absl::GetFlag(FLAGS_config), std::nullopt, "OMNIGATE_CONFIG", "");
+  if (!config_path.empty()) {
+    auto loaded = config::LoadConfigFile(config_path, env);
+    if (!loaded.ok()) return Fail(loaded.status());
+    cfg = *std::move(loaded);
+  }
+  const std::string redis_url = runtime::Resolve(absl::GetFlag(FLAGS_redis), cfg.redis,
+                                                 "OMNIGATE_REDIS_URL", "redis://127.0.0.1:6379");
+  const std::string grpc_addr = runtime::Resolve(absl::GetFlag(FLAGS_grpc_addr), cfg.grpc_addr,
+                                                 "OMNIGATE_GRPC_ADDR", "0.0.0.0:7102");
+  const std::string metrics_addr = runtime::Resolve(
+      absl::GetFlag(FLAGS_metrics_addr), cfg.metrics_addr, "OMNIGATE_METRICS_ADDR", "0.0.0.0:9102");
+  const std::string agents_file = runtime::Resolve(
+      absl::GetFlag(FLAGS_agents), cfg.agent_router.agents_file, "OMNIGATE_AGENTS_FILE", "");
+  const std::string conversations_addr =
+      runtime::Resolve(absl::GetFlag(FLAGS_conversations_addr), cfg.agent_router.conversations_addr,
+                       "OMNIGATE_CONVERSATIONS_ADDR", "127.0.0.1:7100");
+  if (auto s = runtime::SetLogLevel(runtime::Resolve(absl::GetFlag(FLAGS_log_level), cfg.log_level,
+                                                     "OMNIGATE_LOG_LEVEL", "info"));
+      !s.ok()) {
+    return Fail(s);
+  }
+  auto endpoint = redis::ParseRedisUrl(redis_url);
+  if (!endpoint.ok()) return Fail(endpoint.status());
+
+  std::vector<agents::Agent> seed;
+  if (!agents_file.empty()) {
+    auto text = ReadWholeFile(agents_file);
+    if (!text.ok()) return Fail(text.status());
+    auto parsed = agents::ParseAgentsYaml(*text);
+    if (!parsed.ok()) return Fail(parsed.status());
+    seed = *std::move(parsed);
+  }
+
+  const Clock& clock = SystemClock::Get();
+  auto registry = std::make_shared<prometheus::Registry>();
+  agents::RouterMetrics metrics(*registry);
+  agents::RedisPool pool(*endpoint, absl::Milliseconds(500), absl::Seconds(2));
+  agents::AgentStore store(&pool);
+  agents::AgentDirectory directory(&store, clock);
+  agents::GrpcConversationsClient conversations(
+      omnigate::v1::Conversations::NewStub(
+          grpc::CreateChannel(conversations_addr, grpc::InsecureChannelCredentials())),
+      absl::Seconds(2));
+  agents::AgentRouter router(&store, &directory, &conversations, &metrics, clock);
+
+  // Seed the registry; Redis may still be starting, so retry a while.
+  for (const agents::Agent& agent : seed) {
+    absl::Status s;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      s = store.Upsert(agent, /*seed=*/true);
+      if (s.ok() || !absl::IsUnavailable(s)) break;
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    if (!s.ok()) return Fail(s);
+  }
+
+  agents::AgentRouterSink sink(&router, &metrics);
+  agents::AgentsService agents_service(&router);
+  grpcutil::GrpcServerOptions grpc_options;
+  grpc_options.address = grpc_addr;
+  auto grpc_server = grpcutil::GrpcServer::Start(grpc_options, {&sink, &agents_service});
+  if (!grpc_server.ok()) return Fail(grpc_server.status());
+  auto metrics_server = metrics::MetricsServer::Start(metrics_addr, registry);
+  if (!metrics_server.ok()) return Fail(metrics_server.status());
+
+  OG_LOG(INFO) << "omnigate-agent-router started: grpc_port=" << (*grpc_server)->port()
+               << " metrics_port=" << (*metrics_server)->port()
+               << " redis=" << endpoint->ToSafeString() << " agents_seeded=" << seed.size()
+               << " conversations=" << conversations_addr;
+
+  // The safety net: registry refresh, queue drain, unconfirmed assigns, gauges.
+  std::mutex tick_mu;
+  std::condition_variable tick_cv;
+  bool stop = false;
+  std::thread ticker([&] {
+    bool failing = false;
+    std::unique_lock<std::mutex> lock(tick_mu);
+    while (!tick_cv.wait_for(lock, std::chrono::seconds(1), [&] { return stop; })) {
+      lock.unlock();
+      const absl::Status s = router.Tick();
+      if (!s.ok() && !failing) {
+        OG_LOG(WARNING) << "tick: " << s;
+      } else if (s.ok() && failing) {
+        OG_LOG(INFO) << "tick: recovered";
+      }
+      failing = !s.ok();
+      lock.lock();
+    }
+  });
+
+  const int sig = runtime::WaitForTerminationSignal();
+  OG_LOG(INFO) << "signal " << sig << ": draining";
+  (*grpc_server)->SetServing(false);
+  (*grpc_server)->Shutdown(absl::Seconds(5));
+  {
+    std::lock_guard<std::mutex> lock(tick_mu);
+    stop = true;
+  }
+  tick_cv.notify_all();
+  ticker.join();
+  OG_LOG(INFO) << "stopped";
+  return 0;
+}
+
+}  // namespace
+}  // namespace omnigate
+
+int main(int argc, char** argv) { return omnigate::Run(argc, argv); }
