@@ -61,8 +61,8 @@ std::vector<queue::StoredEvent> StreamOf(redis::ConnectionPool& pool, uint32_t p
   std::vector<queue::StoredEvent> out;
   (void)pool.With([&](redis::RedisConnection& conn) {
     queue::StreamReader reader(&conn);
-    auto events = reader.Latest(partitions, static_cast<int>(queue::PartitionOf(kKey, partitions)),
-                                100);
+    auto events =
+        reader.Latest(partitions, static_cast<int>(queue::PartitionOf(kKey, partitions)), 100);
     if (events.ok()) out = *std::move(events);
     return absl::OkStatus();
   });
@@ -126,8 +126,7 @@ TEST_F(FanoutRedisTest, ConversationChangesAreRecordedInTheStreamOnceEach) {
   EXPECT_EQ(stream[3].event.conversation().kind(), Kind::KIND_RESOLVED);
   EXPECT_EQ(closed->mode_entry_id(), stream[3].entry_id);
   // Entries carry the mode in force, so consumers route them by it.
-  const std::string raw =
-      Cli({"XRANGE", queue::StreamKey(queue::PartitionOf(kKey, 4)), "-", "+"});
+  const std::string raw = Cli({"XRANGE", queue::StreamKey(queue::PartitionOf(kKey, 4)), "-", "+"});
   EXPECT_THAT(raw, HasSubstr("mode\nagent"));
   EXPECT_THAT(raw, HasSubstr("mode\nclosed"));
 }

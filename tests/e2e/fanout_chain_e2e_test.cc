@@ -1,0 +1,232 @@
+// The whole fan-out with every real binary: a signed WhatsApp webhook enters
+// omnigate-ingest, omnigate-dispatcher delivers it to omnigate-chatbot, which
+// answers from its FAQ; asking for a human hands the conversation off and
+// omnigate-agent-router assigns an agent. Real Redis, real gRPC, real HTTP.
+
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <functional>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/common/encoding.h"
+#include "lib/crypto/hmac.h"
+#include "lib/queue/keys.h"
+#include "lib/queue/partitioner.h"
+#include "lib/queue/stream_reader.h"
+#include "lib/redis/redis_connection.h"
+#include "omnigate/v1/conversations.grpc.pb.h"
+#include "tests/support/http_client.h"
+#include "tests/support/process.h"
+#include "tests/support/redis_server.h"
+
+namespace omnigate {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kSecret[] = "chain-meta-secret";
+constexpr int kPartitions = 4;
+constexpr char kConversation[] = "whatsapp:100000000000001:628123456789";
+
+bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(25));
+  }
+  return done();
+}
+
+std::string WhatsAppText(const std::string& id, const std::string& text) {
+  return absl::StrCat(
+      R"({"object":"whatsapp_business_account","entry":[{"id":"200000000000001","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"12025550100","phone_number_id":"100000000000001"},"contacts":[{"profile":{"name":"Dewi"},"wa_id":"628123456789"}],"messages":[{"from":"628123456789","id":")",
+      id, R"(","timestamp":"1770091506","type":"text","text":{"body":")", text, R"("}}]}}]}]})");
+}
+
+class FanoutChainE2ETest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto redis = testing::RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = *std::move(redis);
+    dir_ = testing::MakeTempDir();
+    http_port_ = testing::PickFreePort();
+    dispatcher_port_ = testing::PickFreePort();
+    const int bot_port = testing::PickFreePort();
+    const int router_port = testing::PickFreePort();
+    const std::string source = OMNIGATE_SOURCE_DIR;
+    ASSERT_TRUE(testing::WriteFile(dir_ + "/omnigate.yaml",
+                                   absl::StrCat(R"(
+connectors:
+  - name: wa-main
+    channel: whatsapp
+    secret: )",
+                                                kSecret, R"(
+    verify_token: v
+sinks:
+  - name: chatbot
+    address: 127.0.0.1:)",
+                                                bot_port, R"(
+  - name: agent-router
+    address: 127.0.0.1:)",
+                                                router_port, R"(
+routing:
+  bot: chatbot
+  agent: agent-router
+ingest:
+  partitions: )",
+                                                kPartitions, R"(
+dispatcher:
+  lease_ttl: 2s
+  lease_renew: 500ms
+  backoff_initial: 50ms
+  backoff_max: 500ms
+chatbot:
+  faq_file: )",
+                                                source, R"(/deploy/local/faq.yaml
+  conversations_addr: 127.0.0.1:)",
+                                                dispatcher_port_, R"(
+agent_router:
+  agents_file: )",
+                                                source, R"(/deploy/local/agents.yaml
+  conversations_addr: 127.0.0.1:)",
+                                                dispatcher_port_, "\n"))
+                    .ok());
+    const std::string config = dir_ + "/omnigate.yaml";
+    Spawn("ingest", {testing::BinaryPath("omnigate-ingest"), "--config", config, "--redis",
+                     redis_->url(), absl::StrCat("--http_addr=127.0.0.1:", http_port_),
+                     "--grpc_addr=127.0.0.1:0", "--metrics_addr=127.0.0.1:0"});
+    Spawn("dispatcher",
+          {testing::BinaryPath("omnigate-dispatcher"), "--config", config, "--redis", redis_->url(),
+           absl::StrCat("--grpc_addr=127.0.0.1:", dispatcher_port_), "--metrics_addr=127.0.0.1:0"});
+    Spawn("chatbot",
+          {testing::BinaryPath("omnigate-chatbot"), "--config", config, "--redis", redis_->url(),
+           absl::StrCat("--grpc_addr=127.0.0.1:", bot_port), "--metrics_addr=127.0.0.1:0"});
+    Spawn("router", {testing::BinaryPath("omnigate-agent-router"), "--config", config, "--redis",
+                     redis_->url(), absl::StrCat("--grpc_addr=127.0.0.1:", router_port),
+                     "--metrics_addr=127.0.0.1:0"});
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          auto r = testing::HttpRequest(http_port_, "GET", "/readyz", {}, "", absl::Seconds(1));
+          return r.ok() && r->status == 200;
+        },
+        absl::Seconds(15)));
+    conversations_ = omnigate::v1::Conversations::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", dispatcher_port_), grpc::InsecureChannelCredentials()));
+  }
+
+  void Spawn(const std::string& name, const std::vector<std::string>& argv) {
+    auto proc = testing::ChildProcess::Spawn(argv, dir_ + "/" + name + ".log");
+    ASSERT_TRUE(proc.ok()) << proc.status();
+    processes_.push_back(*std::move(proc));
+  }
+
+  void PostWebhook(const std::string& id, const std::string& text) {
+    const std::string body = WhatsAppText(id, text);
+    const std::string mac = HexEncode(crypto::HmacSha256(kSecret, body));
+    auto r = testing::HttpRequest(
+        http_port_, "POST", "/webhooks/wa-main",
+        {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", "sha256=" + mac}}, body);
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 200) << r->body;
+  }
+
+  // Bot replies to the conversation, oldest first.
+  std::vector<omnigate::v1::Event> Replies() {
+    std::vector<omnigate::v1::Event> out;
+    auto conn = redis::RedisConnection::Connect(*redis::ParseRedisUrl(redis_->url()),
+                                                absl::Seconds(1), absl::Seconds(2));
+    if (!conn.ok()) return out;
+    queue::StreamReader reader(conn->get());
+    auto raw = reader.LatestRaw(
+        queue::OutboundStreamKey(queue::PartitionOf(kConversation, kPartitions)), 100);
+    if (!raw.ok()) return out;
+    for (const auto& entry : *raw) {
+      for (const auto& [field, value] : entry.fields) {
+        omnigate::v1::Event e;
+        if (field == "event" && e.ParseFromString(value)) out.push_back(e);
+      }
+    }
+    return out;
+  }
+
+  omnigate::v1::Conversation State() {
+    omnigate::v1::GetConversationRequest request;
+    request.set_conversation_key(kConversation);
+    omnigate::v1::Conversation state;
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+    (void)conversations_->Get(&context, request, &state);
+    return state;
+  }
+
+  std::string Logs() {
+    std::string all;
+    for (const auto& p : processes_) absl::StrAppend(&all, p->ReadLog());
+    return all;
+  }
+
+  std::unique_ptr<testing::RedisServer> redis_;
+  std::string dir_;
+  int http_port_ = 0;
+  int dispatcher_port_ = 0;
+  std::vector<std::unique_ptr<testing::ChildProcess>> processes_;
+  std::unique_ptr<omnigate::v1::Conversations::Stub> conversations_;
+};
+
+TEST_F(FanoutChainE2ETest, WebhookReachesTheBotWhichHandsOffToAnAssignedAgent) {
+  PostWebhook("wamid.chain.1", "What are your opening hours?");
+  ASSERT_TRUE(WaitFor([&] { return Replies().size() == 1; }, absl::Seconds(20))) << Logs();
+  const omnigate::v1::Event answer = Replies()[0];
+  EXPECT_EQ(answer.sender().role(), omnigate::v1::ROLE_BOT);
+  EXPECT_EQ(answer.conversation_key(), kConversation);
+  EXPECT_EQ(answer.reply_to_external_id(), "wamid.chain.1");
+  EXPECT_EQ(answer.attributes().at("faq_id"), "opening_hours");
+  EXPECT_EQ(State().mode(), omnigate::v1::MODE_BOT);
+
+  PostWebhook("wamid.chain.2", "I want to talk to a human please");
+  ASSERT_TRUE(WaitFor([&] { return !State().agent_id().empty(); }, absl::Seconds(20))) << Logs();
+  const omnigate::v1::Conversation state = State();
+  EXPECT_EQ(state.mode(), omnigate::v1::MODE_AGENT);
+  EXPECT_EQ(state.handoff_reason(), "customer_request");
+  // English speaker: one of the agents with English (ana, claire, dimas).
+  EXPECT_THAT(state.agent_id(), ::testing::AnyOf("ana", "claire", "dimas"));
+  ASSERT_EQ(Replies().size(), 2u);  // the handoff message
+  // From now on the customer's messages go to the agent router, not the bot.
+  PostWebhook("wamid.chain.3", "What are your opening hours?");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto conn = redis::RedisConnection::Connect(*redis::ParseRedisUrl(redis_->url()),
+                                                    absl::Seconds(1), absl::Seconds(2));
+        if (!conn.ok()) return false;
+        auto pending = (*conn)->Run(
+            {"XINFO", "GROUPS", queue::StreamKey(queue::PartitionOf(kConversation, kPartitions))});
+        // Both groups have read and acknowledged everything.
+        if (!pending.ok() || pending->size() != 2) return false;
+        for (size_t g = 0; g < pending->size(); ++g) {
+          const redisReply* info = pending->element(g);
+          for (size_t i = 0; i + 1 < info->elements; i += 2) {
+            const absl::string_view f = redis::ElementStr(info->element[i]);
+            if ((f == "pending" || f == "lag") && info->element[i + 1]->integer != 0) return false;
+          }
+        }
+        return true;
+      },
+      absl::Seconds(20)));
+  EXPECT_EQ(Replies().size(), 2u);  // the bot did not answer the third message
+  const std::string logs = Logs();
+  EXPECT_THAT(logs, HasSubstr("acquired partition"));
+  EXPECT_THAT(logs, HasSubstr(state.agent_id()));
+  // Message text never reaches info-level logs.
+  EXPECT_THAT(logs, ::testing::Not(HasSubstr("opening hours?")));
+  EXPECT_THAT(logs, ::testing::Not(HasSubstr("talk to a human")));
+  for (auto& p : processes_) EXPECT_EQ(p->Signal(SIGTERM, absl::Seconds(10)).value_or(-1), 0);
+}
+
+}  // namespace
+}  // namespace omnigate
