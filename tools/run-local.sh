@@ -47,22 +47,36 @@ start_all() {
   echo $! >"$RUN_DIR/ingest.pid"
   wait_http http://127.0.0.1:8080/readyz ingest
 
+  "$BIN/omnigate-dispatcher" --config deploy/local/omnigate.yaml \
+    --grpc_addr 127.0.0.1:7100 --metrics_addr 127.0.0.1:9103 --instance_id local-1 \
+    >"$RUN_DIR/dispatcher.log" 2>&1 &
+  echo $! >"$RUN_DIR/dispatcher.pid"
+
   "$BIN/omnigate-chatbot" --config deploy/local/omnigate.yaml \
     --grpc_addr 127.0.0.1:7101 --metrics_addr 127.0.0.1:9101 \
     >"$RUN_DIR/chatbot.log" 2>&1 &
   echo $! >"$RUN_DIR/chatbot.pid"
+
+  "$BIN/omnigate-agent-router" --config deploy/local/omnigate.yaml \
+    --grpc_addr 127.0.0.1:7102 --metrics_addr 127.0.0.1:9102 \
+    >"$RUN_DIR/agent-router.log" 2>&1 &
+  echo $! >"$RUN_DIR/agent-router.pid"
 
   cat <<MSG
 omnigate is running (stop with: make stop)
   webhooks   POST http://127.0.0.1:8080/webhooks/wa-main   (WhatsApp; app secret \$WA_APP_SECRET=$WA_APP_SECRET)
   health     http://127.0.0.1:8080/healthz  http://127.0.0.1:8080/readyz
   gRPC       127.0.0.1:7000  (omnigate.v1.Ingest, health, reflection)
-  metrics    http://127.0.0.1:9100/metrics  (chatbot: http://127.0.0.1:9101/metrics)
+  metrics    ingest :9100, chatbot :9101, agent router :9102, dispatcher :9103 (http://127.0.0.1:PORT/metrics)
+  dispatcher 127.0.0.1:7100  (omnigate.v1.Conversations, omnigate.v1.Admin)
   chatbot    127.0.0.1:7101  (omnigate.v1.Sink; FAQ deploy/local/faq.yaml)
+  agents     127.0.0.1:7102  (omnigate.v1.Sink, omnigate.v1.Agents; deploy/local/agents.yaml)
   redis      redis-cli -p $REDIS_PORT
   logs       $RUN_DIR/*.log
   events     $BIN/omnigatectl --redis $OMNIGATE_REDIS_URL tail --count 10
+  demo       bash tools/demo-fanout.sh   (a customer asks, the bot answers, then hands off to an agent)
 MSG
+  bash tools/demo-fanout.sh
 }
 
 case "${1:-start}" in

@@ -50,10 +50,16 @@ absl::StatusOr<std::vector<RawEntry>> StreamReader::LatestRaw(const std::string&
 
 absl::StatusOr<std::vector<StoredEvent>> StreamReader::Latest(uint32_t partitions,
                                                               int only_partition, size_t count) {
+  return Latest(partitions, only_partition, count, [](uint32_t p) { return StreamKey(p); });
+}
+
+absl::StatusOr<std::vector<StoredEvent>> StreamReader::Latest(
+    uint32_t partitions, int only_partition, size_t count,
+    const std::function<std::string(uint32_t)>& key_of) {
   std::vector<StoredEvent> all;
   for (uint32_t p = 0; p < partitions; ++p) {
     if (only_partition >= 0 && static_cast<uint32_t>(only_partition) != p) continue;
-    auto entries = LatestRaw(StreamKey(p), count);
+    auto entries = LatestRaw(key_of(p), count);
     if (!entries.ok()) return entries.status();
     for (auto& entry : *entries) {
       StoredEvent stored;
@@ -64,13 +70,13 @@ absl::StatusOr<std::vector<StoredEvent>> StreamReader::Latest(uint32_t partition
         if (field != kEventField) continue;
         if (!stored.event.ParseFromString(value)) {
           return absl::DataLossError(
-              absl::StrCat(StreamKey(p), " ", entry.entry_id, ": not an omnigate.v1.Event"));
+              absl::StrCat(key_of(p), " ", entry.entry_id, ": not an omnigate.v1.Event"));
         }
         found = true;
       }
       if (!found) {
         return absl::DataLossError(
-            absl::StrCat(StreamKey(p), " ", entry.entry_id, ": no 'event' field"));
+            absl::StrCat(key_of(p), " ", entry.entry_id, ": no 'event' field"));
       }
       all.push_back(std::move(stored));
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ class StreamReader {
   // not hold a parseable event.
   absl::StatusOr<std::vector<StoredEvent>> Latest(uint32_t partitions, int only_partition,
                                                   size_t count);
+  // The same over other partitioned streams of events (e.g. OutboundStreamKey).
+  absl::StatusOr<std::vector<StoredEvent>> Latest(
+      uint32_t partitions, int only_partition, size_t count,
+      const std::function<std::string(uint32_t)>& key_of);
 
   // The newest `count` entries of any stream, oldest first.
   absl::StatusOr<std::vector<RawEntry>> LatestRaw(const std::string& key, size_t count);

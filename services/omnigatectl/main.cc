@@ -50,6 +50,7 @@ constexpr char kUsage[] =
     "Commands:\n"
     "  tail        newest events as JSON lines, oldest first (--count, --partition, "
     "--conversation)\n"
+    "  outbound    newest replies (bots, agents) waiting to be sent, like tail\n"
     "  quarantine  newest quarantined requests as JSON lines (--count)\n"
     "  stats       stream depth per partition and quarantine size\n"
     "  dlq list|replay|drop   dead letters (--sink, --conversation, --from_ms, --to_ms, --ids,\n"
@@ -68,14 +69,19 @@ std::string JsonString(absl::string_view s) {
   return absl::StrCat("\"", absl::Utf8SafeCHexEscape(s), "\"");
 }
 
-int Tail(queue::StreamReader& reader, uint32_t partitions) {
+// Newest events of partitioned streams (partition streams, or replies when
+// `outbound`), filtered by --partition / --conversation, as JSON lines.
+int Tail(queue::StreamReader& reader, uint32_t partitions, bool outbound = false) {
   const std::string conversation = absl::GetFlag(FLAGS_conversation);
   int partition = absl::GetFlag(FLAGS_partition);
   if (!conversation.empty())
     partition = static_cast<int>(queue::PartitionOf(conversation, partitions));
   // Filtering by conversation reads more so the newest N of it are found.
   const size_t count = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_count)));
-  auto events = reader.Latest(partitions, partition, conversation.empty() ? count : count * 50);
+  auto events = reader.Latest(partitions, partition, conversation.empty() ? count : count * 50,
+                              [outbound](uint32_t p) {
+                                return outbound ? queue::OutboundStreamKey(p) : queue::StreamKey(p);
+                              });
   if (!events.ok()) return Fail(events.status().message());
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
@@ -162,6 +168,7 @@ int Run(int argc, char** argv) {
   queue::StreamReader reader(conn->get());
 
   if (command == "tail") return Tail(reader, partitions);
+  if (command == "outbound") return Tail(reader, partitions, /*outbound=*/true);
   if (command == "quarantine") return Quarantine(reader);
   if (command == "stats") return Stats(reader, partitions);
   return Fail(absl::StrCat("unknown command '", command, "'; see --help"));
