@@ -100,8 +100,10 @@ absl::Status PartitionWorker::Setup() {
       return absl::InternalError(absl::StrCat("XAUTOCLAIM: ", claimed->str()));
     cursor = std::string(redis::ElementStr(claimed->element(0)));
   } while (cursor != "0-0");
-  history_done_ = false;
-  history_cursor_ = "0";
+  // The pending list is read once per worker, at its first setup. After a
+  // reconnect our pending entries are the ones already held in memory (or
+  // acknowledged-to-be): reading them again would deliver them twice and
+  // out of order.
   setup_done_ = true;
   return absl::OkStatus();
 }
@@ -443,6 +445,10 @@ void PartitionWorker::Run() {
                         << ": setup failed: " << s.message();
         deps_.metrics->RedisError();
         conn_.reset();
+        std::vector<Completion> done;
+        TakeCompletions(&done, reconnect_backoff_);
+        for (auto& c : done) Complete(c);
+        reconnect_backoff_ = std::min(reconnect_backoff_ * 2, absl::Seconds(1));
         continue;
       }
     }

@@ -1,6 +1,9 @@
 #include "lib/runtime/runtime.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -42,25 +45,48 @@ std::string Resolve(const std::string& flag_value, const std::optional<std::stri
   return std::string(default_value);
 }
 
+namespace {
+
+// Written by the signal handler, read by WaitForTerminationSignal.
+int g_signal_pipe[2] = {-1, -1};
+
+void OnTerminationSignal(int sig) {
+  const unsigned char byte = static_cast<unsigned char>(sig);
+  // write() is async-signal-safe; a full pipe means a signal is already queued.
+  const ssize_t unused = write(g_signal_pipe[1], &byte, 1);
+  (void)unused;
+}
+
+}  // namespace
+
 void BlockTerminationSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // A handler rather than a blocked mask: threads started before main (gRPC
+  // starts some in static initializers) never had the mask, and a signal
+  // landing on one of them would kill the process with the default action.
+  // With a handler, whichever thread receives it only writes to the pipe.
+  if (g_signal_pipe[0] < 0 && pipe2(g_signal_pipe, O_CLOEXEC) != 0) {
+    perror("omnigate: pipe2");
+    std::exit(2);
+  }
+  struct sigaction action;
+  std::memset(&action, 0, sizeof(action));
+  action.sa_handler = OnTerminationSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
   // A closed peer must not kill the process on write.
   signal(SIGPIPE, SIG_IGN);
 }
 
 int WaitForTerminationSignal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  int sig = 0;
-  while (sigwait(&set, &sig) != 0) {
+  unsigned char byte = 0;
+  while (true) {
+    const ssize_t n = read(g_signal_pipe[0], &byte, 1);
+    if (n == 1) return byte;
+    if (n < 0 && errno == EINTR) continue;
+    return SIGTERM;  // the pipe broke: treat as a request to stop
   }
-  return sig;
 }
 
 absl::Status SetLogLevel(const std::string& level) {

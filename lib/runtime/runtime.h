@@ -19,8 +19,9 @@ void HandleHelp(int argc, char** argv, absl::string_view usage);
 std::string Resolve(const std::string& flag_value, const std::optional<std::string>& file_value,
                     const char* env_name, absl::string_view default_value);
 
-// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts
-// afterwards, so WaitForTerminationSignal() receives them. Call first in main.
+// Routes SIGTERM and SIGINT to WaitForTerminationSignal() (a handler writes
+// them to a pipe, whichever thread receives them) and ignores SIGPIPE. Call
+// first in main.
 void BlockTerminationSignals();
 // Waits for SIGTERM or SIGINT; returns the signal number.
 int WaitForTerminationSignal();
