@@ -29,6 +29,10 @@ function(omnigate_test name)
   if(ARG_LABELS)
     set(labels ${ARG_LABELS})
   endif()
+  # gtest_discover_tests writes properties into a generated file where a
+  # list value is split at ';' (the second label would be read as a property
+  # name): each test gets its first label only (unit, integration, e2e, ...).
+  list(GET labels 0 labels)
   gtest_discover_tests(${name}
     PROPERTIES LABELS "${labels}"
     DISCOVERY_TIMEOUT 60)
