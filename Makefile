@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test test-unit test-integration run stop format clean fuzz bench
+.PHONY: all deps configure build test test-faults test-unit test-integration run stop format clean fuzz bench
 
 all: build
 
@@ -20,6 +20,13 @@ build: configure
 # Every test: unit, integration (real redis-server) and end-to-end (real binaries).
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# Long form of the fault suite (crash loops, Redis faults, storms, drain);
+# figures are appended to build/reliability.txt (see RELIABILITY.md).
+test-faults: build
+	@rm -f $(BUILD_DIR)/reliability.txt
+	@cd $(BUILD_DIR) && OMNIGATE_FAULTS_LONG=1 ctest --output-on-failure -j 1 -L faults --timeout 900
+	@cat $(BUILD_DIR)/reliability.txt
 
 test-unit: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
