@@ -32,6 +32,8 @@ constexpr size_t kMaxKeyBytes = 512;
 grpc::Status AgentRouterSink::Deliver(grpc::ServerContext* context,
                                       const omnigate::v1::DeliverRequest* request,
                                       omnigate::v1::DeliverResponse* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kSink); !s.ok())
+    return s;
   for (const Event& event : request->events()) {
     if (context->IsCancelled()) {
       metrics_->CountDeliverError(absl::StatusCode::kCancelled);

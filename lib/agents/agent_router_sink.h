@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "lib/agents/agent_router.h"
 #include "lib/agents/router_metrics.h"
+#include "lib/grpcutil/auth.h"
 #include "omnigate/v1/sink.grpc.pb.h"
 
 namespace omnigate::agents {
@@ -23,8 +24,10 @@ namespace omnigate::agents {
 // handler waits on Redis.
 class AgentRouterSink final : public omnigate::v1::Sink::Service {
  public:
-  AgentRouterSink(AgentRouter* router, RouterMetrics* metrics)
-      : router_(router), metrics_(metrics) {}
+  // Calls need the sink scope when `authorizer` is set.
+  AgentRouterSink(AgentRouter* router, RouterMetrics* metrics,
+                  const grpcutil::CallAuthorizer* authorizer = nullptr)
+      : router_(router), metrics_(metrics), authorizer_(authorizer) {}
 
   grpc::Status Deliver(grpc::ServerContext* context, const omnigate::v1::DeliverRequest* request,
                        omnigate::v1::DeliverResponse* response) override;
@@ -37,6 +40,7 @@ class AgentRouterSink final : public omnigate::v1::Sink::Service {
 
   AgentRouter* const router_;
   RouterMetrics* const metrics_;
+  const grpcutil::CallAuthorizer* const authorizer_;
 };
 
 }  // namespace omnigate::agents

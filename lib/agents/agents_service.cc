@@ -74,9 +74,11 @@ void ToProto(const QueueEntry& entry, omnigate::v1::QueuedConversation* out) {
   out->set_enqueued_ms(entry.enqueued_ms);
 }
 
-Status AgentsService::UpsertAgent(grpc::ServerContext*,
+Status AgentsService::UpsertAgent(grpc::ServerContext* context,
                                   const omnigate::v1::UpsertAgentRequest* request,
                                   omnigate::v1::Agent* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kAdmin); !s.ok())
+    return s;
   const omnigate::v1::Agent& in = request->agent();
   if (in.id().empty() || in.id().size() > 128) return InvalidArgument("agent.id: 1-128 bytes");
   if (in.capacity() < 0 || in.capacity() > 1000) {
@@ -109,9 +111,11 @@ Status AgentsService::UpsertAgent(grpc::ServerContext*,
   return Answer(router_->UpsertAgent(agent), router_, agent.id, response);
 }
 
-Status AgentsService::SetPresence(grpc::ServerContext*,
+Status AgentsService::SetPresence(grpc::ServerContext* context,
                                   const omnigate::v1::SetPresenceRequest* request,
                                   omnigate::v1::Agent* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kAdmin); !s.ok())
+    return s;
   Presence presence;
   if (!PresenceFromProto(request->presence(), &presence)) {
     return InvalidArgument("presence: online, away or offline");
@@ -121,17 +125,22 @@ Status AgentsService::SetPresence(grpc::ServerContext*,
                 response);
 }
 
-Status AgentsService::ListAgents(grpc::ServerContext*, const omnigate::v1::ListAgentsRequest*,
+Status AgentsService::ListAgents(grpc::ServerContext* context,
+                                 const omnigate::v1::ListAgentsRequest*,
                                  omnigate::v1::ListAgentsResponse* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kAdmin); !s.ok())
+    return s;
   auto agents = router_->store().List();
   if (!agents.ok()) return ToGrpcStatus(agents.status());
   for (const Agent& agent : *agents) ToProto(agent, response->add_agents());
   return Status::OK;
 }
 
-Status AgentsService::GetAssignment(grpc::ServerContext*,
+Status AgentsService::GetAssignment(grpc::ServerContext* context,
                                     const omnigate::v1::GetAssignmentRequest* request,
                                     omnigate::v1::Assignment* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kAdmin); !s.ok())
+    return s;
   if (request->conversation_key().empty()) return InvalidArgument("conversation_key: required");
   response->set_conversation_key(request->conversation_key());
   auto holder = router_->store().GetAssignment(request->conversation_key());
@@ -148,9 +157,11 @@ Status AgentsService::GetAssignment(grpc::ServerContext*,
   return Status::OK;
 }
 
-Status AgentsService::Resolve(grpc::ServerContext*,
+Status AgentsService::Resolve(grpc::ServerContext* context,
                               const omnigate::v1::ResolveAssignmentRequest* request,
                               omnigate::v1::ResolveAssignmentResponse* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kAdmin); !s.ok())
+    return s;
   if (request->conversation_key().empty()) return InvalidArgument("conversation_key: required");
   auto freed =
       router_->Resolve(request->conversation_key(), request->agent_id(), request->reason());
@@ -159,9 +170,11 @@ Status AgentsService::Resolve(grpc::ServerContext*,
   return Status::OK;
 }
 
-Status AgentsService::Transfer(grpc::ServerContext*,
+Status AgentsService::Transfer(grpc::ServerContext* context,
                                const omnigate::v1::TransferAssignmentRequest* request,
                                omnigate::v1::Assignment* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kAdmin); !s.ok())
+    return s;
   if (request->conversation_key().empty() || request->to_agent_id().empty()) {
     return InvalidArgument("conversation_key and to_agent_id: required");
   }
@@ -173,8 +186,11 @@ Status AgentsService::Transfer(grpc::ServerContext*,
   return Status::OK;
 }
 
-Status AgentsService::ListQueue(grpc::ServerContext*, const omnigate::v1::ListQueueRequest* request,
+Status AgentsService::ListQueue(grpc::ServerContext* context,
+                                const omnigate::v1::ListQueueRequest* request,
                                 omnigate::v1::ListQueueResponse* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kAdmin); !s.ok())
+    return s;
   const int64_t limit = request->limit() <= 0 ? 100 : std::min(request->limit(), 1000);
   int64_t total = 0;
   auto entries = router_->store().ListQueue(limit, &total);

@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "lib/agents/agent_router.h"
+#include "lib/grpcutil/auth.h"
 #include "omnigate/v1/agents.grpc.pb.h"
 
 namespace omnigate::agents {
@@ -10,7 +11,9 @@ namespace omnigate::agents {
 // omnigate.v1.Agents over the router (sync API: handlers wait on Redis).
 class AgentsService final : public omnigate::v1::Agents::Service {
  public:
-  explicit AgentsService(AgentRouter* router) : router_(router) {}
+  // Calls need the admin scope when `authorizer` is set.
+  explicit AgentsService(AgentRouter* router, const grpcutil::CallAuthorizer* authorizer = nullptr)
+      : router_(router), authorizer_(authorizer) {}
 
   grpc::Status UpsertAgent(grpc::ServerContext* context,
                            const omnigate::v1::UpsertAgentRequest* request,
@@ -36,6 +39,7 @@ class AgentsService final : public omnigate::v1::Agents::Service {
 
  private:
   AgentRouter* const router_;
+  const grpcutil::CallAuthorizer* const authorizer_;
 };
 
 // Conversions between the proto and the router's types (exposed for tests).

@@ -10,6 +10,8 @@ namespace omnigate::chatbot {
 grpc::Status ChatbotSink::Deliver(grpc::ServerContext* context,
                                   const omnigate::v1::DeliverRequest* request,
                                   omnigate::v1::DeliverResponse* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kSink); !s.ok())
+    return s;
   const auto start = std::chrono::steady_clock::now();
   absl::Status status;
   for (const omnigate::v1::Event& event : request->events()) {

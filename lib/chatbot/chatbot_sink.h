@@ -2,6 +2,7 @@
 
 #include "lib/chatbot/chatbot.h"
 #include "lib/chatbot/chatbot_metrics.h"
+#include "lib/grpcutil/auth.h"
 #include "omnigate/v1/sink.grpc.pb.h"
 
 namespace omnigate::chatbot {
@@ -13,7 +14,10 @@ namespace omnigate::chatbot {
 // recognized as duplicates).
 class ChatbotSink final : public omnigate::v1::Sink::Service {
  public:
-  ChatbotSink(Chatbot* bot, ChatbotMetrics* metrics) : bot_(bot), metrics_(metrics) {}
+  // Calls need the sink scope when `authorizer` is set.
+  ChatbotSink(Chatbot* bot, ChatbotMetrics* metrics,
+              const grpcutil::CallAuthorizer* authorizer = nullptr)
+      : bot_(bot), metrics_(metrics), authorizer_(authorizer) {}
 
   grpc::Status Deliver(grpc::ServerContext* context, const omnigate::v1::DeliverRequest* request,
                        omnigate::v1::DeliverResponse* response) override;
@@ -21,6 +25,7 @@ class ChatbotSink final : public omnigate::v1::Sink::Service {
  private:
   Chatbot* bot_;
   ChatbotMetrics* metrics_;
+  const grpcutil::CallAuthorizer* authorizer_;
 };
 
 }  // namespace omnigate::chatbot

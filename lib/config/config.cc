@@ -120,10 +120,10 @@ absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestCon
 absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
   Config config;
   if (root.IsNull()) return config;  // an empty file is a valid, empty config
-  if (auto s =
-          CheckKeys(root, "",
-                    {"redis", "grpc_addr", "http_addr", "metrics_addr", "log_level", "connectors",
-                     "sinks", "routing", "ingest", "dispatcher", "chatbot", "agent_router"});
+  if (auto s = CheckKeys(root, "",
+                         {"redis", "grpc_addr", "http_addr", "metrics_addr", "log_level",
+                          "connectors", "sinks", "routing", "ingest", "dispatcher", "chatbot",
+                          "agent_router", "grpc_server", "grpc_client"});
       !s.ok()) {
     return s;
   }
@@ -183,6 +183,12 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
   }
   if (const YAML::Node chatbot = root["chatbot"]) {
     if (auto s = ParseChatbot(chatbot, env, &config.chatbot); !s.ok()) return s;
+  }
+  if (const YAML::Node server = root["grpc_server"]) {
+    if (auto s = ParseGrpcServer(server, env, &config.grpc_server); !s.ok()) return s;
+  }
+  if (const YAML::Node client = root["grpc_client"]) {
+    if (auto s = ParseGrpcClient(client, env, &config.grpc_client); !s.ok()) return s;
   }
   if (const YAML::Node router = root["agent_router"]) {
     if (auto s = ParseAgentRouter(router, env, &config.agent_router); !s.ok()) return s;

@@ -113,6 +113,30 @@ struct IngestConfig {
   absl::Duration drain_timeout = absl::Seconds(5);
 };
 
+// A client allowed to call omnigate's gRPC services.
+struct GrpcTokenConfig {
+  std::string name;
+  std::string token;
+  std::vector<std::string> scopes;  // publish | sink | conversations | admin
+};
+
+// Security of every gRPC server of the binary (grpc_server:).
+struct GrpcServerSecurityConfig {
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;           // set: mutual TLS
+  std::vector<GrpcTokenConfig> tokens;  // empty: no token needed
+};
+
+// How the binary calls other omnigate services (grpc_client:).
+struct GrpcClientSecurityConfig {
+  std::string ca_file;  // set: TLS
+  std::string cert_file;
+  std::string key_file;
+  std::string server_name;
+  std::string token;
+};
+
 // The whole configuration file. Listen addresses and the Redis URL are
 // optional here: flags and environment fill them (see services/).
 struct Config {
@@ -128,6 +152,8 @@ struct Config {
   DispatcherConfig dispatcher;
   ChatbotConfig chatbot;
   AgentRouterConfig agent_router;
+  GrpcServerSecurityConfig grpc_server;
+  GrpcClientSecurityConfig grpc_client;
 };
 
 // Looks up an environment variable; nullopt when unset.

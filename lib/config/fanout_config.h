@@ -14,6 +14,11 @@ absl::Status ParseDispatcher(const YAML::Node& node, const EnvLookup& env, Dispa
 absl::Status ParseChatbot(const YAML::Node& node, const EnvLookup& env, ChatbotConfig* out);
 absl::Status ParseAgentRouter(const YAML::Node& node, const EnvLookup& env, AgentRouterConfig* out);
 
+absl::Status ParseGrpcServer(const YAML::Node& node, const EnvLookup& env,
+                             GrpcServerSecurityConfig* out);
+absl::Status ParseGrpcClient(const YAML::Node& node, const EnvLookup& env,
+                             GrpcClientSecurityConfig* out);
+
 // Every sink named by routing exists in `sinks` (checked when sinks are
 // configured at all: ingest-only configs may leave them out).
 absl::Status ValidateRouting(const Config& config);

@@ -15,36 +15,56 @@ grpc::Status Answer(absl::StatusOr<omnigate::v1::Conversation> result,
 
 }  // namespace
 
-grpc::Status ConversationsService::Get(grpc::ServerContext*,
+grpc::Status ConversationsService::Get(grpc::ServerContext* context,
                                        const omnigate::v1::GetConversationRequest* request,
                                        omnigate::v1::Conversation* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kConversations);
+      !s.ok()) {
+    return s;
+  }
   return Answer(store_->Get(request->conversation_key()), response);
 }
 
-grpc::Status ConversationsService::SetMode(grpc::ServerContext*,
+grpc::Status ConversationsService::SetMode(grpc::ServerContext* context,
                                            const omnigate::v1::SetModeRequest* request,
                                            omnigate::v1::Conversation* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kConversations);
+      !s.ok()) {
+    return s;
+  }
   OG_LOG(INFO) << "conversation mode -> " << ModeName(request->mode())
                << " actor=" << request->actor() << " reason=" << request->reason();
   return Answer(store_->SetMode(*request), response);
 }
 
-grpc::Status ConversationsService::Assign(grpc::ServerContext*,
+grpc::Status ConversationsService::Assign(grpc::ServerContext* context,
                                           const omnigate::v1::AssignRequest* request,
                                           omnigate::v1::Conversation* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kConversations);
+      !s.ok()) {
+    return s;
+  }
   OG_LOG(INFO) << "conversation assigned to agent " << request->agent_id();
   return Answer(store_->Assign(*request), response);
 }
 
-grpc::Status ConversationsService::Resolve(grpc::ServerContext*,
+grpc::Status ConversationsService::Resolve(grpc::ServerContext* context,
                                            const omnigate::v1::ResolveRequest* request,
                                            omnigate::v1::Conversation* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kConversations);
+      !s.ok()) {
+    return s;
+  }
   return Answer(store_->Resolve(*request), response);
 }
 
-grpc::Status ConversationsService::Transfer(grpc::ServerContext*,
+grpc::Status ConversationsService::Transfer(grpc::ServerContext* context,
                                             const omnigate::v1::TransferRequest* request,
                                             omnigate::v1::Conversation* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kConversations);
+      !s.ok()) {
+    return s;
+  }
   return Answer(store_->Transfer(*request), response);
 }
 

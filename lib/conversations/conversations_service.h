@@ -1,6 +1,7 @@
 #pragma once
 
 #include "lib/conversations/conversation_store.h"
+#include "lib/grpcutil/auth.h"
 #include "omnigate/v1/conversations.grpc.pb.h"
 
 namespace omnigate::conversations {
@@ -9,21 +10,26 @@ namespace omnigate::conversations {
 // short Redis round trip on a pooled connection.
 class ConversationsService final : public omnigate::v1::Conversations::Service {
  public:
-  explicit ConversationsService(ConversationStore* store) : store_(store) {}
+  // Calls need the conversations scope when `authorizer` is set.
+  explicit ConversationsService(ConversationStore* store,
+                                const grpcutil::CallAuthorizer* authorizer = nullptr)
+      : store_(store), authorizer_(authorizer) {}
 
-  grpc::Status Get(grpc::ServerContext*, const omnigate::v1::GetConversationRequest* request,
+  grpc::Status Get(grpc::ServerContext* context,
+                   const omnigate::v1::GetConversationRequest* request,
                    omnigate::v1::Conversation* response) override;
-  grpc::Status SetMode(grpc::ServerContext*, const omnigate::v1::SetModeRequest* request,
+  grpc::Status SetMode(grpc::ServerContext* context, const omnigate::v1::SetModeRequest* request,
                        omnigate::v1::Conversation* response) override;
-  grpc::Status Assign(grpc::ServerContext*, const omnigate::v1::AssignRequest* request,
+  grpc::Status Assign(grpc::ServerContext* context, const omnigate::v1::AssignRequest* request,
                       omnigate::v1::Conversation* response) override;
-  grpc::Status Resolve(grpc::ServerContext*, const omnigate::v1::ResolveRequest* request,
+  grpc::Status Resolve(grpc::ServerContext* context, const omnigate::v1::ResolveRequest* request,
                        omnigate::v1::Conversation* response) override;
-  grpc::Status Transfer(grpc::ServerContext*, const omnigate::v1::TransferRequest* request,
+  grpc::Status Transfer(grpc::ServerContext* context, const omnigate::v1::TransferRequest* request,
                         omnigate::v1::Conversation* response) override;
 
  private:
   ConversationStore* const store_;
+  const grpcutil::CallAuthorizer* const authorizer_;
 };
 
 }  // namespace omnigate::conversations

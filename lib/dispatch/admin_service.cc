@@ -9,18 +9,22 @@ namespace omnigate::dispatch {
 
 using grpcutil::ToGrpcStatus;
 
-grpc::Status AdminService::ListDeadLetters(grpc::ServerContext*,
+grpc::Status AdminService::ListDeadLetters(grpc::ServerContext* context,
                                            const omnigate::v1::ListDeadLettersRequest* request,
                                            omnigate::v1::ListDeadLettersResponse* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kAdmin); !s.ok())
+    return s;
   auto list = dead_letters_->List(request->selector());
   if (!list.ok()) return ToGrpcStatus(list.status());
   for (auto& dl : *list) *response->add_dead_letters() = std::move(dl);
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::ReplayDeadLetters(grpc::ServerContext*,
+grpc::Status AdminService::ReplayDeadLetters(grpc::ServerContext* context,
                                              const omnigate::v1::DeadLetterSelector* selector,
                                              omnigate::v1::DeadLetterActionResponse* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kAdmin); !s.ok())
+    return s;
   auto count = dead_letters_->Replay(*selector);
   if (!count.ok()) return ToGrpcStatus(count.status());
   response->set_count(*count);
@@ -28,9 +32,11 @@ grpc::Status AdminService::ReplayDeadLetters(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::DropDeadLetters(grpc::ServerContext*,
+grpc::Status AdminService::DropDeadLetters(grpc::ServerContext* context,
                                            const omnigate::v1::DeadLetterSelector* selector,
                                            omnigate::v1::DeadLetterActionResponse* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kAdmin); !s.ok())
+    return s;
   auto count = dead_letters_->Drop(*selector);
   if (!count.ok()) return ToGrpcStatus(count.status());
   response->set_count(*count);
@@ -39,8 +45,10 @@ grpc::Status AdminService::DropDeadLetters(grpc::ServerContext*,
 }
 
 grpc::Status AdminService::ListPartitionOwners(
-    grpc::ServerContext*, const omnigate::v1::ListPartitionOwnersRequest*,
+    grpc::ServerContext* context, const omnigate::v1::ListPartitionOwnersRequest*,
     omnigate::v1::ListPartitionOwnersResponse* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kAdmin); !s.ok())
+    return s;
   absl::Status status = pool_->With([&](redis::RedisConnection& conn) -> absl::Status {
     for (uint32_t p = 0; p < partitions_; ++p) {
       auto owner = conn.Run({"GET", queue::LeaseKey(p)});
@@ -57,9 +65,11 @@ grpc::Status AdminService::ListPartitionOwners(
   return ToGrpcStatus(status);
 }
 
-grpc::Status AdminService::GetStreamStats(grpc::ServerContext*,
+grpc::Status AdminService::GetStreamStats(grpc::ServerContext* context,
                                           const omnigate::v1::GetStreamStatsRequest*,
                                           omnigate::v1::GetStreamStatsResponse* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kAdmin); !s.ok())
+    return s;
   absl::Status status = pool_->With([&](redis::RedisConnection& conn) -> absl::Status {
     for (uint32_t p = 0; p < partitions_; ++p) {
       auto* stats = response->add_partitions();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "lib/dispatch/dead_letter_store.h"
+#include "lib/grpcutil/auth.h"
 #include "lib/redis/connection_pool.h"
 #include "omnigate/v1/admin.grpc.pb.h"
 
@@ -10,23 +11,29 @@ namespace omnigate::dispatch {
 // Operator traffic: sync handlers on pooled Redis connections.
 class AdminService final : public omnigate::v1::Admin::Service {
  public:
+  // Calls need the admin scope when `authorizer` is set.
   AdminService(uint32_t partitions, std::vector<std::string> sinks, DeadLetterStore* dead_letters,
-               redis::ConnectionPool* pool)
+               redis::ConnectionPool* pool, const grpcutil::CallAuthorizer* authorizer = nullptr)
       : partitions_(partitions),
         sinks_(std::move(sinks)),
         dead_letters_(dead_letters),
-        pool_(pool) {}
+        pool_(pool),
+        authorizer_(authorizer) {}
 
-  grpc::Status ListDeadLetters(grpc::ServerContext*, const omnigate::v1::ListDeadLettersRequest*,
+  grpc::Status ListDeadLetters(grpc::ServerContext* context,
+                               const omnigate::v1::ListDeadLettersRequest*,
                                omnigate::v1::ListDeadLettersResponse*) override;
-  grpc::Status ReplayDeadLetters(grpc::ServerContext*, const omnigate::v1::DeadLetterSelector*,
+  grpc::Status ReplayDeadLetters(grpc::ServerContext* context,
+                                 const omnigate::v1::DeadLetterSelector*,
                                  omnigate::v1::DeadLetterActionResponse*) override;
-  grpc::Status DropDeadLetters(grpc::ServerContext*, const omnigate::v1::DeadLetterSelector*,
+  grpc::Status DropDeadLetters(grpc::ServerContext* context,
+                               const omnigate::v1::DeadLetterSelector*,
                                omnigate::v1::DeadLetterActionResponse*) override;
-  grpc::Status ListPartitionOwners(grpc::ServerContext*,
+  grpc::Status ListPartitionOwners(grpc::ServerContext* context,
                                    const omnigate::v1::ListPartitionOwnersRequest*,
                                    omnigate::v1::ListPartitionOwnersResponse*) override;
-  grpc::Status GetStreamStats(grpc::ServerContext*, const omnigate::v1::GetStreamStatsRequest*,
+  grpc::Status GetStreamStats(grpc::ServerContext* context,
+                              const omnigate::v1::GetStreamStatsRequest*,
                               omnigate::v1::GetStreamStatsResponse*) override;
 
  private:
@@ -34,6 +41,7 @@ class AdminService final : public omnigate::v1::Admin::Service {
   const std::vector<std::string> sinks_;
   DeadLetterStore* const dead_letters_;
   redis::ConnectionPool* const pool_;
+  const grpcutil::CallAuthorizer* const authorizer_;
 };
 
 }  // namespace omnigate::dispatch

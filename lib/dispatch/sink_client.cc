@@ -4,16 +4,17 @@
 
 namespace omnigate::dispatch {
 
-GrpcSinkClient::GrpcSinkClient(const std::string& address) {
+grpc::ChannelArguments GrpcSinkClient::ChannelArguments() {
   grpc::ChannelArguments args;
-  // Reconnect quickly after a sink restarts; keep idle connections alive.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetMaxSendMessageSize(64 << 20);
-  channel_ = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-  stub_ = omnigate::v1::Sink::NewStub(channel_);
+  return args;
 }
+
+GrpcSinkClient::GrpcSinkClient(std::shared_ptr<grpc::Channel> channel)
+    : channel_(std::move(channel)), stub_(omnigate::v1::Sink::NewStub(channel_)) {}
 
 void GrpcSinkClient::Deliver(std::shared_ptr<const omnigate::v1::DeliverRequest> request,
                              absl::Duration timeout, Done done) {

@@ -26,7 +26,10 @@ class SinkClient {
 // Sink.Deliver over a gRPC channel (callback API: no thread per call).
 class GrpcSinkClient final : public SinkClient {
  public:
-  explicit GrpcSinkClient(const std::string& address);
+  // `channel` from grpcutil::MakeChannel(address, security, ChannelArguments()).
+  explicit GrpcSinkClient(std::shared_ptr<grpc::Channel> channel);
+  // Reconnect quickly after a sink restarts; keep idle connections alive.
+  static grpc::ChannelArguments ChannelArguments();
   void Deliver(std::shared_ptr<const omnigate::v1::DeliverRequest> request, absl::Duration timeout,
                Done done) override;
 

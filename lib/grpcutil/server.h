@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "lib/grpcutil/auth.h"
 
 namespace omnigate::grpcutil {
 
@@ -16,6 +17,8 @@ struct GrpcServerOptions {
   // Upper bound of threads of the sync server (0: gRPC's default). Services
   // whose handlers block (Redis, downstream calls) set it.
   int max_threads = 0;
+  // TLS (and mutual TLS) when configured; plaintext otherwise.
+  ServerTls tls;
 };
 
 // A started gRPC server that also serves grpc.health.v1.Health and server

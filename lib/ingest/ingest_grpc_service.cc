@@ -158,12 +158,23 @@ class PublishStreamReactor final : public grpc::ServerBidiReactor<PublishRequest
   bool finished_ = false;
 };
 
+// A stream refused before it started.
+class RefusedStream final : public grpc::ServerBidiReactor<PublishRequest, PublishResponse> {
+ public:
+  explicit RefusedStream(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
 }  // namespace
 
 grpc::ServerUnaryReactor* IngestGrpcService::Receive(grpc::CallbackServerContext* context,
                                                      const omnigate::v1::ReceiveRequest* request,
                                                      omnigate::v1::ReceiveResponse* response) {
   auto* reactor = context->DefaultReactor();
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kPublish); !s.ok()) {
+    reactor->Finish(s);
+    return reactor;
+  }
   WebhookCall call;
   call.connector = request->connector();
   call.method = request->method().empty() ? "POST" : request->method();
@@ -185,6 +196,10 @@ grpc::ServerUnaryReactor* IngestGrpcService::Publish(grpc::CallbackServerContext
                                                      PublishResponse* response) {
   auto* reactor = context->DefaultReactor();
   response->set_request_id(request->request_id());
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kPublish); !s.ok()) {
+    reactor->Finish(s);
+    return reactor;
+  }
   pipeline_->Publish(TakeEvents(request),
                      [reactor, response](absl::StatusOr<std::vector<EnqueueResult>> result) {
                        if (!result.ok()) {
@@ -201,6 +216,8 @@ grpc::ServerUnaryReactor* IngestGrpcService::Publish(grpc::CallbackServerContext
 
 grpc::ServerBidiReactor<PublishRequest, PublishResponse>* IngestGrpcService::PublishStream(
     grpc::CallbackServerContext* context) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kPublish); !s.ok())
+    return new RefusedStream(std::move(s));
   return new PublishStreamReactor(pipeline_, max_stream_in_flight_);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "lib/grpcutil/auth.h"
 #include "lib/ingest/ingest_pipeline.h"
 #include "omnigate/v1/ingest.grpc.pb.h"
 
@@ -13,6 +14,9 @@ class IngestGrpcService final : public omnigate::v1::Ingest::CallbackService {
   explicit IngestGrpcService(IngestPipeline* pipeline, size_t max_stream_in_flight = 64)
       : pipeline_(pipeline), max_stream_in_flight_(max_stream_in_flight) {}
 
+  // Calls need the publish scope when set (see grpcutil::CallAuthorizer).
+  void set_authorizer(const grpcutil::CallAuthorizer* authorizer) { authorizer_ = authorizer; }
+
   grpc::ServerUnaryReactor* Receive(grpc::CallbackServerContext* context,
                                     const omnigate::v1::ReceiveRequest* request,
                                     omnigate::v1::ReceiveResponse* response) override;
@@ -25,6 +29,7 @@ class IngestGrpcService final : public omnigate::v1::Ingest::CallbackService {
  private:
   IngestPipeline* const pipeline_;
   const size_t max_stream_in_flight_;
+  const grpcutil::CallAuthorizer* authorizer_ = nullptr;
 };
 
 }  // namespace omnigate::ingest

@@ -30,6 +30,7 @@
 #include "lib/common/clock.h"
 #include "lib/common/log.h"
 #include "lib/config/config.h"
+#include "lib/grpcutil/security_config.h"
 #include "lib/grpcutil/server.h"
 #include "lib/metrics/metrics_server.h"
 #include "lib/redis/redis_url.h"
@@ -127,10 +128,13 @@ int Run(int argc, char** argv) {
   agents::RedisPool pool(*endpoint, absl::Milliseconds(500), absl::Seconds(2));
   agents::AgentStore store(&pool);
   agents::AgentDirectory directory(&store, clock);
+  auto conversations_channel = grpcutil::MakeChannel(
+      conversations_addr, grpcutil::ClientSecurityFromConfig(cfg.grpc_client));
+  if (!conversations_channel.ok()) return Fail(conversations_channel.status());
   agents::GrpcConversationsClient conversations(
-      omnigate::v1::Conversations::NewStub(
-          grpc::CreateChannel(conversations_addr, grpc::InsecureChannelCredentials())),
-      absl::Seconds(2));
+      omnigate::v1::Conversations::NewStub(*conversations_channel), absl::Seconds(2));
+  auto authorizer = grpcutil::AuthorizerFromConfig(cfg.grpc_server);
+  if (!authorizer.ok()) return Fail(authorizer.status());
   agents::AgentRouter router(&store, &directory, &conversations, &metrics, clock);
 
   // Seed the registry; Redis may still be starting, so retry a while.
@@ -144,10 +148,11 @@ int Run(int argc, char** argv) {
     if (!s.ok()) return Fail(s);
   }
 
-  agents::AgentRouterSink sink(&router, &metrics);
-  agents::AgentsService agents_service(&router);
+  agents::AgentRouterSink sink(&router, &metrics, authorizer->get());
+  agents::AgentsService agents_service(&router, authorizer->get());
   grpcutil::GrpcServerOptions grpc_options;
   grpc_options.address = grpc_addr;
+  grpc_options.tls = grpcutil::ServerTlsFromConfig(cfg.grpc_server);
   auto grpc_server = grpcutil::GrpcServer::Start(grpc_options, {&sink, &agents_service});
   if (!grpc_server.ok()) return Fail(grpc_server.status());
   auto metrics_server = metrics::MetricsServer::Start(metrics_addr, registry);

@@ -23,6 +23,7 @@
 #include "lib/common/clock.h"
 #include "lib/common/log.h"
 #include "lib/config/config.h"
+#include "lib/grpcutil/security_config.h"
 #include "lib/grpcutil/server.h"
 #include "lib/metrics/metrics_server.h"
 #include "lib/redis/redis_url.h"
@@ -117,18 +118,22 @@ int Run(int argc, char** argv) {
 
   chatbot::RedisPool pool(*endpoint, absl::Seconds(1), absl::Seconds(2), kMaxServerThreads);
   chatbot::BotMemory memory(&pool, chatbot::BotMemoryOptions{});
+  auto conversations_channel = grpcutil::MakeChannel(
+      conversations_addr, grpcutil::ClientSecurityFromConfig(cfg.grpc_client));
+  if (!conversations_channel.ok()) return Fail(conversations_channel.status());
   chatbot::GrpcConversationsClient conversations(
-      omnigate::v1::Conversations::NewStub(
-          grpc::CreateChannel(conversations_addr, grpc::InsecureChannelCredentials())),
-      absl::Seconds(2));
+      omnigate::v1::Conversations::NewStub(*conversations_channel), absl::Seconds(2));
+  auto authorizer = grpcutil::AuthorizerFromConfig(cfg.grpc_server);
+  if (!authorizer.ok()) return Fail(authorizer.status());
   chatbot::ChatbotOptions options;
   options.partitions = static_cast<uint32_t>(cfg.ingest.partitions);
   options.max_unanswered = cfg.chatbot.max_unanswered;
   chatbot::Chatbot bot(*faq, options, &memory, &conversations, clock);
-  chatbot::ChatbotSink sink(&bot, &metrics);
+  chatbot::ChatbotSink sink(&bot, &metrics, authorizer->get());
 
   grpcutil::GrpcServerOptions grpc_options;
   grpc_options.address = grpc_addr;
+  grpc_options.tls = grpcutil::ServerTlsFromConfig(cfg.grpc_server);
   grpc_options.max_threads = kMaxServerThreads;
   auto grpc_server = grpcutil::GrpcServer::Start(grpc_options, {&sink});
   if (!grpc_server.ok()) return Fail(grpc_server.status());

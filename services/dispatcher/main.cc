@@ -28,6 +28,7 @@
 #include "lib/dispatch/dispatch_metrics.h"
 #include "lib/dispatch/dispatcher.h"
 #include "lib/dispatch/sink_client.h"
+#include "lib/grpcutil/security_config.h"
 #include "lib/grpcutil/server.h"
 #include "lib/metrics/metrics_server.h"
 #include "lib/redis/connection_pool.h"
@@ -114,9 +115,14 @@ int Run(int argc, char** argv) {
   std::vector<std::string> sink_names;
   std::vector<std::unique_ptr<dispatch::GrpcSinkClient>> clients;
   std::vector<dispatch::SinkHandle> sinks;
+  const grpcutil::ClientSecurity client_security =
+      grpcutil::ClientSecurityFromConfig(cfg.grpc_client);
   for (const auto& sink : cfg.sinks) {
     sink_names.push_back(sink.name);
-    clients.push_back(std::make_unique<dispatch::GrpcSinkClient>(sink.address));
+    auto channel = grpcutil::MakeChannel(sink.address, client_security,
+                                         dispatch::GrpcSinkClient::ChannelArguments());
+    if (!channel.ok()) return Fail(channel.status());
+    clients.push_back(std::make_unique<dispatch::GrpcSinkClient>(*std::move(channel)));
     sinks.push_back({sink.name, clients.back().get()});
   }
   routing::Router router(cfg.routing, sink_names);
@@ -146,12 +152,16 @@ int Run(int argc, char** argv) {
   store_options.partitions = partitions;
   store_options.stream_max_len = cfg.ingest.stream_max_len;
   conversations::ConversationStore store(store_options, &pool, clock);
-  conversations::ConversationsService conversations_service(&store);
+  auto authorizer = grpcutil::AuthorizerFromConfig(cfg.grpc_server);
+  if (!authorizer.ok()) return Fail(authorizer.status());
+  conversations::ConversationsService conversations_service(&store, authorizer->get());
   dispatch::DeadLetterStore dead_letters(partitions, cfg.ingest.stream_max_len, &pool);
-  dispatch::AdminService admin_service(partitions, sink_names, &dead_letters, &pool);
+  dispatch::AdminService admin_service(partitions, sink_names, &dead_letters, &pool,
+                                       authorizer->get());
 
   grpcutil::GrpcServerOptions grpc_options;
   grpc_options.address = grpc_addr;
+  grpc_options.tls = grpcutil::ServerTlsFromConfig(cfg.grpc_server);
   auto grpc_server =
       grpcutil::GrpcServer::Start(grpc_options, {&conversations_service, &admin_service});
   if (!grpc_server.ok()) return Fail(grpc_server.status());

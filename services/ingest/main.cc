@@ -18,6 +18,7 @@
 #include "lib/common/clock.h"
 #include "lib/common/log.h"
 #include "lib/config/config.h"
+#include "lib/grpcutil/security_config.h"
 #include "lib/grpcutil/server.h"
 #include "lib/http/http_server.h"
 #include "lib/ingest/ingest_grpc_service.h"
@@ -137,8 +138,12 @@ int Run(int argc, char** argv) {
   if (!http_server.ok()) return Fail(http_server.status());
 
   ingest::IngestGrpcService grpc_service(&pipeline);
+  auto authorizer = grpcutil::AuthorizerFromConfig(cfg.grpc_server);
+  if (!authorizer.ok()) return Fail(authorizer.status());
+  grpc_service.set_authorizer(authorizer->get());
   grpcutil::GrpcServerOptions grpc_options;
   grpc_options.address = grpc_addr;
+  grpc_options.tls = grpcutil::ServerTlsFromConfig(cfg.grpc_server);
   grpc_options.max_receive_message_bytes = static_cast<int>(cfg.ingest.max_body_bytes) + (64 << 10);
   auto grpc_server = grpcutil::GrpcServer::Start(grpc_options, {&grpc_service});
   if (!grpc_server.ok()) return Fail(grpc_server.status());

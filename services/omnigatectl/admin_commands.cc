@@ -123,7 +123,9 @@ bool IsAdminCommand(const std::string& command) {
 
 int RunAdminCommand(const std::string& command, const std::vector<std::string>& args,
                     const AdminFlags& flags) {
-  auto channel = grpc::CreateChannel(flags.address, grpc::InsecureChannelCredentials());
+  auto made = grpcutil::MakeChannel(flags.address, flags.security);
+  if (!made.ok()) return Fail(std::string(made.status().message()));
+  std::shared_ptr<grpc::Channel> channel = *std::move(made);
   auto admin = omnigate::v1::Admin::NewStub(channel);
   if (command == "dlq") return DeadLetters(*admin, args, flags);
   if (command == "conversation") return Conversation(channel, args, flags);

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "lib/grpcutil/auth.h"
+
 // omnigatectl commands served by the dispatcher's gRPC services.
 namespace omnigate {
 
@@ -16,6 +18,7 @@ struct AdminFlags {
   int64_t to_ms = 0;
   int limit = 0;
   std::string reason;
+  grpcutil::ClientSecurity security;  // TLS and token from grpc_client
 };
 
 bool IsAdminCommand(const std::string& command);

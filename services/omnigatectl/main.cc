@@ -13,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "lib/config/config.h"
+#include "lib/grpcutil/security_config.h"
 #include "lib/queue/keys.h"
 #include "lib/queue/partitioner.h"
 #include "lib/queue/stream_reader.h"
@@ -37,6 +38,9 @@ ABSL_FLAG(std::string, sink, "", "Only dead letters of this sink (dlq).");
 ABSL_FLAG(std::string, ids, "", "Comma-separated dead-letter ids <partition>/<entry id> (dlq).");
 ABSL_FLAG(int64_t, from_ms, 0, "Dead-lettered at or after this UTC ms (dlq).");
 ABSL_FLAG(int64_t, to_ms, 0, "Dead-lettered before this UTC ms (dlq).");
+ABSL_FLAG(std::string, token, "",
+          "Bearer token for the dispatcher's gRPC services (env OMNIGATE_TOKEN; default: "
+          "grpc_client.token of --config).");
 ABSL_FLAG(std::string, reason, "", "Reason recorded with a mode change (conversation set-mode).");
 // Accepted so every binary shares the contract flags; --dispatcher names the server.
 ABSL_FLAG(std::string, grpc_addr, "", "Alias of --dispatcher.");
@@ -132,6 +136,14 @@ int Run(int argc, char** argv) {
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() < 2) return Fail("missing command; see --help");
   const std::string command = args[1];
+  config::Config cfg;
+  const std::string config_path =
+      runtime::Resolve(absl::GetFlag(FLAGS_config), std::nullopt, "OMNIGATE_CONFIG", "");
+  if (!config_path.empty()) {
+    auto loaded = config::LoadConfigFile(config_path, config::ProcessEnv());
+    if (!loaded.ok()) return Fail(loaded.status().message());
+    cfg = *std::move(loaded);
+  }
   if (IsAdminCommand(command)) {
     AdminFlags flags;
     flags.address =
@@ -145,18 +157,14 @@ int Run(int argc, char** argv) {
     flags.to_ms = absl::GetFlag(FLAGS_to_ms);
     flags.limit = absl::GetFlag(FLAGS_count);
     flags.reason = absl::GetFlag(FLAGS_reason);
+    flags.security = grpcutil::ClientSecurityFromConfig(cfg.grpc_client);
+    const std::string token =
+        runtime::Resolve(absl::GetFlag(FLAGS_token), std::nullopt, "OMNIGATE_TOKEN", "");
+    if (!token.empty()) flags.security.token = token;
     std::vector<std::string> rest(args.begin() + 2, args.end());
     return RunAdminCommand(command, rest, flags);
   }
 
-  config::Config cfg;
-  const std::string config_path =
-      runtime::Resolve(absl::GetFlag(FLAGS_config), std::nullopt, "OMNIGATE_CONFIG", "");
-  if (!config_path.empty()) {
-    auto loaded = config::LoadConfigFile(config_path, config::ProcessEnv());
-    if (!loaded.ok()) return Fail(loaded.status().message());
-    cfg = *std::move(loaded);
-  }
   const uint32_t partitions =
       static_cast<uint32_t>(absl::GetFlag(FLAGS_partitions) > 0 ? absl::GetFlag(FLAGS_partitions)
                                                                 : cfg.ingest.partitions);
