@@ -103,7 +103,18 @@ def render_dev_overlay():
     secret = next(d for d in docs if d["kind"] == "Secret" and d["metadata"]["name"].startswith("omnigate-secrets"))
     env = {k: base64.b64decode(v).decode() for k, v in secret.get("data", {}).items()}
     env.update(secret.get("stringData", {}) or {})
-    return cm["data"], env
+    # Per binary: seconds between SIGTERM and SIGKILL in the pod
+    # (terminationGracePeriodSeconds minus the preStop sleep).
+    budgets = {}
+    for d in docs:
+        if d["kind"] != "Deployment":
+            continue
+        spec = d["spec"]["template"]["spec"]
+        c = spec["containers"][0]
+        pre = c.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command", [])
+        sleep = float(pre[1]) if len(pre) == 2 and pre[0].endswith("sleep") else 0.0
+        budgets[os.path.basename(c["command"][0])] = spec.get("terminationGracePeriodSeconds", 30) - sleep
+    return cm["data"], env, budgets
 
 
 class Stack:
@@ -121,7 +132,7 @@ class Stack:
 
     def start(self):
         p = self.ports
-        files, secret_env = render_dev_overlay()
+        files, secret_env, self.budgets = render_dev_overlay()
         confdir = os.path.join(self.dir, "etc-omnigate")
         os.makedirs(confdir)
         for name, text in files.items():
@@ -234,6 +245,29 @@ def check_metrics(stack):
         log(f"{job}: {len(families)} families, promtool: {len(findings)} finding(s), exit {r.returncode}")
     for l in sorted(allowed - seen):
         log(f"note: allowed lint finding no longer reported (remove it from the list): {l}")
+
+
+def check_drain(stack):
+    """SIGTERM each service as Kubernetes would after preStop: it must exit 0
+    within terminationGracePeriodSeconds - preStop of its Deployment."""
+    order = ["ingest", "chatbot", "agent-router", "dispatcher"]
+    binaries = {"ingest": "omnigate-ingest", "dispatcher": "omnigate-dispatcher", "chatbot": "omnigate-chatbot",
+                "agent-router": "omnigate-agent-router"}
+    procs = dict(children)
+    for name in order:
+        p = procs[name]
+        budget = stack.budgets[binaries[name]]
+        t0 = time.time()
+        p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(timeout=budget)
+        except subprocess.TimeoutExpired:
+            fail(f"drain: {name} still running {budget:.0f}s after SIGTERM (the pod would be killed)")
+            continue
+        took = time.time() - t0
+        if rc != 0:
+            fail(f"drain: {name} exited {rc} after SIGTERM")
+        log(f"drain: {name} exited {rc} {took:.1f}s after SIGTERM (pod allows {budget:.0f}s)")
 
 
 def prom_query(port, expr):
@@ -363,6 +397,7 @@ def main():
             stack.load(total=60, seconds=1.0)
             time.sleep(0.5)
             check_metrics(stack)
+            check_drain(stack)
         else:
             check_prometheus(stack)
     except Exception as e:  # setup failures are test failures, with the logs' place
