@@ -12,7 +12,15 @@ PACKAGES=(
   clang libclang-rt-14-dev
   redis-server redis-tools
   curl python3 openssl
+  # Operations checks (deploy/tests): promtool + prometheus, the stack test's
+  # YAML, and node/npm for the Kubernetes schema validation (npm ci in
+  # deploy/tools). kubectl (kustomize) is not in Debian 12; see below.
+  prometheus python3-yaml
 )
+# Installed only when the command is missing: a machine may already have
+# node and npm from elsewhere (e.g. a newer nodejs that bundles npm), and the
+# Debian npm package would conflict with it.
+COMMAND_PACKAGES=(node:nodejs npm:npm)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -20,6 +28,15 @@ for pkg in "${PACKAGES[@]}"; do
     missing+=("$pkg")
   fi
 done
+
+for entry in "${COMMAND_PACKAGES[@]}"; do
+  command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry#*:}")
+done
+if ! command -v kubectl >/dev/null 2>&1; then
+  # kubectl is not packaged in Debian 12; install it from the Kubernetes apt
+  # repository (see README, Operate) or put the binary on PATH.
+  echo "install-deps: kubectl not found: the Kubernetes manifest check (ctest -L ops) needs it" >&2
+fi
 
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
@@ -37,4 +54,9 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # The Debian redis-server package starts a system instance on :6379; omnigate
 # starts its own on chosen ports, so the system one is stopped to free the port.
-if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
+# The same holds for the Debian prometheus package (a system instance on :9090);
+# the ops tests start their own on a free port.
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now redis-server >/dev/null 2>&1 || true
+  systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi
