@@ -12,6 +12,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   redis-server redis-tools
   curl python3 openssl
+  gnuplot-nox
 )
 
 missing=()
