@@ -280,9 +280,10 @@ ingest:
                                  "--connector", "wa-main", "--secret", META_SECRET, "--concurrency", C,
                                  "--duration", S], sut)
         # Stored entry size, for redis-benchmark's payload.
-        entry = redis_cli(r_main, "--raw", "XRANGE", "omnigate:stream:{0}", "-", "+", "COUNT", "1")
-        entry_lines = entry.split("\n")
-        payload_bytes = max(16, len(entry_lines[2]) if len(entry_lines) > 2 else 200)
+        size = redis_cli(r_main, "EVAL", "local e = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][2] "
+                         "for i = 1, #e, 2 do if e[i] == 'event' then return string.len(e[i + 1]) end end return 0",
+                         "1", "omnigate:stream:{0}").strip()
+        payload_bytes = int(size) if size.isdigit() and int(size) > 0 else 200
         self.payload_bytes = payload_bytes
 
         for depth in (1, 16, 64):
@@ -307,6 +308,16 @@ ingest:
             self.record(f"redis_xadd_p{depth}", {"mode": "redis-benchmark", "pipeline": depth, "rate": rps,
                                                  "events_per_s": rps, "payload_bytes": payload_bytes, "ok": n},
                         cpu, peak, n, time.time() - t0)
+        if self.pin.on:
+            # Same run, client on the server's core: what a cross-core wake-up costs on this machine.
+            t0 = time.time()
+            out = subprocess.run(["taskset", "-c", "1", "redis-benchmark", "-p", str(bench_port), "-c", "1", "-n",
+                                  "60000", "-P", "1", "--csv", "XADD", "bench:{0}", "MAXLEN", "~", "100000", "*",
+                                  "event", payload], capture_output=True, text=True, check=True).stdout
+            rps = float([l for l in out.splitlines() if l.startswith('"XADD')][0].split(",")[1].strip('"'))
+            self.record("redis_xadd_p1_samecore", {"mode": "redis-benchmark", "pipeline": 1, "rate": rps,
+                                                   "events_per_s": rps, "payload_bytes": payload_bytes, "ok": 60000},
+                        {}, {}, 60000, time.time() - t0)
         self.stack.stop("redis-bench")
 
         # R5: open loop at half of ingest's unary saturation, against the no-op server and ingest.
@@ -319,10 +330,11 @@ ingest:
 
         # R8: AOF everysec vs no persistence, alternated to cancel drift: none, aof, none.
         http_aof, grpc_aof = self.ingest("ingest-aof", r_aof)
-        self.loadgen("persist_none_1", ["--mode", "grpc-unary", grpc_t, "--concurrency", C, "--duration", S], sut)
-        self.loadgen("persist_aof", ["--mode", "grpc-unary", f"--target=127.0.0.1:{grpc_aof}", "--concurrency", C,
-                                     "--duration", S], {"ingest": self.pid("ingest-aof"), "redis": self.pid("redis-aof")})
-        self.loadgen("persist_none_2", ["--mode", "grpc-unary", grpc_t, "--concurrency", C, "--duration", S], sut)
+        sut_aof = {"ingest": self.pid("ingest-aof"), "redis": self.pid("redis-aof")}
+        for i, (kind, target, servers) in enumerate([("none", grpc_t, sut), ("aof", f"--target=127.0.0.1:{grpc_aof}", sut_aof)] * 2
+                                                     + [("none", grpc_t, sut)]):
+            self.loadgen(f"persist_{kind}_{i // 2 + 1}", ["--mode", "grpc-unary", target, "--concurrency", C,
+                                                         "--duration", S], servers)
         self.stack.stop("ingest-aof")
         self.stack.stop("redis-aof")
 
@@ -335,8 +347,15 @@ ingest:
         e2e_sink = f"--sink_addr=127.0.0.1:{sink_port}"
         self.dispatcher("dispatcher", r_main)
         sut_d = dict(sut, dispatcher=self.pid("dispatcher"))
-        self.loadgen("e2e_half", ["--mode", "e2e", grpc_t, e2e_sink, "--rate", str(half), "--concurrency", "2000",
-                                  "--duration", S], sut_d)
+        # 50% load of the whole chain: the dispatcher shares ingest's core, so its saturation is lower.
+        self.loadgen("e2e_sat", ["--mode", "e2e", grpc_t, e2e_sink, "--concurrency", C, "--duration", S], sut_d)
+        self.e2e_half_rate = max(100, int(self.scenarios["e2e_sat"]["rate"] * 0.5))
+        redis_cli(r_main, "FLUSHALL")
+        self.stack.stop("dispatcher")
+        self.dispatcher("dispatcher", r_main)
+        sut_d = dict(sut, dispatcher=self.pid("dispatcher"))
+        self.loadgen("e2e_half", ["--mode", "e2e", grpc_t, e2e_sink, "--rate", str(self.e2e_half_rate),
+                                  "--concurrency", "2000", "--duration", S], sut_d)
         self.stack.stop("dispatcher")
 
         # R7: the dispatcher draining a backlog into a no-op sink.
@@ -374,7 +393,8 @@ ingest:
         s = self.scenarios
         ev = lambda n: s[n]["events_per_s"]
         capacity_name = max(("unary", "webhook", "stream_w64"), key=ev)
-        none = (ev("persist_none_1") + ev("persist_none_2")) / 2
+        none = (ev("persist_none_1") + ev("persist_none_2") + ev("persist_none_3")) / 3
+        aof = (ev("persist_aof_1") + ev("persist_aof_2")) / 2
         rows = [
             ("R1", "unary Publish ÷ no-op gRPC server (same client, concurrency %d)" % self.args.concurrency,
              ev("unary") / ev("noop_unary"), ">= 0.7"),
@@ -384,11 +404,11 @@ ingest:
             ("R3", "webhook ÷ unary Publish", ev("webhook") / ev("unary"), ">= 0.5"),
             ("R5", "p99 added over the no-op server at 50%% of saturation (%d/s), ms" % self.half_rate,
              s["unary_half"]["latency"]["p99_ms"] - s["noop_half"]["latency"]["p99_ms"], "<= 0.3"),
-            ("R6", "ingest → sink p99 at 50%% load (%d/s), ms" % self.half_rate, s["e2e_half"]["e2e_latency"]["p99_ms"], "<= 2"),
+            ("R6", "ingest → sink p99 at 50%% of e2e saturation (%d/s), ms" % self.e2e_half_rate, s["e2e_half"]["e2e_latency"]["p99_ms"], "<= 2"),
             ("R7", "dispatcher drain ÷ ingest capacity (%s)" % capacity_name, ev("drain") / ev(capacity_name), ">= 1.5"),
-            ("R8", "unary with AOF everysec ÷ without persistence (mean of runs before and after)", ev("persist_aof") / none, ">= 0.95"),
+            ("R8", "unary with AOF everysec ÷ without persistence (means of 2 and 3 alternated runs)", aof / none, ">= 0.95"),
             ("RSS", "ingest peak RSS under full load, MiB", self.ingest_rss["full_load_mib"], "<= 100"),
-            ("RSS overload", "ingest peak RSS at 3x saturation (open loop), MiB", self.ingest_rss["overload_mib"], "bounded"),
+            ("RSS overload", "ingest peak RSS at 3x saturation (open loop, excess shed), MiB", self.ingest_rss["overload_mib"], "bounded"),
         ]
         out = []
         for key, what, value, target in rows:
@@ -399,7 +419,7 @@ ingest:
             elif op == "<=":
                 ok = value <= float(bound)
             elif target == "bounded":
-                ok = value <= 2 * max(1.0, self.ingest_rss["full_load_mib"]) and value <= 200
+                ok = value <= 100  # the full-load budget holds under overload too
             out.append({"id": key, "what": what, "value": round(value, 3), "target": target, "met": ok})
         return out
 
@@ -417,8 +437,9 @@ ingest:
 
     def plot(self):
         order = ["noop_unary", "unary", "webhook", "stream_w1", "stream_w16", "stream_w64", "noop_stream_w64",
-                 "redis_xadd_p1", "redis_xadd_p16", "redis_xadd_p64", "persist_none_1", "persist_aof",
-                 "persist_none_2", "noop_half", "unary_half", "e2e_half", "drain"]
+                 "redis_xadd_p1", "redis_xadd_p16", "redis_xadd_p64", "persist_none_1", "persist_aof_1",
+                 "persist_none_2", "persist_aof_2", "persist_none_3", "noop_half", "unary_half", "e2e_sat", "e2e_half",
+                 "drain"]
         dat = os.path.join(RESULTS, "bench.dat")
         with open(dat, "w") as f:
             f.write("# scenario msgs_per_s p50_ms p99_ms\n")
@@ -491,11 +512,22 @@ def main():
     p.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "8")))
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--skip-normalize", action="store_true")
+    p.add_argument("--report-only", action="store_true",
+                   help="rewrite ratios, plot and BENCHMARKS.md from bench/results/bench.json without running")
     args = p.parse_args()
     bench = Bench(args)
     start = time.time()
     try:
-        bench.run()
+        if args.report_only:
+            with open(os.path.join(RESULTS, "bench.json")) as f:
+                saved = json.load(f)
+            bench.scenarios, meta = saved["scenarios"], saved["meta"]
+            args.seconds, args.concurrency = meta["seconds_per_scenario"], meta["concurrency"]
+            bench.payload_bytes, bench.ingest_rss = meta["stored_event_bytes"], meta["ingest_rss"]
+            bench.half_rate = int(bench.scenarios["unary"]["rate"] * 0.5)
+            bench.e2e_half_rate = int(bench.scenarios["e2e_sat"]["rate"] * 0.5)
+        else:
+            bench.run()
         bench.write()
     finally:
         bench.stack.stop_all()

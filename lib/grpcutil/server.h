@@ -16,6 +16,11 @@ struct GrpcServerOptions {
   // Upper bound of threads of the sync server (0: gRPC's default). Services
   // whose handlers block (Redis, downstream calls) set it.
   int max_threads = 0;
+  // Calls one client connection may have open at once (0: gRPC's default,
+  // unbounded). Calls beyond it wait in the client, not in this server's
+  // memory: with it, an overloaded server's memory is bounded by connections
+  // instead of by what clients choose to send.
+  int max_concurrent_streams = 0;
 };
 
 // A started gRPC server that also serves grpc.health.v1.Health and server
