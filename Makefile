@@ -41,10 +41,12 @@ stop:
 format:
 	@find lib services tests bench tools -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
-# Microbenchmarks; results in bench/results/, method in BENCHMARKS.md.
+# Every benchmark in one run (load generator, baselines, microbenchmarks): bench/results/*.json,
+# bench/results/bench.png and the table in BENCHMARKS.md. Method in BENCHMARKS.md; < 10 min.
+BENCH_SECONDS ?= 8
 bench: build
 	@mkdir -p bench/results
-	@$(BUILD_DIR)/bin/normalize_bench --benchmark_out=bench/results/normalize.json --benchmark_out_format=json
+	@python3 tools/bench.py --seconds $(BENCH_SECONDS)
 
 # Every adapter under libFuzzer with address and undefined sanitizers (clang):
 # FUZZ_SECONDS per target (default 60), corpora kept in fuzz/corpus/.

@@ -16,6 +16,7 @@ PACKAGES=(
   # YAML, and node/npm for the Kubernetes schema validation (npm ci in
   # deploy/tools). kubectl (kustomize) is not in Debian 12; see below.
   prometheus python3-yaml
+  gnuplot-nox
 )
 # Installed only when the command is missing: a machine may already have
 # node and npm from elsewhere (e.g. a newer nodejs that bundles npm), and the

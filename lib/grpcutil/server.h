@@ -19,6 +19,11 @@ struct GrpcServerOptions {
   int max_threads = 0;
   // TLS (and mutual TLS) when configured; plaintext otherwise.
   ServerTls tls;
+  // Calls one client connection may have open at once (0: gRPC's default,
+  // unbounded). Calls beyond it wait in the client, not in this server's
+  // memory: with it, an overloaded server's memory is bounded by connections
+  // instead of by what clients choose to send.
+  int max_concurrent_streams = 0;
 };
 
 // A started gRPC server that also serves grpc.health.v1.Health and server

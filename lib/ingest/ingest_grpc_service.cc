@@ -167,6 +167,13 @@ class RefusedStream final : public grpc::ServerBidiReactor<PublishRequest, Publi
 
 }  // namespace
 
+bool IngestGrpcService::Shed(grpc::ServerUnaryReactor* reactor) {
+  if (static_cast<size_t>(pipeline_->in_flight()) < max_in_flight_) return false;
+  reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               "load shed: too many requests in flight; retry later"));
+  return true;
+}
+
 grpc::ServerUnaryReactor* IngestGrpcService::Receive(grpc::CallbackServerContext* context,
                                                      const omnigate::v1::ReceiveRequest* request,
                                                      omnigate::v1::ReceiveResponse* response) {
@@ -175,6 +182,7 @@ grpc::ServerUnaryReactor* IngestGrpcService::Receive(grpc::CallbackServerContext
     reactor->Finish(s);
     return reactor;
   }
+  if (Shed(reactor)) return reactor;
   WebhookCall call;
   call.connector = request->connector();
   call.method = request->method().empty() ? "POST" : request->method();
@@ -200,6 +208,7 @@ grpc::ServerUnaryReactor* IngestGrpcService::Publish(grpc::CallbackServerContext
     reactor->Finish(s);
     return reactor;
   }
+  if (Shed(reactor)) return reactor;
   pipeline_->Publish(TakeEvents(request),
                      [reactor, response](absl::StatusOr<std::vector<EnqueueResult>> result) {
                        if (!result.ok()) {

@@ -145,6 +145,9 @@ int Run(int argc, char** argv) {
   grpc_options.address = grpc_addr;
   grpc_options.tls = grpcutil::ServerTlsFromConfig(cfg.grpc_server);
   grpc_options.max_receive_message_bytes = static_cast<int>(cfg.ingest.max_body_bytes) + (64 << 10);
+  // Bounds the calls an overloading client parks in ingest's memory (make
+  // bench "overload": 175 MiB RSS at 20 000 calls in flight without it).
+  grpc_options.max_concurrent_streams = 1024;
   auto grpc_server = grpcutil::GrpcServer::Start(grpc_options, {&grpc_service});
   if (!grpc_server.ok()) return Fail(grpc_server.status());
 

@@ -1,0 +1,197 @@
+#include "lib/loadgen/runner.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "lib/loadgen/pacer.h"
+
+namespace omnigate::loadgen {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+int64_t NanosSince(SteadyClock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0).count();
+}
+
+// Completion bookkeeping common to both loops.
+struct Shared {
+  Driver* driver;
+  RunOptions options;
+  RunStats stats;
+  SteadyClock::time_point start;
+  SteadyClock::time_point deadline;
+  std::atomic<int64_t> next_seq{0};
+  std::atomic<int64_t> in_flight{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  int active_slots = 0;  // closed loop: slots still sending
+  SteadyClock::time_point last_completion;
+
+  bool Budget(int64_t seq) const {
+    if (options.count > 0 && seq >= options.count) return false;
+    return SteadyClock::now() < deadline;
+  }
+  void Completed() {
+    std::lock_guard<std::mutex> lock(mu);
+    last_completion = SteadyClock::now();
+    if (in_flight.fetch_sub(1) == 1) cv.notify_all();
+  }
+};
+
+// One closed-loop slot: sends, waits for the answer, sends again.
+void SlotSend(std::shared_ptr<Shared> shared) {
+  const int64_t seq = shared->next_seq.fetch_add(1);
+  if (!shared->Budget(seq)) {
+    std::lock_guard<std::mutex> lock(shared->mu);
+    if (--shared->active_slots == 0) shared->cv.notify_all();
+    return;
+  }
+  shared->in_flight.fetch_add(1);
+  const SteadyClock::time_point t0 = SteadyClock::now();
+  shared->driver->Send(seq, [shared, t0](bool ok) {
+    shared->stats.Record(NanosSince(t0), ok);
+    shared->Completed();
+    SlotSend(shared);
+  });
+}
+
+void PrintProgress(Shared* shared, double elapsed_s, int64_t* last_total) {
+  RunStats::Snapshot s = shared->stats.TakeInterval();
+  const int64_t total = s.ok + s.errors;
+  fprintf(stderr,
+          "\r%-12s %6.1fs  done %9lld  rate %9.0f/s  errors %6lld  p50 %7.3f ms  p99 %7.3f ms",
+          shared->options.label.c_str(), elapsed_s, static_cast<long long>(total),
+          static_cast<double>(total - *last_total), static_cast<long long>(s.errors),
+          s.interval.Percentile(0.5) / 1e6, s.interval.Percentile(0.99) / 1e6);
+  fflush(stderr);
+  *last_total = total;
+}
+
+}  // namespace
+
+void RunStats::Record(int64_t latency_ns, bool ok) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (ok) {
+    ++ok_;
+    total_.Record(latency_ns);
+    interval_.Record(latency_ns);
+  } else {
+    ++errors_;
+  }
+}
+
+void RunStats::CountDropped() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++errors_;
+}
+
+RunStats::Snapshot RunStats::TakeInterval() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Snapshot s;
+  s.ok = ok_;
+  s.errors = errors_;
+  s.interval = interval_;
+  interval_ = LatencyHistogram();
+  return s;
+}
+
+LatencyHistogram RunStats::total() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return total_;
+}
+int64_t RunStats::ok() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ok_;
+}
+int64_t RunStats::errors() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return errors_;
+}
+
+RunResult RunLoad(Driver* driver, const RunOptions& options) {
+  auto shared = std::make_shared<Shared>();
+  shared->driver = driver;
+  shared->options = options;
+  shared->start = SteadyClock::now();
+  shared->last_completion = shared->start;
+  shared->deadline = shared->start + absl::ToChronoNanoseconds(options.duration);
+
+  std::atomic<bool> stop_progress{false};
+  std::thread progress;
+  if (options.progress) {
+    progress = std::thread([&] {
+      int64_t last_total = 0;
+      auto next = shared->start + std::chrono::seconds(1);
+      while (!stop_progress.load()) {
+        std::this_thread::sleep_until(
+            std::min(next, SteadyClock::now() + std::chrono::milliseconds(50)));
+        if (SteadyClock::now() < next) continue;
+        PrintProgress(shared.get(),
+                      std::chrono::duration<double>(SteadyClock::now() - shared->start).count(),
+                      &last_total);
+        next += std::chrono::seconds(1);
+      }
+    });
+  }
+
+  int64_t sent = 0;
+  if (options.rate <= 0) {
+    {
+      std::lock_guard<std::mutex> lock(shared->mu);
+      shared->active_slots = std::max(1, options.concurrency);
+    }
+    for (int i = 0; i < std::max(1, options.concurrency); ++i) SlotSend(shared);
+    std::unique_lock<std::mutex> lock(shared->mu);
+    shared->cv.wait(lock, [&] { return shared->active_slots == 0; });
+  } else {
+    const Pacer pacer(options.rate, shared->start);
+    int64_t issued = 0;
+    while (shared->Budget(issued)) {
+      const int64_t due = pacer.DueCount(SteadyClock::now());
+      for (; issued < due && shared->Budget(issued); ++issued) {
+        if (shared->in_flight.load() >= std::max(1, options.concurrency)) {
+          shared->stats.CountDropped();
+          continue;
+        }
+        shared->in_flight.fetch_add(1);
+        const SteadyClock::time_point due_time = pacer.DueTime(issued);
+        driver->Send(issued, [shared, due_time](bool ok) {
+          shared->stats.Record(NanosSince(due_time), ok);
+          shared->Completed();
+        });
+      }
+      std::this_thread::sleep_until(pacer.DueTime(issued));
+    }
+    shared->next_seq.store(issued);
+  }
+  sent = shared->next_seq.load();
+  {
+    std::unique_lock<std::mutex> lock(shared->mu);
+    shared->cv.wait_for(lock, absl::ToChronoNanoseconds(options.drain_timeout),
+                        [&] { return shared->in_flight.load() == 0; });
+  }
+  stop_progress.store(true);
+  if (progress.joinable()) {
+    progress.join();
+    fprintf(stderr, "\n");
+  }
+
+  RunResult result;
+  // Closed loop: each slot took one sequence number past the budget.
+  result.sent = options.rate <= 0 ? sent - std::max(1, options.concurrency) : sent;
+  result.ok = shared->stats.ok();
+  result.errors = shared->stats.errors();
+  {
+    std::lock_guard<std::mutex> lock(shared->mu);
+    result.seconds = std::chrono::duration<double>(shared->last_completion - shared->start).count();
+  }
+  result.latency = shared->stats.total();
+  return result;
+}
+
+}  // namespace omnigate::loadgen
