@@ -100,10 +100,11 @@ absl::Status PartitionWorker::Setup() {
       return absl::InternalError(absl::StrCat("XAUTOCLAIM: ", claimed->str()));
     cursor = std::string(redis::ElementStr(claimed->element(0)));
   } while (cursor != "0-0");
-  // The pending list is read once per worker, at its first setup. After a
-  // reconnect our pending entries are the ones already held in memory (or
-  // acknowledged-to-be): reading them again would deliver them twice and
-  // out of order.
+  // Read our pending list again on every (re)connect: an XREADGROUP whose
+  // reply was lost with the connection left entries pending for us that we
+  // never saw. Entries we already hold are skipped (held_).
+  history_done_ = false;
+  history_cursor_ = "0";
   setup_done_ = true;
   return absl::OkStatus();
 }
@@ -113,9 +114,11 @@ void PartitionWorker::Accept(const redisReply* entry, bool history) {
   const std::string id(redis::ElementStr(entry->element[0]));
   const redisReply* fields = entry->element[1];
   if (history) history_cursor_ = id;
+  if (held_.contains(id)) return;  // re-read after a reconnect: already ours
   if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY || !HasField(fields, "event")) {
     // Trimmed away (MAXLEN) while pending, or not ours: nothing to deliver.
     acks_.push_back(id);
+    held_.insert(id);
     return;
   }
   if (history) deps_.metrics->Redelivered(options_.sink, 1);
@@ -125,7 +128,10 @@ void PartitionWorker::Accept(const redisReply* entry, bool history) {
                                     static_cast<int>(Field(fields, "event").size()))) {
     // Cannot be delivered to anyone: keep it as a dead letter, raw.
     grpc::Status bad(grpc::StatusCode::DATA_LOSS, "entry is not an omnigate.v1.Event");
-    if (!DeadLetter(pending, bad, 0).ok()) acks_.push_back(id);  // never block on it
+    if (!DeadLetter(pending, bad, 0).ok()) {  // never block on it
+      acks_.push_back(id);
+      held_.insert(id);
+    }
     return;
   }
   const routing::RouteDecision decision = deps_.router->Route(
@@ -133,6 +139,7 @@ void PartitionWorker::Accept(const redisReply* entry, bool history) {
   if (std::find(decision.sinks.begin(), decision.sinks.end(), options_.sink) ==
       decision.sinks.end()) {
     acks_.push_back(id);
+    held_.insert(id);
     deps_.metrics->Events(options_.sink, EventOutcome::kRoutedElsewhere, 1);
     return;
   }
@@ -141,6 +148,7 @@ void PartitionWorker::Accept(const redisReply* entry, bool history) {
     attributes[std::string(routing::kPriorityAttribute)] = decision.priority;
   if (!decision.skill.empty()) attributes[std::string(routing::kSkillAttribute)] = decision.skill;
   if (!decision.rule.empty()) attributes[std::string(routing::kRuleAttribute)] = decision.rule;
+  held_.insert(id);
   Conversation& conv = conversations_[pending.event.conversation_key()];
   conv.queue.push_back(std::move(pending));
   ++buffered_;
@@ -359,6 +367,7 @@ void PartitionWorker::DeadLetterFronts() {
       deps_.metrics->RedisError();
       return;  // retried on the next pass; the entry stays pending meanwhile
     }
+    held_.erase(conv.queue.front().entry_id);
     conv.queue.pop_front();
     --buffered_;
     deps_.metrics->AddBuffered(options_.sink, -1);
@@ -388,6 +397,7 @@ void PartitionWorker::FlushAcks() {
       acks_.erase(acks_.begin(), acks_.begin() + start);
       return;
     }
+    for (size_t i = start; i < end; ++i) held_.erase(acks_[i]);
     start = end;
   }
   acks_.clear();

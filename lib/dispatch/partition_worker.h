@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/time/time.h"
 #include "lib/common/clock.h"
@@ -140,6 +141,10 @@ class PartitionWorker {
   size_t buffered_ = 0;
   int calls_in_flight_ = 0;
   std::vector<std::string> acks_;
+  // Entry ids held here (queued, in flight, or waiting for XACK): the pending
+  // list, read again after every reconnect, holds them too and must not
+  // deliver them twice.
+  absl::flat_hash_set<std::string> held_;
   absl::Duration reconnect_backoff_ = absl::Milliseconds(50);
 
   // Shared with completion callbacks.
