@@ -10,31 +10,14 @@ namespace omnigate::agents {
 
 RedisPool::RedisPool(redis::RedisEndpoint endpoint, absl::Duration connect_timeout,
                      absl::Duration io_timeout, size_t max_idle)
-    : endpoint_(std::move(endpoint)),
-      connect_timeout_(connect_timeout),
-      io_timeout_(io_timeout),
-      max_idle_(max_idle) {}
+    : pool_(std::move(endpoint), connect_timeout, io_timeout, max_idle) {}
 
-absl::StatusOr<std::unique_ptr<redis::RedisConnection>> RedisPool::Acquire() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
-      auto conn = std::move(idle_.back());
-      idle_.pop_back();
-      return conn;
-    }
+absl::StatusOr<redis::ConnectionPool::Lease> RedisPool::Acquire() {
+  auto lease = pool_.Acquire();
+  if (!lease.ok() && !absl::IsPermissionDenied(lease.status())) {
+    return absl::UnavailableError(lease.status().message());
   }
-  auto conn = redis::RedisConnection::Connect(endpoint_, connect_timeout_, io_timeout_);
-  if (!conn.ok() && !absl::IsPermissionDenied(conn.status())) {
-    return absl::UnavailableError(conn.status().message());
-  }
-  return conn;
-}
-
-void RedisPool::Release(std::unique_ptr<redis::RedisConnection> conn) {
-  if (conn->broken()) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (idle_.size() < max_idle_) idle_.push_back(std::move(conn));
+  return lease;
 }
 
 absl::StatusOr<redis::RedisReply> RedisPool::Run(const redis::RedisCommand& command) {
@@ -62,7 +45,6 @@ absl::StatusOr<std::vector<redis::RedisReply>> RedisPool::RunPipeline(
     }
     replies.push_back(*std::move(reply));
   }
-  Release(*std::move(conn));
   if (!status.ok()) return absl::UnavailableError(status.message());
   for (const auto& reply : replies) {
     // A NOSCRIPT error is left to Eval; other error replies are bugs here.

@@ -1,21 +1,21 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "lib/redis/connection_pool.h"
 #include "lib/redis/redis_connection.h"
 #include "lib/redis/redis_url.h"
 
 namespace omnigate::agents {
 
-// A pool of synchronous Redis connections for blocking handlers (one per
-// concurrent caller). Broken connections are dropped, so the next call
-// reconnects. Runs Lua scripts by SHA and loads them on NOSCRIPT.
-// Thread-safe.
+// The agent router's Redis access over a redis::ConnectionPool (blocking
+// handlers, one connection per concurrent caller): error replies become
+// INTERNAL, unreachable Redis UNAVAILABLE; Lua scripts run by SHA and are
+// loaded on NOSCRIPT. Thread-safe.
 class RedisPool {
  public:
   RedisPool(redis::RedisEndpoint endpoint, absl::Duration connect_timeout,
@@ -33,15 +33,9 @@ class RedisPool {
                                          const std::vector<std::string>& args);
 
  private:
-  absl::StatusOr<std::unique_ptr<redis::RedisConnection>> Acquire();
-  void Release(std::unique_ptr<redis::RedisConnection> conn);
+  absl::StatusOr<redis::ConnectionPool::Lease> Acquire();
 
-  const redis::RedisEndpoint endpoint_;
-  const absl::Duration connect_timeout_;
-  const absl::Duration io_timeout_;
-  const size_t max_idle_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<redis::RedisConnection>> idle_;
+  redis::ConnectionPool pool_;
 };
 
 }  // namespace omnigate::agents

@@ -42,7 +42,7 @@ std::string UnansweredKey(uint32_t partition, absl::string_view conversation_key
   return absl::StrCat("omnigate:bot:{", partition, "}:unanswered:", conversation_key);
 }
 
-BotMemory::BotMemory(RedisPool* pool, BotMemoryOptions options)
+BotMemory::BotMemory(redis::ConnectionPool* pool, BotMemoryOptions options)
     : pool_(pool),
       options_(options),
       script_sha_(redis::RedisPipelineWriter::ScriptSha(kApplyScript)) {}

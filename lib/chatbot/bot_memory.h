@@ -6,7 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lib/chatbot/redis_pool.h"
+#include "lib/redis/connection_pool.h"
 
 namespace omnigate::chatbot {
 
@@ -46,7 +46,7 @@ struct BotMemoryOptions {
 // retried and nothing was applied twice.
 class BotMemory {
  public:
-  BotMemory(RedisPool* pool, BotMemoryOptions options);
+  BotMemory(redis::ConnectionPool* pool, BotMemoryOptions options);
 
   absl::StatusOr<BotState> Read(uint32_t partition, absl::string_view event_id,
                                 absl::string_view conversation_key);
@@ -57,7 +57,7 @@ class BotMemory {
   absl::StatusOr<std::optional<int64_t>> Apply(const BotEffect& effect);
 
  private:
-  RedisPool* pool_;
+  redis::ConnectionPool* pool_;
   BotMemoryOptions options_;
   std::string script_sha_;
 };

@@ -131,7 +131,8 @@ absl::StatusOr<std::vector<DeadLetter>> DeadLetterStore::List(const DeadLetterSe
   return out;
 }
 
-absl::StatusOr<uint32_t> DeadLetterStore::Replay(const DeadLetterSelector& selector) {
+absl::StatusOr<uint32_t> DeadLetterStore::ForEachSelected(const DeadLetterSelector& selector,
+                                                          const EntryAction& action) {
   auto selected = List(selector);
   if (!selected.ok()) return selected.status();
   uint32_t count = 0;
@@ -140,12 +141,11 @@ absl::StatusOr<uint32_t> DeadLetterStore::Replay(const DeadLetterSelector& selec
       uint32_t p = 0;
       std::string entry;
       if (auto s = ParseDeadLetterId(dl.id(), partitions_, &p, &entry); !s.ok()) return s;
-      auto reply = replay_script_.Run(conn, {queue::DeadLetterKey(p), queue::StreamKey(p)},
-                                      {entry, absl::StrCat(stream_max_len_)});
-      if (!reply.ok()) return reply.status();
-      if (reply->is_error())
-        return absl::InternalError(absl::StrCat("replay ", dl.id(), ": ", reply->str()));
-      if (reply->is_string()) ++count;
+      auto done = action(conn, p, entry);
+      if (!done.ok())
+        return absl::Status(done.status().code(),
+                            absl::StrCat(dl.id(), ": ", done.status().message()));
+      if (*done) ++count;
     }
     return absl::OkStatus();
   });
@@ -153,23 +153,28 @@ absl::StatusOr<uint32_t> DeadLetterStore::Replay(const DeadLetterSelector& selec
   return count;
 }
 
+absl::StatusOr<uint32_t> DeadLetterStore::Replay(const DeadLetterSelector& selector) {
+  return ForEachSelected(selector,
+                         [this](redis::RedisConnection& conn, uint32_t p,
+                                const std::string& entry) -> absl::StatusOr<bool> {
+                           auto reply = replay_script_.Run(
+                               conn, {queue::DeadLetterKey(p), queue::StreamKey(p)},
+                               {entry, absl::StrCat(stream_max_len_)});
+                           if (!reply.ok()) return reply.status();
+                           if (reply->is_error())
+                             return absl::InternalError(absl::StrCat("replay: ", reply->str()));
+                           return reply->is_string();  // nil: already gone
+                         });
+}
+
 absl::StatusOr<uint32_t> DeadLetterStore::Drop(const DeadLetterSelector& selector) {
-  auto selected = List(selector);
-  if (!selected.ok()) return selected.status();
-  uint32_t count = 0;
-  absl::Status status = pool_->With([&](redis::RedisConnection& conn) -> absl::Status {
-    for (const DeadLetter& dl : *selected) {
-      uint32_t p = 0;
-      std::string entry;
-      if (auto s = ParseDeadLetterId(dl.id(), partitions_, &p, &entry); !s.ok()) return s;
-      auto reply = conn.Run({"XDEL", queue::DeadLetterKey(p), entry});
-      if (!reply.ok()) return reply.status();
-      count += static_cast<uint32_t>(reply->integer());
-    }
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return count;
+  return ForEachSelected(selector,
+                         [](redis::RedisConnection& conn, uint32_t p,
+                            const std::string& entry) -> absl::StatusOr<bool> {
+                           auto reply = conn.Run({"XDEL", queue::DeadLetterKey(p), entry});
+                           if (!reply.ok()) return reply.status();
+                           return reply->integer() == 1;
+                         });
 }
 
 }  // namespace omnigate::dispatch

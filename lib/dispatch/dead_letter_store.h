@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,13 @@ class DeadLetterStore {
   absl::StatusOr<uint32_t> Drop(const omnigate::v1::DeadLetterSelector& selector);
 
  private:
+  // Runs `action` on each selected dead letter ((partition, entry id));
+  // returns how many it reported done.
+  using EntryAction =
+      std::function<absl::StatusOr<bool>(redis::RedisConnection&, uint32_t, const std::string&)>;
+  absl::StatusOr<uint32_t> ForEachSelected(const omnigate::v1::DeadLetterSelector& selector,
+                                           const EntryAction& action);
+
   const uint32_t partitions_;
   const int64_t stream_max_len_;
   redis::ConnectionPool* const pool_;

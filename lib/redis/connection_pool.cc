@@ -4,6 +4,10 @@
 
 namespace omnigate::redis {
 
+ConnectionPool::Lease::~Lease() {
+  if (pool_ != nullptr && conn_ != nullptr) pool_->Release(std::move(conn_));
+}
+
 ConnectionPool::ConnectionPool(RedisEndpoint endpoint, absl::Duration connect_timeout,
                                absl::Duration io_timeout, size_t max_idle)
     : endpoint_(std::move(endpoint)),
@@ -11,42 +15,37 @@ ConnectionPool::ConnectionPool(RedisEndpoint endpoint, absl::Duration connect_ti
       io_timeout_(io_timeout),
       max_idle_(max_idle) {}
 
-absl::StatusOr<std::unique_ptr<RedisConnection>> ConnectionPool::Borrow() {
+absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!idle_.empty()) {
-      auto conn = std::move(idle_.back());
+      std::unique_ptr<RedisConnection> conn = std::move(idle_.back());
       idle_.pop_back();
-      return conn;
+      return Lease(this, std::move(conn));
     }
   }
-  return RedisConnection::Connect(endpoint_, connect_timeout_, io_timeout_);
+  // Connect outside the lock: a slow connect must not stall other borrowers.
+  auto conn = RedisConnection::Connect(endpoint_, connect_timeout_, io_timeout_);
+  if (!conn.ok()) return conn.status();
+  return Lease(this, *std::move(conn));
 }
 
-void ConnectionPool::Return(std::unique_ptr<RedisConnection> conn) {
-  if (conn == nullptr || conn->broken()) return;
+void ConnectionPool::Release(std::unique_ptr<RedisConnection> conn) {
+  if (conn->broken()) return;
   std::lock_guard<std::mutex> lock(mu_);
   if (idle_.size() < max_idle_) idle_.push_back(std::move(conn));
 }
 
 absl::Status ConnectionPool::With(const std::function<absl::Status(RedisConnection&)>& fn) {
-  auto conn = Borrow();
-  if (!conn.ok()) return conn.status();
-  absl::Status status = fn(**conn);
-  Return(*std::move(conn));
-  return status;
+  auto lease = Acquire();
+  if (!lease.ok()) return lease.status();
+  return fn(**lease);
 }
 
 absl::StatusOr<RedisReply> ConnectionPool::Run(const RedisCommand& command) {
-  RedisReply out;
-  absl::Status status = With([&](RedisConnection& conn) {
-    auto reply = conn.Run(command);
-    if (!reply.ok()) return reply.status();
-    out = *std::move(reply);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return out;
+  auto lease = Acquire();
+  if (!lease.ok()) return lease.status();
+  return (*lease)->Run(command);
 }
 
 }  // namespace omnigate::redis

@@ -35,6 +35,7 @@
 #include "lib/metrics/metrics_server.h"
 #include "lib/redis/redis_url.h"
 #include "lib/runtime/runtime.h"
+#include "lib/runtime/service_settings.h"
 
 ABSL_FLAG(std::string, config, "", "YAML config file (env OMNIGATE_CONFIG).");
 ABSL_FLAG(std::string, redis, "",
@@ -85,31 +86,20 @@ int Run(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   runtime::BlockTerminationSignals();
 
-  const config::EnvLookup env = config::ProcessEnv();
-  config::Config cfg;
-  const std::string config_path =
-      runtime::Resolve(absl::GetFlag(FLAGS_config), std::nullopt, "OMNIGATE_CONFIG", "");
-  if (!config_path.empty()) {
-    auto loaded = config::LoadConfigFile(config_path, env);
-    if (!loaded.ok()) return Fail(loaded.status());
-    cfg = *std::move(loaded);
-  }
-  const std::string redis_url = runtime::Resolve(absl::GetFlag(FLAGS_redis), cfg.redis,
-                                                 "OMNIGATE_REDIS_URL", "redis://127.0.0.1:6379");
-  const std::string grpc_addr = runtime::Resolve(absl::GetFlag(FLAGS_grpc_addr), cfg.grpc_addr,
-                                                 "OMNIGATE_GRPC_ADDR", "0.0.0.0:7102");
-  const std::string metrics_addr = runtime::Resolve(
-      absl::GetFlag(FLAGS_metrics_addr), cfg.metrics_addr, "OMNIGATE_METRICS_ADDR", "0.0.0.0:9102");
+  auto settings = runtime::LoadServiceSettings(
+      {absl::GetFlag(FLAGS_config), absl::GetFlag(FLAGS_redis), absl::GetFlag(FLAGS_grpc_addr),
+       absl::GetFlag(FLAGS_metrics_addr), absl::GetFlag(FLAGS_log_level)},
+      "0.0.0.0:7102", "0.0.0.0:9102");
+  if (!settings.ok()) return Fail(settings.status());
+  const config::Config& cfg = settings->config;
+  const std::string& redis_url = settings->redis_url;
+  const std::string& grpc_addr = settings->grpc_addr;
+  const std::string& metrics_addr = settings->metrics_addr;
   const std::string agents_file = runtime::Resolve(
       absl::GetFlag(FLAGS_agents), cfg.agent_router.agents_file, "OMNIGATE_AGENTS_FILE", "");
   const std::string conversations_addr =
       runtime::Resolve(absl::GetFlag(FLAGS_conversations_addr), cfg.agent_router.conversations_addr,
                        "OMNIGATE_CONVERSATIONS_ADDR", "127.0.0.1:7100");
-  if (auto s = runtime::SetLogLevel(runtime::Resolve(absl::GetFlag(FLAGS_log_level), cfg.log_level,
-                                                     "OMNIGATE_LOG_LEVEL", "info"));
-      !s.ok()) {
-    return Fail(s);
-  }
   auto endpoint = redis::ParseRedisUrl(redis_url);
   if (!endpoint.ok()) return Fail(endpoint.status());
 

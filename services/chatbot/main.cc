@@ -19,15 +19,16 @@
 #include "lib/chatbot/chatbot_sink.h"
 #include "lib/chatbot/conversations_client.h"
 #include "lib/chatbot/faq.h"
-#include "lib/chatbot/redis_pool.h"
 #include "lib/common/clock.h"
 #include "lib/common/log.h"
 #include "lib/config/config.h"
 #include "lib/grpcutil/security_config.h"
 #include "lib/grpcutil/server.h"
 #include "lib/metrics/metrics_server.h"
+#include "lib/redis/connection_pool.h"
 #include "lib/redis/redis_url.h"
 #include "lib/runtime/runtime.h"
+#include "lib/runtime/service_settings.h"
 
 ABSL_FLAG(std::string, config, "", "YAML config file (env OMNIGATE_CONFIG).");
 ABSL_FLAG(std::string, redis, "",
@@ -75,31 +76,20 @@ int Run(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   runtime::BlockTerminationSignals();
 
-  const config::EnvLookup env = config::ProcessEnv();
-  config::Config cfg;
-  const std::string config_path =
-      runtime::Resolve(absl::GetFlag(FLAGS_config), std::nullopt, "OMNIGATE_CONFIG", "");
-  if (!config_path.empty()) {
-    auto loaded = config::LoadConfigFile(config_path, env);
-    if (!loaded.ok()) return Fail(loaded.status());
-    cfg = *std::move(loaded);
-  }
-  const std::string redis_url = runtime::Resolve(absl::GetFlag(FLAGS_redis), cfg.redis,
-                                                 "OMNIGATE_REDIS_URL", "redis://127.0.0.1:6379");
-  const std::string grpc_addr = runtime::Resolve(absl::GetFlag(FLAGS_grpc_addr), cfg.grpc_addr,
-                                                 "OMNIGATE_GRPC_ADDR", "0.0.0.0:7101");
-  const std::string metrics_addr = runtime::Resolve(
-      absl::GetFlag(FLAGS_metrics_addr), cfg.metrics_addr, "OMNIGATE_METRICS_ADDR", "0.0.0.0:9101");
+  auto settings = runtime::LoadServiceSettings(
+      {absl::GetFlag(FLAGS_config), absl::GetFlag(FLAGS_redis), absl::GetFlag(FLAGS_grpc_addr),
+       absl::GetFlag(FLAGS_metrics_addr), absl::GetFlag(FLAGS_log_level)},
+      "0.0.0.0:7101", "0.0.0.0:9101");
+  if (!settings.ok()) return Fail(settings.status());
+  const config::Config& cfg = settings->config;
+  const std::string& redis_url = settings->redis_url;
+  const std::string& grpc_addr = settings->grpc_addr;
+  const std::string& metrics_addr = settings->metrics_addr;
   const std::string faq_path = runtime::Resolve(
       absl::GetFlag(FLAGS_faq), NonEmpty(cfg.chatbot.faq_file), "OMNIGATE_FAQ_FILE", "");
   const std::string conversations_addr =
       runtime::Resolve(absl::GetFlag(FLAGS_conversations_addr), cfg.chatbot.conversations_addr,
                        "OMNIGATE_CONVERSATIONS_ADDR", "127.0.0.1:7100");
-  if (auto s = runtime::SetLogLevel(runtime::Resolve(absl::GetFlag(FLAGS_log_level), cfg.log_level,
-                                                     "OMNIGATE_LOG_LEVEL", "info"));
-      !s.ok()) {
-    return Fail(s);
-  }
   if (faq_path.empty()) {
     return Fail(absl::InvalidArgumentError("no FAQ file: set chatbot.faq_file or --faq"));
   }
@@ -116,7 +106,7 @@ int Run(int argc, char** argv) {
   auto registry = std::make_shared<prometheus::Registry>();
   chatbot::ChatbotMetrics metrics(*registry);
 
-  chatbot::RedisPool pool(*endpoint, absl::Seconds(1), absl::Seconds(2), kMaxServerThreads);
+  redis::ConnectionPool pool(*endpoint, absl::Seconds(1), absl::Seconds(2), kMaxServerThreads);
   chatbot::BotMemory memory(&pool, chatbot::BotMemoryOptions{});
   auto conversations_channel = grpcutil::MakeChannel(
       conversations_addr, grpcutil::ClientSecurityFromConfig(cfg.grpc_client));

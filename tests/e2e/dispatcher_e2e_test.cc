@@ -23,24 +23,17 @@
 #include "tests/support/process.h"
 #include "tests/support/recording_sink.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/wait.h"
 
 namespace omnigate {
 namespace {
+
+using testing::WaitFor;
 
 using omnigate::v1::Event;
 using ::testing::HasSubstr;
 
 constexpr int kPartitions = 4;
-
-// Waits (polling, bounded) until `done` holds.
-bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return done();
-}
 
 std::string ConversationKey(int c) { return absl::StrCat("webchat:site-1:visitor-", c); }
 

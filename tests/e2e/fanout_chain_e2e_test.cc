@@ -23,24 +23,18 @@
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/wait.h"
 
 namespace omnigate {
 namespace {
+
+using testing::WaitFor;
 
 using ::testing::HasSubstr;
 
 constexpr char kSecret[] = "chain-meta-secret";
 constexpr int kPartitions = 4;
 constexpr char kConversation[] = "whatsapp:100000000000001:628123456789";
-
-bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(25));
-  }
-  return done();
-}
 
 std::string WhatsAppText(const std::string& id, const std::string& text) {
   return absl::StrCat(

@@ -20,24 +20,18 @@
 #include "omnigate/v1/ingest.grpc.pb.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/wait.h"
 
 namespace omnigate {
 namespace {
+
+using testing::WaitFor;
 
 using ::testing::HasSubstr;
 
 constexpr char kPublishToken[] = "publish-token-0123456789";
 constexpr char kAdminToken[] = "admin-token-0123456789ab";
 constexpr char kInternalToken[] = "internal-token-0123456789";
-
-bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(25));
-  }
-  return done();
-}
 
 int Shell(const std::string& command) { return std::system(command.c_str()); }
 

@@ -28,15 +28,6 @@ absl::Duration Scaled(absl::Duration short_form, absl::Duration long_form) {
 
 int ScaledCount(int short_form, int long_form) { return LongForm() ? long_form : short_form; }
 
-bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return done();
-}
-
 std::string WhatsAppBody(const std::string& wamid, const std::string& from,
                          const std::string& text) {
   return absl::StrCat(

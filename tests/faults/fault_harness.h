@@ -10,6 +10,7 @@
 #include "omnigate/v1/event.pb.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/wait.h"
 
 // Shared pieces of the fault suite (tests/faults): bounded, loopback-only
 // runs against the real binaries. OMNIGATE_FAULTS_LONG=1 (make test-faults)
@@ -24,7 +25,7 @@ absl::Duration Scaled(absl::Duration short_form, absl::Duration long_form);
 int ScaledCount(int short_form, int long_form);
 bool LongForm();
 
-bool WaitFor(const std::function<bool()>& done, absl::Duration timeout);
+using testing::WaitFor;
 
 // A one-message WhatsApp webhook and its X-Hub-Signature-256 value.
 std::string WhatsAppBody(const std::string& wamid, const std::string& from,

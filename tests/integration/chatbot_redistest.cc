@@ -15,10 +15,10 @@
 #include "lib/chatbot/chatbot_metrics.h"
 #include "lib/chatbot/chatbot_sink.h"
 #include "lib/chatbot/faq.h"
-#include "lib/chatbot/redis_pool.h"
 #include "lib/common/clock.h"
 #include "lib/grpcutil/server.h"
 #include "lib/queue/partitioner.h"
+#include "lib/redis/connection_pool.h"
 #include "omnigate/v1/sink.grpc.pb.h"
 #include "tests/support/outbound_stream.h"
 #include "tests/support/redis_server.h"
@@ -113,7 +113,8 @@ class ChatbotRedisTest : public ::testing::Test {
 
     redis::RedisEndpoint endpoint;
     endpoint.port = redis_->port();
-    pool_ = std::make_unique<chatbot::RedisPool>(endpoint, absl::Seconds(1), absl::Seconds(2), 4);
+    pool_ =
+        std::make_unique<redis::ConnectionPool>(endpoint, absl::Seconds(1), absl::Seconds(2), 4);
     memory_ = std::make_unique<chatbot::BotMemory>(pool_.get(), chatbot::BotMemoryOptions{});
     metrics_ = std::make_unique<chatbot::ChatbotMetrics>(registry_);
     chatbot::ChatbotOptions options;
@@ -187,7 +188,7 @@ class ChatbotRedisTest : public ::testing::Test {
   chatbot::Faq faq_;
   FakeConversations conversations_;
   prometheus::Registry registry_;
-  std::unique_ptr<chatbot::RedisPool> pool_;
+  std::unique_ptr<redis::ConnectionPool> pool_;
   std::unique_ptr<chatbot::BotMemory> memory_;
   std::unique_ptr<chatbot::ChatbotMetrics> metrics_;
   std::unique_ptr<chatbot::Chatbot> bot_;

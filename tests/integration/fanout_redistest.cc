@@ -18,20 +18,14 @@
 #include "lib/redis/connection_pool.h"
 #include "prometheus/registry.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/wait.h"
 
 namespace omnigate {
 namespace {
 
-using ::testing::HasSubstr;
+using testing::WaitFor;
 
-bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return done();
-}
+using ::testing::HasSubstr;
 
 class FanoutRedisTest : public ::testing::Test {
  protected:
