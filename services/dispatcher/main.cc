@@ -34,6 +34,7 @@
 #include "lib/redis/connection_pool.h"
 #include "lib/redis/redis_url.h"
 #include "lib/routing/router.h"
+#include "lib/runtime/readiness_watcher.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/service_settings.h"
 
@@ -166,27 +167,15 @@ int Run(int argc, char** argv) {
                << " partitions=" << partitions;
 
   // Readiness follows the lease loop's view of Redis.
-  std::atomic<bool> stop_watch{false};
-  std::thread readiness([&] {
-    bool last = false;
-    bool first = true;
-    while (!stop_watch.load()) {
-      const bool ready = dispatcher.healthy();
-      if (first || ready != last) {
-        (*grpc_server)->SetServing(ready);
-        metrics.SetReady(ready);
-        if (!first) OG_LOG(INFO) << (ready ? "ready" : "not ready");
-        last = ready;
-        first = false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  });
+  runtime::ReadinessWatcher readiness([&] { return dispatcher.healthy(); },
+                                      [&](bool ready) {
+                                        (*grpc_server)->SetServing(ready);
+                                        metrics.SetReady(ready);
+                                      });
 
   const int sig = runtime::WaitForTerminationSignal();
   OG_LOG(INFO) << "signal " << sig << ": draining";
-  stop_watch.store(true);
-  readiness.join();
+  readiness.Stop();
   (*grpc_server)->SetServing(false);
   metrics.SetReady(false);
   dispatcher.Stop(dc.drain_timeout);

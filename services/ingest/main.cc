@@ -29,6 +29,7 @@
 #include "lib/queue/redis_stream_queue.h"
 #include "lib/redis/pipeline_writer.h"
 #include "lib/redis/redis_url.h"
+#include "lib/runtime/readiness_watcher.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/service_settings.h"
 
@@ -151,28 +152,16 @@ int Run(int argc, char** argv) {
                << " partitions=" << options.partitions;
 
   // Readiness follows Redis; health checks and the gauge are refreshed here.
-  std::atomic<bool> stop_watch{false};
-  std::thread readiness([&] {
-    bool last = false;
-    bool first = true;
-    while (!stop_watch.load()) {
-      const bool ready = pipeline.ready();
-      if (first || ready != last) {
-        (*grpc_server)->SetServing(ready);
-        metrics.SetReady(ready);
-        if (!first) OG_LOG(INFO) << (ready ? "ready" : "not ready");
-        last = ready;
-        first = false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  });
+  runtime::ReadinessWatcher readiness([&] { return pipeline.ready(); },
+                                      [&](bool ready) {
+                                        (*grpc_server)->SetServing(ready);
+                                        metrics.SetReady(ready);
+                                      });
 
   const int sig = runtime::WaitForTerminationSignal();
   OG_LOG(INFO) << "signal " << sig << ": draining";
   pipeline.StartDraining();
-  stop_watch.store(true);
-  readiness.join();
+  readiness.Stop();
   (*grpc_server)->SetServing(false);
   metrics.SetReady(false);
   absl::SleepFor(cfg.ingest.drain_delay);
