@@ -71,11 +71,11 @@ absl::Status ParseConnector(const YAML::Node& node, const std::string& path, con
 }
 
 absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestConfig* out) {
-  if (auto s =
-          CheckKeys(node, "ingest",
-                    {"partitions", "dedupe_ttl_seconds", "stream_max_len", "max_body_bytes",
-                     "header_timeout", "body_timeout", "idle_timeout", "http_threads",
-                     "redis_connections", "max_pending_events", "drain_delay", "drain_timeout"});
+  if (auto s = CheckKeys(
+          node, "ingest",
+          {"partitions", "dedupe_ttl_seconds", "stream_max_len", "max_backlog", "max_body_bytes",
+           "header_timeout", "body_timeout", "idle_timeout", "http_threads", "redis_connections",
+           "max_pending_events", "drain_delay", "drain_timeout"});
       !s.ok()) {
     return s;
   }
@@ -89,6 +89,10 @@ absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestCon
   if (node["stream_max_len"]) {
     s.Update(Integer<int64_t>(node["stream_max_len"], "ingest.stream_max_len", env, 1000,
                               1000000000, &out->stream_max_len));
+  }
+  if (node["max_backlog"]) {
+    s.Update(Integer<int64_t>(node["max_backlog"], "ingest.max_backlog", env, 0, 1000000000,
+                              &out->max_backlog));
   }
   if (node["max_body_bytes"]) {
     s.Update(Integer<size_t>(node["max_body_bytes"], "ingest.max_body_bytes", env, 1024, 64 << 20,
@@ -114,6 +118,13 @@ absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestCon
     s.Update(Duration(node["drain_delay"], "ingest.drain_delay", env, &out->drain_delay));
   if (node["drain_timeout"])
     s.Update(Duration(node["drain_timeout"], "ingest.drain_timeout", env, &out->drain_timeout));
+  // Unset: half the stream cap, so a backlog never reaches trimming.
+  if (!node["max_backlog"]) out->max_backlog = out->stream_max_len / 2;
+  if (s.ok() && out->max_backlog >= out->stream_max_len) {
+    return ConfigError("ingest.max_backlog",
+                       "must be below ingest.stream_max_len (trimming would drop undelivered "
+                       "events)");
+  }
   return s;
 }
 

@@ -100,6 +100,11 @@ struct IngestConfig {
   int partitions = 16;
   int64_t dedupe_ttl_seconds = 24 * 3600;
   int64_t stream_max_len = 1000000;
+  // Undelivered events per partition (largest consumer-group lag + pending)
+  // above which ingest refuses new events for it (503 / RESOURCE_EXHAUSTED);
+  // 0 turns it off. Below stream_max_len so trimming never drops work;
+  // default half of it.
+  int64_t max_backlog = 500000;
   size_t max_body_bytes = 1 << 20;
   absl::Duration header_timeout = absl::Seconds(10);
   absl::Duration body_timeout = absl::Seconds(30);

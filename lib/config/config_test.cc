@@ -120,3 +120,21 @@ TEST(LoadConfigFileTest, MissingFileIsNotFound) {
 
 }  // namespace
 }  // namespace omnigate::config
+
+namespace omnigate::config {
+namespace {
+
+TEST(ParseConfigTest, BacklogLimitDefaultsToHalfTheStreamCapAndStaysBelowIt) {
+  auto env = [](absl::string_view) -> std::optional<std::string> { return std::nullopt; };
+  auto config = ParseConfig("ingest:\n  stream_max_len: 20000\n", env);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ingest.max_backlog, 10000);
+  EXPECT_EQ(ParseConfig("", env)->ingest.max_backlog, 500000);
+  EXPECT_EQ(ParseConfig("ingest:\n  max_backlog: 0\n", env)->ingest.max_backlog, 0);  // off
+  EXPECT_THAT(
+      ParseConfig("ingest:\n  stream_max_len: 1000\n  max_backlog: 1000\n", env).status().message(),
+      ::testing::HasSubstr("ingest.max_backlog: must be below ingest.stream_max_len"));
+}
+
+}  // namespace
+}  // namespace omnigate::config

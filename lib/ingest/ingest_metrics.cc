@@ -103,7 +103,13 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry,
                      .Name("omnigate_ingest_in_flight_requests")
                      .Help("Requests accepted but not yet answered.")
                      .Register(registry)
-                     .Add({})) {
+                     .Add({})),
+      shedding_partitions_(prometheus::BuildGauge()
+                               .Name("omnigate_ingest_shedding_partitions")
+                               .Help("Partitions whose undelivered backlog is over "
+                                     "ingest.max_backlog: their new events are refused.")
+                               .Register(registry)
+                               .Add({})) {
   auto& latency = prometheus::BuildHistogram()
                       .Name("omnigate_ingest_request_duration_seconds")
                       .Help("Time from request received to answer, by transport.")

@@ -50,6 +50,7 @@ class IngestMetrics final : public redis::PipelineObserver {
   void Reject(omnigate::v1::Channel channel, absl::string_view reason_family);
   void SetReady(bool ready) { ready_.Set(ready ? 1 : 0); }
   void SetInFlight(double n) { in_flight_.Set(n); }
+  void SetSheddingPartitions(double n) { shedding_partitions_.Set(n); }
 
   // redis::PipelineObserver
   void OnRoundTrip(absl::Duration elapsed, size_t commands) override;
@@ -81,6 +82,7 @@ class IngestMetrics final : public redis::PipelineObserver {
   prometheus::Counter& reconnect_failures_;
   prometheus::Gauge& ready_;
   prometheus::Gauge& in_flight_;
+  prometheus::Gauge& shedding_partitions_;
 };
 
 }  // namespace omnigate::ingest

@@ -376,6 +376,12 @@ void IngestPipeline::Store(std::vector<Event> events,
     if (e.received_at_ms() == 0) e.set_received_at_ms(now);
     queue::EventToStore& item = items[i];
     item.partition = queue::PartitionOf(e.conversation_key(), options_.partitions);
+    if (options_.backlog != nullptr && options_.backlog->Overloaded(item.partition)) {
+      done(absl::ResourceExhaustedError(
+          absl::StrCat("load shed: partition ", item.partition,
+                       " has more undelivered events than ingest.max_backlog; retry later")));
+      return;
+    }
     item.idempotency_key = e.idempotency_key();
     item.conversation_key = e.conversation_key();
     e.SerializeToString(&item.payload);

@@ -14,6 +14,7 @@
 #include "lib/common/headers.h"
 #include "lib/common/uuid.h"
 #include "lib/ingest/ingest_metrics.h"
+#include "lib/queue/backlog.h"
 #include "lib/queue/event_queue.h"
 #include "omnigate/v1/event.pb.h"
 #include "omnigate/v1/ingest.pb.h"
@@ -25,6 +26,10 @@ struct IngestOptions {
   size_t max_body_bytes = 1 << 20;
   // Events in one Publish request or one webhook.
   size_t max_events_per_request = 5000;
+  // When set, requests with an event for an overloaded partition are refused
+  // with RESOURCE_EXHAUSTED (503 + Retry-After to channels): nothing of them
+  // is stored, so nothing acknowledged is ever trimmed away undelivered.
+  const queue::BacklogGuard* backlog = nullptr;
 };
 
 // A configured connector and its adapter.

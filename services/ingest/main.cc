@@ -26,6 +26,7 @@
 #include "lib/ingest/ingest_pipeline.h"
 #include "lib/ingest/webhook_http_handler.h"
 #include "lib/metrics/metrics_server.h"
+#include "lib/queue/backlog_monitor.h"
 #include "lib/queue/redis_stream_queue.h"
 #include "lib/redis/pipeline_writer.h"
 #include "lib/redis/redis_url.h"
@@ -112,8 +113,16 @@ int Run(int argc, char** argv) {
   queue_options.stream_max_len = cfg.ingest.stream_max_len;
   queue::RedisStreamQueue queue(queue_options, &writer);
 
+  queue::BacklogMonitorOptions backlog_options;
+  backlog_options.partitions = static_cast<uint32_t>(cfg.ingest.partitions);
+  backlog_options.max_backlog = cfg.ingest.max_backlog;
+  backlog_options.on_sample = [&metrics](int n) { metrics.SetSheddingPartitions(n); };
+  queue::BacklogMonitor backlog(backlog_options, *endpoint);
+  if (cfg.ingest.max_backlog > 0) backlog.Start();
+
   ingest::IngestOptions options;
   options.partitions = static_cast<uint32_t>(cfg.ingest.partitions);
+  if (cfg.ingest.max_backlog > 0) options.backlog = &backlog;
   options.max_body_bytes = cfg.ingest.max_body_bytes;
   ingest::IngestPipeline pipeline(options, std::move(connectors), &queue, clock, &metrics);
 
