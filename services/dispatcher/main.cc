@@ -23,6 +23,7 @@
 #include "lib/config/config.h"
 #include "lib/conversations/conversation_store.h"
 #include "lib/conversations/conversations_service.h"
+#include "lib/conversations/outbound_service.h"
 #include "lib/dispatch/admin_service.h"
 #include "lib/dispatch/dead_letter_store.h"
 #include "lib/dispatch/dispatch_metrics.h"
@@ -60,7 +61,8 @@ namespace {
 constexpr char kUsage[] =
     "omnigate-dispatcher: delivers queued events to the configured sinks (omnigate.v1.Sink) in\n"
     "per-conversation order, retries with backoff, dead-letters what sinks refuse, and serves\n"
-    "omnigate.v1.Conversations and omnigate.v1.Admin. Replicas share partitions by Redis "
+    "omnigate.v1.Conversations, omnigate.v1.Admin and omnigate.v1.Outbound. Replicas share "
+    "partitions by Redis "
     "leases.\n\n"
     "Usage: omnigate-dispatcher --config omnigate.yaml [--redis URL] [--grpc_addr HOST:PORT]\n"
     "                           [--metrics_addr HOST:PORT] [--instance_id ID]\n\n"
@@ -146,6 +148,11 @@ int Run(int argc, char** argv) {
   auto authorizer = grpcutil::AuthorizerFromConfig(cfg.grpc_server);
   if (!authorizer.ok()) return Fail(authorizer.status());
   conversations::ConversationsService conversations_service(&store, authorizer->get());
+  conversations::OutboundOptions outbound_options;
+  outbound_options.partitions = partitions;
+  outbound_options.stream_max_len = cfg.ingest.stream_max_len;
+  conversations::OutboundService outbound_service(outbound_options, &pool, clock,
+                                                  authorizer->get());
   dispatch::DeadLetterStore dead_letters(partitions, cfg.ingest.stream_max_len, &pool);
   dispatch::AdminService admin_service(partitions, sink_names, &dead_letters, &pool,
                                        authorizer->get());
@@ -153,8 +160,8 @@ int Run(int argc, char** argv) {
   grpcutil::GrpcServerOptions grpc_options;
   grpc_options.address = grpc_addr;
   grpc_options.tls = grpcutil::ServerTlsFromConfig(cfg.grpc_server);
-  auto grpc_server =
-      grpcutil::GrpcServer::Start(grpc_options, {&conversations_service, &admin_service});
+  auto grpc_server = grpcutil::GrpcServer::Start(
+      grpc_options, {&conversations_service, &admin_service, &outbound_service});
   if (!grpc_server.ok()) return Fail(grpc_server.status());
   auto metrics_server = metrics::MetricsServer::Start(metrics_addr, registry);
   if (!metrics_server.ok()) return Fail(metrics_server.status());

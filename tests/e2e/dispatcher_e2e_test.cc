@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "omnigate/v1/conversations.grpc.pb.h"
 #include "omnigate/v1/ingest.grpc.pb.h"
+#include "omnigate/v1/outbound.grpc.pb.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/recording_sink.h"
@@ -396,6 +397,44 @@ TEST_F(DispatcherE2ETest, KillingOneOfTwoDispatchersLosesNothingAndKeepsOrder) {
   ::testing::Test::RecordProperty("redelivered_events", static_cast<int>(arrivals.repeats));
   std::cout << "dispatcher kill -9: " << events.size() << " events, " << arrivals.repeats
             << " redelivered, 0 lost, order kept\n";
+}
+
+TEST_F(DispatcherE2ETest, OutboundSendQueuesValidRepliesOnceAndRefusesOthers) {
+  WriteConfig("  lease_ttl: 2s\n  lease_renew: 500ms\n");
+  Dispatcher d = StartDispatcher("d1");
+  auto stub = omnigate::v1::Outbound::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", d.grpc_port), grpc::InsecureChannelCredentials()));
+  auto send = [&](const Event& e, omnigate::v1::SendResponse* response) {
+    omnigate::v1::SendRequest request;
+    *request.mutable_event() = e;
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    return stub->Send(&context, request, response);
+  };
+  omnigate::v1::SendResponse response;
+  Event reply = Message(3, 0, "Your order ships today.");
+  reply.mutable_sender()->set_role(omnigate::v1::ROLE_AGENT);
+  reply.mutable_sender()->set_id("ana");
+  reply.set_idempotency_key("agent-desk:reply-1");
+  ASSERT_TRUE(WaitFor([&] { return send(reply, &response).ok(); }, absl::Seconds(10)));
+  const std::string first_entry = response.stream_entry_id();
+  EXPECT_FALSE(response.event_id().empty());
+  ASSERT_TRUE(send(reply, &response).ok());  // a retried Send
+  EXPECT_EQ(response.stream_entry_id(), first_entry);
+  const std::string queued = Ctl(d, absl::StrCat("outbound --conversation ", ConversationKey(3)));
+  EXPECT_EQ(std::count(queued.begin(), queued.end(), '\n'), 1) << queued;
+  EXPECT_THAT(queued, HasSubstr("Your order ships today."));
+  EXPECT_THAT(queued, HasSubstr("ROLE_AGENT"));
+
+  Event customer = reply;
+  customer.mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
+  EXPECT_EQ(send(customer, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  Event empty = reply;
+  empty.clear_text();
+  EXPECT_EQ(send(empty, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  Event no_key = reply;
+  no_key.clear_conversation_key();
+  EXPECT_EQ(send(no_key, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace
