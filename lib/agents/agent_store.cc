@@ -75,8 +75,16 @@ absl::string_view AssignOutcomeName(AssignOutcome outcome) {
   return "unassigned";
 }
 
+AgentStore::AgentStore(RedisPool* pool)
+    : pool_(pool),
+      upsert_script_(scripts::kUpsert),
+      set_presence_script_(scripts::kSetPresence),
+      assign_script_(scripts::kAssign),
+      release_script_(scripts::kRelease),
+      transfer_script_(scripts::kTransfer) {}
+
 absl::Status AgentStore::Upsert(const Agent& agent, bool seed) {
-  auto reply = pool_->Eval(scripts::kUpsert, {keys::Agent(agent.id), keys::AgentIds()},
+  auto reply = pool_->Eval(upsert_script_, {keys::Agent(agent.id), keys::AgentIds()},
                            {agent.id, agent.display_name, absl::StrJoin(agent.skills, ","),
                             absl::StrJoin(agent.languages, ","), absl::StrCat(agent.capacity),
                             std::string(PresenceName(agent.presence)), seed ? "1" : "0"});
@@ -114,10 +122,8 @@ absl::StatusOr<std::vector<Agent>> AgentStore::List() {
 
 absl::Status AgentStore::SetPresence(const std::string& agent_id, Presence presence) {
   // HSET only when the hash exists: an unknown id must not create a stub.
-  auto reply = pool_->Eval(
-      "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end "
-      "redis.call('HSET', KEYS[1], 'presence', ARGV[1]) return 1",
-      {keys::Agent(agent_id)}, {std::string(PresenceName(presence))});
+  auto reply = pool_->Eval(set_presence_script_, {keys::Agent(agent_id)},
+                           {std::string(PresenceName(presence))});
   if (!reply.ok()) return reply.status();
   if (reply->integer() == 0) return absl::NotFoundError(absl::StrCat("no agent '", agent_id, "'"));
   return absl::OkStatus();
@@ -139,7 +145,7 @@ absl::StatusOr<AssignResult> AgentStore::Assign(const AssignInput& input) {
     key_list.push_back(keys::Agent(id));
     args.push_back(id);
   }
-  auto reply = pool_->Eval(scripts::kAssign, key_list, args);
+  auto reply = pool_->Eval(assign_script_, key_list, args);
   if (!reply.ok()) return reply.status();
   if (reply->size() != 4) return Malformed("assign");
   AssignResult result;
@@ -173,7 +179,7 @@ absl::StatusOr<ReleaseResult> AgentStore::Release(const std::string& conversatio
     auto holder = GetAssignment(conversation_key);
     if (!holder.ok()) return holder.status();
     auto reply =
-        pool_->Eval(scripts::kRelease,
+        pool_->Eval(release_script_,
                     {keys::Assignment(conversation_key), keys::Queue(),
                      keys::Queued(conversation_key), keys::Agent(*holder), keys::PendingNotify()},
                     {conversation_key, expected_agent, *holder});
@@ -206,7 +212,7 @@ absl::StatusOr<TransferResult> AgentStore::Transfer(const std::string& conversat
     if (!holder.ok()) return holder.status();
     TransferResult result;
     if (holder->empty()) return result;  // kNotAssigned
-    auto reply = pool_->Eval(scripts::kTransfer,
+    auto reply = pool_->Eval(transfer_script_,
                              {keys::Assignment(conversation_key), keys::LastAgent(conversation_key),
                               keys::Agent(*holder), keys::Agent(to_agent_id)},
                              {*holder, to_agent_id, absl::StrCat(now_ms)});

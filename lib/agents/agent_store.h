@@ -70,7 +70,7 @@ struct QueueEntry {
 // when Redis cannot be reached, NOT_FOUND for unknown agents. Thread-safe.
 class AgentStore {
  public:
-  explicit AgentStore(RedisPool* pool) : pool_(pool) {}
+  explicit AgentStore(RedisPool* pool);
 
   // Creates or updates an agent; load is never touched. `seed` (the agents
   // file at start-up) sets presence only for new agents so live changes win.
@@ -99,6 +99,11 @@ class AgentStore {
 
  private:
   RedisPool* const pool_;
+  const redis::RedisScript upsert_script_;
+  const redis::RedisScript set_presence_script_;
+  const redis::RedisScript assign_script_;
+  const redis::RedisScript release_script_;
+  const redis::RedisScript transfer_script_;
 };
 
 }  // namespace omnigate::agents

@@ -2,9 +2,7 @@
 
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "lib/redis/pipeline_writer.h"
 
 namespace omnigate::agents {
 
@@ -47,30 +45,22 @@ absl::StatusOr<std::vector<redis::RedisReply>> RedisPool::RunPipeline(
   }
   if (!status.ok()) return absl::UnavailableError(status.message());
   for (const auto& reply : replies) {
-    // A NOSCRIPT error is left to Eval; other error replies are bugs here.
-    if (reply.is_error() && !absl::StartsWith(reply.str(), "NOSCRIPT")) {
+    if (reply.is_error()) {
       return absl::InternalError(absl::StrCat("redis: ", reply.str()));
     }
   }
   return replies;
 }
 
-absl::StatusOr<redis::RedisReply> RedisPool::Eval(const std::string& script,
+absl::StatusOr<redis::RedisReply> RedisPool::Eval(const redis::RedisScript& script,
                                                   const std::vector<std::string>& keys,
                                                   const std::vector<std::string>& args) {
-  redis::RedisCommand command;
-  command.reserve(3 + keys.size() + args.size());
-  command.push_back("EVALSHA");
-  command.push_back(redis::RedisPipelineWriter::ScriptSha(script));
-  command.push_back(absl::StrCat(keys.size()));
-  command.insert(command.end(), keys.begin(), keys.end());
-  command.insert(command.end(), args.begin(), args.end());
-  auto reply = Run(command);
-  if (!reply.ok() || !reply->is_error()) return reply;
-  // NOSCRIPT: first use on this server (or after a restart / SCRIPT FLUSH).
-  command[0] = "EVAL";
-  command[1] = script;
-  return Run(command);
+  auto conn = Acquire();
+  if (!conn.ok()) return conn.status();
+  auto reply = script.Run(**conn, keys, args);
+  if (!reply.ok()) return absl::UnavailableError(reply.status().message());
+  if (reply->is_error()) return absl::InternalError(absl::StrCat("redis: ", reply->str()));
+  return reply;
 }
 
 }  // namespace omnigate::agents

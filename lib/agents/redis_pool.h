@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "lib/redis/connection_pool.h"
 #include "lib/redis/redis_connection.h"
+#include "lib/redis/redis_script.h"
 #include "lib/redis/redis_url.h"
 
 namespace omnigate::agents {
@@ -27,8 +28,8 @@ class RedisPool {
   // Several commands in one round trip; replies in order.
   absl::StatusOr<std::vector<redis::RedisReply>> RunPipeline(
       const std::vector<redis::RedisCommand>& commands);
-  // EVALSHA, falling back to EVAL when the script is not loaded yet.
-  absl::StatusOr<redis::RedisReply> Eval(const std::string& script,
+  // The script by EVALSHA, loaded on NOSCRIPT (redis::RedisScript).
+  absl::StatusOr<redis::RedisReply> Eval(const redis::RedisScript& script,
                                          const std::vector<std::string>& keys,
                                          const std::vector<std::string>& args);
 

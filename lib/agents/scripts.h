@@ -139,4 +139,12 @@ end
 return existed and 1 or 0
 )lua";
 
+// Sets an agent's presence only when the agent exists (an unknown id must
+// not create a stub). KEYS: 1 agent:<id>. ARGV: 1 presence. Returns 1 or 0.
+inline constexpr char kSetPresence[] = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'presence', ARGV[1])
+return 1
+)lua";
+
 }  // namespace omnigate::agents::scripts

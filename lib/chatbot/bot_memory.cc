@@ -4,7 +4,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lib/queue/keys.h"
-#include "lib/redis/pipeline_writer.h"
 
 namespace omnigate::chatbot {
 namespace {
@@ -43,9 +42,7 @@ std::string UnansweredKey(uint32_t partition, absl::string_view conversation_key
 }
 
 BotMemory::BotMemory(redis::ConnectionPool* pool, BotMemoryOptions options)
-    : pool_(pool),
-      options_(options),
-      script_sha_(redis::RedisPipelineWriter::ScriptSha(kApplyScript)) {}
+    : pool_(pool), options_(options), apply_script_(kApplyScript) {}
 
 absl::StatusOr<BotState> BotMemory::Read(uint32_t partition, absl::string_view event_id,
                                          absl::string_view conversation_key) {
@@ -67,25 +64,14 @@ absl::StatusOr<BotState> BotMemory::Read(uint32_t partition, absl::string_view e
 absl::StatusOr<std::optional<int64_t>> BotMemory::Apply(const BotEffect& effect) {
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
-  const std::vector<std::string> tail = {"3",
-                                         SeenKey(effect.partition, effect.event_id),
-                                         UnansweredKey(effect.partition, effect.conversation_key),
-                                         queue::OutboundStreamKey(effect.partition),
-                                         absl::StrCat(options_.seen_ttl_seconds),
-                                         effect.count_unanswered ? "incr" : "reset",
-                                         absl::StrCat(options_.unanswered_ttl_seconds),
-                                         absl::StrCat(options_.outbound_max_len),
-                                         effect.reply};
-  redis::RedisCommand command = {"EVALSHA", script_sha_};
-  command.insert(command.end(), tail.begin(), tail.end());
-  auto reply = (*conn)->Run(command);
-  if (reply.ok() && reply->is_error() && absl::StartsWith(reply->str(), "NOSCRIPT")) {
-    // First use on this server (or after SCRIPT FLUSH / restart): EVAL also
-    // caches the script for the next EVALSHA.
-    command = {"EVAL", kApplyScript};
-    command.insert(command.end(), tail.begin(), tail.end());
-    reply = (*conn)->Run(command);
-  }
+  auto reply = apply_script_.Run(
+      **conn,
+      {SeenKey(effect.partition, effect.event_id),
+       UnansweredKey(effect.partition, effect.conversation_key),
+       queue::OutboundStreamKey(effect.partition)},
+      {absl::StrCat(options_.seen_ttl_seconds), effect.count_unanswered ? "incr" : "reset",
+       absl::StrCat(options_.unanswered_ttl_seconds), absl::StrCat(options_.outbound_max_len),
+       effect.reply});
   if (!reply.ok()) return reply.status();
   if (reply->is_error()) return RedisError("apply script", reply->str());
   if (!reply->is_integer()) return RedisError("apply script", "unexpected reply");

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "lib/redis/connection_pool.h"
+#include "lib/redis/redis_script.h"
 
 namespace omnigate::chatbot {
 
@@ -59,7 +60,7 @@ class BotMemory {
  private:
   redis::ConnectionPool* pool_;
   BotMemoryOptions options_;
-  std::string script_sha_;
+  const redis::RedisScript apply_script_;
 };
 
 }  // namespace omnigate::chatbot
