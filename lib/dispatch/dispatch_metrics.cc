@@ -26,7 +26,7 @@ prometheus::Histogram::BucketBoundaries LatencyBuckets() {
 }  // namespace
 
 DispatchMetrics::DispatchMetrics(prometheus::Registry& registry,
-                                 const std::vector<std::string>& sinks, uint32_t partitions)
+                                 const std::vector<std::string>& sinks)
     : events_(prometheus::BuildCounter()
                   .Name("omnigate_dispatcher_events_total")
                   .Help("Events handled per sink by outcome: delivered, dead_lettered, "
@@ -104,7 +104,6 @@ DispatchMetrics::DispatchMetrics(prometheus::Registry& registry,
                  .Help("1 when the dispatcher reaches Redis and serves.")
                  .Register(registry)
                  .Add({})) {
-  (void)partitions;
   for (const char* change : {"acquired", "released", "lost"})
     lease_changes_.Add({{"change", change}});
   for (const std::string& sink : sinks) {

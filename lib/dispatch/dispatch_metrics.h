@@ -30,8 +30,7 @@ enum class EventOutcome {
 // outcome words (all bounded). Thread-safe.
 class DispatchMetrics {
  public:
-  DispatchMetrics(prometheus::Registry& registry, const std::vector<std::string>& sinks,
-                  uint32_t partitions);
+  DispatchMetrics(prometheus::Registry& registry, const std::vector<std::string>& sinks);
 
   void Events(const std::string& sink, EventOutcome outcome, double n);
   void DeliveryLatency(const std::string& sink, absl::Duration since_received);

@@ -109,14 +109,18 @@ void Dispatcher::SampleStats() {
     for (const auto& [p, workers] : workers_) owned.push_back(p);
   }
   if (owned.empty()) return;
-  auto conn = redis::RedisConnection::Connect(endpoint_, absl::Seconds(1), absl::Seconds(2));
-  if (!conn.ok()) return;
+  if (stats_conn_ == nullptr || stats_conn_->broken()) {
+    auto conn = redis::RedisConnection::Connect(endpoint_, absl::Seconds(1), absl::Seconds(2));
+    if (!conn.ok()) return;
+    stats_conn_ = *std::move(conn);
+  }
+  redis::RedisConnection* conn = stats_conn_.get();
   for (uint32_t p : owned) {
     if (!leases_.Valid(p)) continue;
-    auto len = (*conn)->Run({"XLEN", queue::StreamKey(p)});
-    auto dlq = (*conn)->Run({"XLEN", queue::DeadLetterKey(p)});
+    auto len = conn->Run({"XLEN", queue::StreamKey(p)});
+    auto dlq = conn->Run({"XLEN", queue::DeadLetterKey(p)});
     if (len.ok() && dlq.ok()) metrics_->SetDepth(p, len->integer(), dlq->integer());
-    auto groups = (*conn)->Run({"XINFO", "GROUPS", queue::StreamKey(p)});
+    auto groups = conn->Run({"XINFO", "GROUPS", queue::StreamKey(p)});
     if (!groups.ok() || !groups->is_array()) continue;
     for (size_t g = 0; g < groups->size(); ++g) {
       const redisReply* info = groups->element(g);

@@ -69,6 +69,7 @@ class Dispatcher final : public LeaseListener {
   std::map<uint32_t, std::vector<std::unique_ptr<PartitionWorker>>> workers_;
   bool stopping_ = false;
   std::thread stats_thread_;
+  std::unique_ptr<redis::RedisConnection> stats_conn_;  // stats thread only
   std::condition_variable stats_cv_;
 };
 

@@ -19,21 +19,17 @@ using omnigate::v1::Event;
 constexpr absl::Duration kBusyPoll = absl::Milliseconds(2);
 constexpr size_t kMaxAcksPerCommand = 1000;
 
-absl::string_view Field(const redisReply* fields, absl::string_view name) {
-  if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY) return {};
+// The value of field `name` of a stream entry, or null when absent.
+const redisReply* FieldValue(const redisReply* fields, absl::string_view name) {
+  if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY) return nullptr;
   for (size_t i = 0; i + 1 < fields->elements; i += 2) {
-    if (redis::ElementStr(fields->element[i]) == name)
-      return redis::ElementStr(fields->element[i + 1]);
+    if (redis::ElementStr(fields->element[i]) == name) return fields->element[i + 1];
   }
-  return {};
+  return nullptr;
 }
 
-bool HasField(const redisReply* fields, absl::string_view name) {
-  if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY) return false;
-  for (size_t i = 0; i + 1 < fields->elements; i += 2) {
-    if (redis::ElementStr(fields->element[i]) == name) return true;
-  }
-  return false;
+absl::string_view Field(const redisReply* fields, absl::string_view name) {
+  return redis::ElementStr(FieldValue(fields, name));
 }
 
 }  // namespace
@@ -115,7 +111,8 @@ void PartitionWorker::Accept(const redisReply* entry, bool history) {
   const redisReply* fields = entry->element[1];
   if (history) history_cursor_ = id;
   if (held_.contains(id)) return;  // re-read after a reconnect: already ours
-  if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY || !HasField(fields, "event")) {
+  const redisReply* event_value = FieldValue(fields, queue::kEventField);
+  if (event_value == nullptr) {
     // Trimmed away (MAXLEN) while pending, or not ours: nothing to deliver.
     acks_.push_back(id);
     held_.insert(id);
@@ -124,8 +121,8 @@ void PartitionWorker::Accept(const redisReply* entry, bool history) {
   if (history) deps_.metrics->Redelivered(options_.sink, 1);
   Pending pending;
   pending.entry_id = id;
-  if (!pending.event.ParseFromArray(Field(fields, "event").data(),
-                                    static_cast<int>(Field(fields, "event").size()))) {
+  const absl::string_view bytes = redis::ElementStr(event_value);
+  if (!pending.event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     // Cannot be delivered to anyone: keep it as a dead letter, raw.
     grpc::Status bad(grpc::StatusCode::DATA_LOSS, "entry is not an omnigate.v1.Event");
     if (!DeadLetter(pending, bad, 0).ok()) {  // never block on it

@@ -4,7 +4,6 @@
 
 #include "lib/common/log.h"
 #include "lib/queue/keys.h"
-#include "lib/redis/redis_connection.h"
 
 namespace omnigate::queue {
 namespace {
@@ -45,17 +44,21 @@ bool BacklogMonitor::Overloaded(uint32_t partition) const {
 }
 
 void BacklogMonitor::SampleOnce() {
-  auto conn = redis::RedisConnection::Connect(endpoint_, absl::Seconds(1), absl::Seconds(2));
-  if (!conn.ok()) return;
-  for (uint32_t p = 0; p < options_.partitions; ++p) {
-    if (!(*conn)->Append({"XINFO", "GROUPS", StreamKey(p)}).ok()) return;
-    if (!(*conn)->Append({"XLEN", StreamKey(p)}).ok()) return;
+  if (conn_ == nullptr || conn_->broken()) {
+    auto conn = redis::RedisConnection::Connect(endpoint_, absl::Seconds(1), absl::Seconds(2));
+    if (!conn.ok()) return;
+    conn_ = *std::move(conn);
   }
-  if (!(*conn)->Flush().ok()) return;
+  redis::RedisConnection* conn = conn_.get();
+  for (uint32_t p = 0; p < options_.partitions; ++p) {
+    if (!conn->Append({"XINFO", "GROUPS", StreamKey(p)}).ok()) return;
+    if (!conn->Append({"XLEN", StreamKey(p)}).ok()) return;
+  }
+  if (!conn->Flush().ok()) return;
   int count = 0;
   for (uint32_t p = 0; p < options_.partitions; ++p) {
-    auto groups = (*conn)->ReadReply();
-    auto length = (*conn)->ReadReply();
+    auto groups = conn->ReadReply();
+    auto length = conn->ReadReply();
     if (!groups.ok() || !length.ok()) return;
     int64_t backlog = LargestGroupBacklog(*groups);
     if (backlog < 0) backlog = length->integer();  // nobody consumes it yet

@@ -11,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "lib/queue/backlog.h"
+#include "lib/redis/redis_connection.h"
 #include "lib/redis/redis_url.h"
 
 namespace omnigate::queue {
@@ -41,14 +42,15 @@ class BacklogMonitor final : public BacklogGuard {
   bool Overloaded(uint32_t partition) const override;
   // Partitions currently overloaded (for the metric).
   int overloaded_partitions() const { return overloaded_count_.load(); }
-  // Runs one sample now; for tests and Start().
-  void SampleOnce();
 
  private:
+  void SampleOnce();
+
   const BacklogMonitorOptions options_;
   const redis::RedisEndpoint endpoint_;
   std::unique_ptr<std::atomic<bool>[]> overloaded_;
   std::atomic<int> overloaded_count_{0};
+  std::unique_ptr<redis::RedisConnection> conn_;  // sampling thread only
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

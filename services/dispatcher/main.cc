@@ -121,7 +121,7 @@ int Run(int argc, char** argv) {
   routing::Router router(cfg.routing, sink_names);
 
   auto registry = std::make_shared<prometheus::Registry>();
-  dispatch::DispatchMetrics metrics(*registry, sink_names, partitions);
+  dispatch::DispatchMetrics metrics(*registry, sink_names);
 
   const config::DispatcherConfig& dc = cfg.dispatcher;
   dispatch::DispatcherOptions options;

@@ -179,7 +179,7 @@ class LeaseTest : public FanoutRedisTest {
     return std::make_unique<dispatch::LeaseManager>(options, endpoint_, listener, &metrics_);
   }
   prometheus::Registry registry_;
-  dispatch::DispatchMetrics metrics_{registry_, {"chatbot"}, 8};
+  dispatch::DispatchMetrics metrics_{registry_, {"chatbot"}};
 };
 
 TEST_F(LeaseTest, ReplicasSplitPartitionsWithoutOverlapAndTakeOverOnStop) {
