@@ -46,6 +46,7 @@ TEST(BackpressureTest, IngestShedsAtTheBacklogLimitAndTheBacklogDrainsAfterRecov
       absl::StrCat("127.0.0.1:", ingest.grpc_port()), grpc::InsecureChannelCredentials()));
   std::set<std::string> accepted;
   int shed = 0, other = 0, next = 0;
+  std::string other_error;
   auto publish = [&]() {
     omnigate::v1::PublishRequest request;
     auto* e = request.add_events();
@@ -63,14 +64,20 @@ TEST(BackpressureTest, IngestShedsAtTheBacklogLimitAndTheBacklogDrainsAfterRecov
       ++shed;
     } else {
       ++other;
+      other_error = status.error_message();
     }
     return status;
   };
+  // The gRPC channel connects first (calls fail fast while it connects).
+  ASSERT_TRUE(WaitFor([&] { return publish().ok(); }, absl::Seconds(10)))
+      << other_error << "\n"
+      << ingest.process()->ReadLog();
+  other = 0;
   // Fill until ingest refuses (bounded in count and time).
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   while (shed < 100 && next < 20000 && absl::Now() < deadline) publish();
-  ASSERT_GE(shed, 100) << accepted.size() << " accepted";
-  EXPECT_EQ(other, 0);
+  ASSERT_GE(shed, 100) << accepted.size() << " accepted; other error: " << other_error;
+  EXPECT_EQ(other, 0) << other_error;
   // What was let in is bounded by the limit per partition plus what arrives
   // within one sampling period (0.5 s) of crossing it.
   EXPECT_LT(accepted.size(), static_cast<size_t>(kPartitions) * 1000);
