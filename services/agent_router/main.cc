@@ -36,25 +36,14 @@
 #include "lib/redis/redis_url.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/service_settings.h"
+#include "services/common/contract_flags.h"
 
-ABSL_FLAG(std::string, config, "", "YAML config file (env OMNIGATE_CONFIG).");
-ABSL_FLAG(std::string, redis, "",
-          "Redis URL redis://[user:password@]host:port[/db] (env OMNIGATE_REDIS_URL; default "
-          "redis://127.0.0.1:6379).");
-ABSL_FLAG(std::string, grpc_addr, "",
-          "gRPC listener HOST:PORT for Sink and Agents (env OMNIGATE_GRPC_ADDR; default "
-          "0.0.0.0:7102).");
-ABSL_FLAG(
-    std::string, metrics_addr, "",
-    "Prometheus /metrics listener HOST:PORT (env OMNIGATE_METRICS_ADDR; default 0.0.0.0:9102).");
 ABSL_FLAG(std::string, agents, "",
           "Agents YAML file loaded into Redis at start (agent_router.agents_file; env "
           "OMNIGATE_AGENTS_FILE).");
 ABSL_FLAG(std::string, conversations_addr, "",
           "Dispatcher Conversations HOST:PORT (agent_router.conversations_addr; env "
           "OMNIGATE_CONVERSATIONS_ADDR; default 127.0.0.1:7100).");
-ABSL_FLAG(std::string, log_level, "",
-          "debug|info|warning|error (env OMNIGATE_LOG_LEVEL; default info).");
 
 namespace omnigate {
 namespace {
@@ -66,7 +55,8 @@ constexpr char kUsage[] =
     "Usage: omnigate-agent-router --config omnigate.yaml [--redis URL] [--agents FILE]\n"
     "                             [--grpc_addr HOST:PORT] [--metrics_addr HOST:PORT]\n\n"
     "Precedence: flags > config file > environment (OMNIGATE_*) > defaults.\n"
-    "SIGTERM: health turns NOT_SERVING, in-flight calls finish, exit 0.";
+    "SIGTERM: health turns NOT_SERVING, in-flight calls finish, exit 0.\n"
+    "Default listeners: --grpc_addr 0.0.0.0:7102 --metrics_addr 0.0.0.0:9102";
 
 int Fail(const absl::Status& status) {
   fprintf(stderr, "omnigate-agent-router: %s\n", std::string(status.message()).c_str());
@@ -86,10 +76,8 @@ int Run(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   runtime::BlockTerminationSignals();
 
-  auto settings = runtime::LoadServiceSettings(
-      {absl::GetFlag(FLAGS_config), absl::GetFlag(FLAGS_redis), absl::GetFlag(FLAGS_grpc_addr),
-       absl::GetFlag(FLAGS_metrics_addr), absl::GetFlag(FLAGS_log_level)},
-      "0.0.0.0:7102", "0.0.0.0:9102");
+  auto settings =
+      runtime::LoadServiceSettings(ContractFlagValues(), "0.0.0.0:7102", "0.0.0.0:9102");
   if (!settings.ok()) return Fail(settings.status());
   const config::Config& cfg = settings->config;
   const std::string& redis_url = settings->redis_url;

@@ -29,21 +29,11 @@
 #include "lib/redis/redis_url.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/service_settings.h"
+#include "services/common/contract_flags.h"
 
-ABSL_FLAG(std::string, config, "", "YAML config file (env OMNIGATE_CONFIG).");
-ABSL_FLAG(std::string, redis, "",
-          "Redis URL redis://[user:password@]host:port[/db] (env OMNIGATE_REDIS_URL; default "
-          "redis://127.0.0.1:6379).");
-ABSL_FLAG(std::string, grpc_addr, "",
-          "Sink gRPC listener HOST:PORT (env OMNIGATE_GRPC_ADDR; default 0.0.0.0:7101).");
-ABSL_FLAG(
-    std::string, metrics_addr, "",
-    "Prometheus /metrics listener HOST:PORT (env OMNIGATE_METRICS_ADDR; default 0.0.0.0:9101).");
 ABSL_FLAG(std::string, faq, "", "FAQ YAML file (overrides chatbot.faq_file).");
 ABSL_FLAG(std::string, conversations_addr, "",
           "omnigate.v1.Conversations HOST:PORT (overrides chatbot.conversations_addr).");
-ABSL_FLAG(std::string, log_level, "",
-          "debug|info|warning|error (env OMNIGATE_LOG_LEVEL; default info).");
 
 namespace omnigate {
 namespace {
@@ -55,7 +45,8 @@ constexpr char kUsage[] =
     "Usage: omnigate-chatbot --config omnigate.yaml [--faq faq.yaml] [--redis URL]\n"
     "                        [--grpc_addr HOST:PORT] [--metrics_addr HOST:PORT]\n\n"
     "Precedence: flags > config file > environment (OMNIGATE_*) > defaults.\n"
-    "SIGTERM: health turns NOT_SERVING, in-flight calls finish, exit 0.";
+    "SIGTERM: health turns NOT_SERVING, in-flight calls finish, exit 0.\n"
+    "Default listeners: --grpc_addr 0.0.0.0:7101 --metrics_addr 0.0.0.0:9101";
 
 // Server threads: each Deliver blocks on Redis (and maybe Conversations).
 constexpr int kMaxServerThreads = 16;
@@ -76,10 +67,8 @@ int Run(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   runtime::BlockTerminationSignals();
 
-  auto settings = runtime::LoadServiceSettings(
-      {absl::GetFlag(FLAGS_config), absl::GetFlag(FLAGS_redis), absl::GetFlag(FLAGS_grpc_addr),
-       absl::GetFlag(FLAGS_metrics_addr), absl::GetFlag(FLAGS_log_level)},
-      "0.0.0.0:7101", "0.0.0.0:9101");
+  auto settings =
+      runtime::LoadServiceSettings(ContractFlagValues(), "0.0.0.0:7101", "0.0.0.0:9101");
   if (!settings.ok()) return Fail(settings.status());
   const config::Config& cfg = settings->config;
   const std::string& redis_url = settings->redis_url;

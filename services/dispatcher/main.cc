@@ -38,22 +38,11 @@
 #include "lib/runtime/readiness_watcher.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/service_settings.h"
+#include "services/common/contract_flags.h"
 
-ABSL_FLAG(std::string, config, "", "YAML config file (env OMNIGATE_CONFIG).");
-ABSL_FLAG(std::string, redis, "",
-          "Redis URL redis://[user:password@]host:port[/db] (env OMNIGATE_REDIS_URL; default "
-          "redis://127.0.0.1:6379).");
-ABSL_FLAG(std::string, grpc_addr, "",
-          "gRPC listener HOST:PORT for Conversations and Admin (env OMNIGATE_GRPC_ADDR; default "
-          "0.0.0.0:7100).");
-ABSL_FLAG(
-    std::string, metrics_addr, "",
-    "Prometheus /metrics listener HOST:PORT (env OMNIGATE_METRICS_ADDR; default 0.0.0.0:9103).");
 ABSL_FLAG(std::string, instance_id, "",
           "Replica id in leases and consumer groups (env OMNIGATE_INSTANCE_ID; default "
           "hostname-pid).");
-ABSL_FLAG(std::string, log_level, "",
-          "debug|info|warning|error (env OMNIGATE_LOG_LEVEL; default info).");
 
 namespace omnigate {
 namespace {
@@ -67,7 +56,8 @@ constexpr char kUsage[] =
     "Usage: omnigate-dispatcher --config omnigate.yaml [--redis URL] [--grpc_addr HOST:PORT]\n"
     "                           [--metrics_addr HOST:PORT] [--instance_id ID]\n\n"
     "Precedence: flags > config file > environment (OMNIGATE_*) > defaults.\n"
-    "SIGTERM: readiness turns false, calls in flight finish, leases are released, exit 0.";
+    "SIGTERM: readiness turns false, calls in flight finish, leases are released, exit 0.\n"
+    "Default listeners: --grpc_addr 0.0.0.0:7100 --metrics_addr 0.0.0.0:9103";
 
 int Fail(const absl::Status& status) {
   fprintf(stderr, "omnigate-dispatcher: %s\n", std::string(status.message()).c_str());
@@ -85,10 +75,8 @@ int Run(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   runtime::BlockTerminationSignals();
 
-  auto settings = runtime::LoadServiceSettings(
-      {absl::GetFlag(FLAGS_config), absl::GetFlag(FLAGS_redis), absl::GetFlag(FLAGS_grpc_addr),
-       absl::GetFlag(FLAGS_metrics_addr), absl::GetFlag(FLAGS_log_level)},
-      "0.0.0.0:7100", "0.0.0.0:9103");
+  auto settings =
+      runtime::LoadServiceSettings(ContractFlagValues(), "0.0.0.0:7100", "0.0.0.0:9103");
   if (!settings.ok()) return Fail(settings.status());
   const config::Config& cfg = settings->config;
   const std::string& redis_url = settings->redis_url;

@@ -33,20 +33,10 @@
 #include "lib/runtime/readiness_watcher.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/service_settings.h"
+#include "services/common/contract_flags.h"
 
-ABSL_FLAG(std::string, config, "", "YAML config file (env OMNIGATE_CONFIG).");
-ABSL_FLAG(std::string, redis, "",
-          "Redis URL redis://[user:password@]host:port[/db] (env OMNIGATE_REDIS_URL; default "
-          "redis://127.0.0.1:6379).");
 ABSL_FLAG(std::string, http_addr, "",
           "Webhook listener HOST:PORT (env OMNIGATE_HTTP_ADDR; default 0.0.0.0:8080).");
-ABSL_FLAG(std::string, grpc_addr, "",
-          "gRPC listener HOST:PORT (env OMNIGATE_GRPC_ADDR; default 0.0.0.0:7000).");
-ABSL_FLAG(
-    std::string, metrics_addr, "",
-    "Prometheus /metrics listener HOST:PORT (env OMNIGATE_METRICS_ADDR; default 0.0.0.0:9100).");
-ABSL_FLAG(std::string, log_level, "",
-          "debug|info|warning|error (env OMNIGATE_LOG_LEVEL; default info).");
 
 namespace omnigate {
 namespace {
@@ -58,7 +48,8 @@ constexpr char kUsage[] =
     "Usage: omnigate-ingest --config omnigate.yaml [--redis URL] [--http_addr HOST:PORT]\n"
     "                       [--grpc_addr HOST:PORT] [--metrics_addr HOST:PORT]\n\n"
     "Precedence: flags > config file > environment (OMNIGATE_*) > defaults.\n"
-    "SIGTERM: readiness turns false, in-flight requests finish, exit 0.";
+    "SIGTERM: readiness turns false, in-flight requests finish, exit 0.\n"
+    "Default listeners: --grpc_addr 0.0.0.0:7000 --metrics_addr 0.0.0.0:9100";
 
 int Fail(const absl::Status& status) {
   fprintf(stderr, "omnigate-ingest: %s\n", std::string(status.message()).c_str());
@@ -70,10 +61,8 @@ int Run(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   runtime::BlockTerminationSignals();
 
-  auto settings = runtime::LoadServiceSettings(
-      {absl::GetFlag(FLAGS_config), absl::GetFlag(FLAGS_redis), absl::GetFlag(FLAGS_grpc_addr),
-       absl::GetFlag(FLAGS_metrics_addr), absl::GetFlag(FLAGS_log_level)},
-      "0.0.0.0:7000", "0.0.0.0:9100");
+  auto settings =
+      runtime::LoadServiceSettings(ContractFlagValues(), "0.0.0.0:7000", "0.0.0.0:9100");
   if (!settings.ok()) return Fail(settings.status());
   const config::Config& cfg = settings->config;
   const std::string& redis_url = settings->redis_url;
