@@ -20,6 +20,7 @@
 #include "omnigate/v1/conversations.grpc.pb.h"
 #include "omnigate/v1/ingest.grpc.pb.h"
 #include "omnigate/v1/outbound.grpc.pb.h"
+#include "tests/support/arrivals.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/recording_sink.h"
@@ -52,33 +53,10 @@ Event Message(int conversation, int seq, const std::string& body = "") {
   return e;
 }
 
-int SeqOf(const Event& e) {
-  int seq = -1;
-  auto it = e.attributes().find("seq");
-  if (it != e.attributes().end()) (void)absl::SimpleAtoi(it->second, &seq);
-  return seq;
-}
-
-// Per conversation, the sequence numbers of first deliveries in arrival
-// order, plus how many deliveries were repeats.
-struct Arrivals {
-  std::map<std::string, std::vector<int>> first_seen;
-  size_t repeats = 0;
-};
-
-Arrivals Analyze(const std::vector<Event>& events) {
-  Arrivals a;
-  std::set<std::string> ids;
-  for (const auto& e : events) {
-    if (e.has_conversation()) continue;  // lifecycle events
-    if (!ids.insert(e.id()).second) {
-      ++a.repeats;
-      continue;
-    }
-    a.first_seen[e.conversation_key()].push_back(SeqOf(e));
-  }
-  return a;
-}
+using testing::Analyze;
+using testing::Arrivals;
+using testing::InPublishOrder;
+using testing::SeqOf;
 
 class DispatcherE2ETest : public ::testing::Test {
  protected:
@@ -198,14 +176,6 @@ ingest:
   int grpc_port_ = 0;
 };
 
-void ExpectInOrder(const Arrivals& arrivals, size_t conversations, int per_conversation) {
-  ASSERT_EQ(arrivals.first_seen.size(), conversations);
-  for (const auto& [key, seqs] : arrivals.first_seen) {
-    ASSERT_EQ(seqs.size(), static_cast<size_t>(per_conversation)) << key;
-    for (int i = 0; i < per_conversation; ++i) ASSERT_EQ(seqs[i], i) << key;
-  }
-}
-
 TEST_F(DispatcherE2ETest, TenThousandEventsOverFiveHundredConversationsArriveInOrder) {
   WriteConfig("  lease_ttl: 2s\n  lease_renew: 500ms\n");
   StartIngest();
@@ -220,7 +190,7 @@ TEST_F(DispatcherE2ETest, TenThousandEventsOverFiveHundredConversationsArriveInO
       << bot_->sink().distinct_count() << "\n"
       << d.process->ReadLog();
   const Arrivals arrivals = Analyze(bot_->sink().events());
-  ExpectInOrder(arrivals, kConversations, kEach);
+  ASSERT_TRUE(InPublishOrder(arrivals, kConversations, kEach));
   EXPECT_EQ(arrivals.repeats, 0u);  // nothing failed, so nothing is sent twice
   EXPECT_EQ(agents_->sink().event_count(), 0u);
   // Batches: far fewer calls than events.
@@ -310,7 +280,7 @@ TEST_F(DispatcherE2ETest, SinkUnavailableForFiveSecondsLosesNothing) {
       WaitFor([&] { return bot_->sink().distinct_count() >= events.size(); }, absl::Seconds(40)))
       << bot_->sink().distinct_count();
   EXPECT_GT(bot_->sink().failed_calls(), 0);
-  ExpectInOrder(Analyze(bot_->sink().events()), 50, 10);
+  ASSERT_TRUE(InPublishOrder(Analyze(bot_->sink().events()), 50, 10));
   EXPECT_EQ(DeadLetterCount(), "0");
   auto metrics = testing::HttpRequest(d.metrics_port, "GET", "/metrics");
   ASSERT_TRUE(metrics.ok());
@@ -385,7 +355,7 @@ TEST_F(DispatcherE2ETest, KillingOneOfTwoDispatchersLosesNothingAndKeepsOrder) {
       << bot_->sink().distinct_count() << "\n"
       << d2.process->ReadLog();
   const Arrivals arrivals = Analyze(bot_->sink().events());
-  ExpectInOrder(arrivals, kConversations, kEach);
+  ASSERT_TRUE(InPublishOrder(arrivals, kConversations, kEach));
   // The survivor took every partition over.
   for (int p = 0; p < kPartitions; ++p)
     EXPECT_EQ(Redis({"GET", absl::StrCat("omnigate:lease:{", p, "}")}), "d2");

@@ -36,11 +36,8 @@ TEST(BackpressureTest, IngestShedsAtTheBacklogLimitAndTheBacklogDrainsAfterRecov
   IngestProcess ingest(config, (*redis)->url(), dir);
   ASSERT_TRUE(ingest.Start());
   ASSERT_TRUE(ingest.WaitReady(absl::Seconds(10)));
-  auto dispatcher = testing::ChildProcess::Spawn(
-      {testing::BinaryPath("omnigate-dispatcher"), "--config", config, "--redis", (*redis)->url(),
-       "--grpc_addr=127.0.0.1:0", "--metrics_addr=127.0.0.1:0"},
-      dir + "/dispatcher.log");
-  ASSERT_TRUE(dispatcher.ok());
+  auto dispatcher = StartDispatcher(config, (*redis)->url(), dir, "d1");
+  ASSERT_TRUE(dispatcher != nullptr);
 
   auto stub = omnigate::v1::Ingest::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", ingest.grpc_port()), grpc::InsecureChannelCredentials()));
@@ -121,7 +118,7 @@ TEST(BackpressureTest, IngestShedsAtTheBacklogLimitAndTheBacklogDrainsAfterRecov
                       " refused (RESOURCE_EXHAUSTED; webhooks 503 + "
                       "Retry-After); after recovery all accepted delivered (",
                       lost, " lost) and ingest accepted again"));
-  EXPECT_EQ((*dispatcher)->Signal(SIGTERM, absl::Seconds(10)).value_or(-1), 0);
+  EXPECT_EQ(dispatcher->Signal(SIGTERM, absl::Seconds(10)).value_or(-1), 0);
 }
 
 }  // namespace

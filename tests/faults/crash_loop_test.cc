@@ -98,12 +98,7 @@ TEST(CrashLoopTest, OneOfTwoDispatchersKilledEveryTwoSecondsKeepsOrderAndLosesNo
   ASSERT_TRUE(ingest.Start());
   ASSERT_TRUE(ingest.WaitReady(absl::Seconds(10)));
   auto start_dispatcher = [&](const std::string& id) {
-    auto p = testing::ChildProcess::Spawn(
-        {testing::BinaryPath("omnigate-dispatcher"), "--config", config, "--redis", (*redis)->url(),
-         "--grpc_addr=127.0.0.1:0", "--metrics_addr=127.0.0.1:0", "--instance_id", id},
-        absl::StrCat(dir, "/", id, "-", absl::ToUnixMicros(absl::Now()), ".log"));
-    EXPECT_TRUE(p.ok());
-    return p.ok() ? *std::move(p) : nullptr;
+    return StartDispatcher(config, (*redis)->url(), dir, id);
   };
   auto survivor = start_dispatcher("survivor");
   auto victim = start_dispatcher("victim");
@@ -113,24 +108,8 @@ TEST(CrashLoopTest, OneOfTwoDispatchersKilledEveryTwoSecondsKeepsOrderAndLosesNo
   const int each = ScaledCount(160, 1200);
   auto stub = omnigate::v1::Ingest::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", ingest.grpc_port()), grpc::InsecureChannelCredentials()));
-  std::thread producer([&] {
-    for (int seq = 0; seq < each; ++seq) {
-      omnigate::v1::PublishRequest request;
-      for (int c = 0; c < conversations; ++c) {
-        auto* e = request.add_events();
-        e->set_channel(omnigate::v1::CHANNEL_WEBCHAT);
-        e->set_conversation_key(absl::StrCat("webchat:site:", c));
-        e->set_external_id(absl::StrCat(c, "-", seq));
-        e->mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
-        e->mutable_text()->set_body("x");
-        (*e->mutable_attributes())["seq"] = absl::StrCat(seq);
-      }
-      omnigate::v1::PublishResponse response;
-      grpc::ClientContext context;
-      ASSERT_TRUE(stub->Publish(&context, request, &response).ok());
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-  });
+  std::thread producer(
+      [&] { EXPECT_TRUE(PublishRounds(*stub, conversations, each, absl::Milliseconds(50))); });
   const size_t total = static_cast<size_t>(conversations) * each;
   int kills = 0;
   while ((*sink)->sink().distinct_count() < total * 9 / 10 && kills < 60) {
@@ -143,23 +122,9 @@ TEST(CrashLoopTest, OneOfTwoDispatchersKilledEveryTwoSecondsKeepsOrderAndLosesNo
   ASSERT_TRUE(WaitFor([&] { return (*sink)->sink().distinct_count() >= total; }, absl::Seconds(60)))
       << (*sink)->sink().distinct_count() << " of " << total;
   // Per conversation, first deliveries in publish order.
-  std::map<std::string, std::vector<int>> first;
-  std::set<std::string> ids;
-  size_t repeats = 0;
-  for (const auto& e : (*sink)->sink().events()) {
-    if (!ids.insert(e.id()).second) {
-      ++repeats;
-      continue;
-    }
-    int seq = -1;
-    (void)absl::SimpleAtoi(e.attributes().at("seq"), &seq);
-    first[e.conversation_key()].push_back(seq);
-  }
-  ASSERT_EQ(first.size(), static_cast<size_t>(conversations));
-  for (const auto& [key, seqs] : first) {
-    ASSERT_EQ(seqs.size(), static_cast<size_t>(each)) << key;
-    for (int i = 0; i < each; ++i) ASSERT_EQ(seqs[i], i) << key;
-  }
+  const Arrivals arrivals = Analyze((*sink)->sink().events());
+  ASSERT_TRUE(InPublishOrder(arrivals, conversations, each));
+  const size_t repeats = arrivals.repeats;
   EXPECT_GE(kills, 2);
   Report("dispatcher kill -9 every 2 s (1 of 2)",
          absl::StrCat(kills, " kills, ", total, " events, 0 lost, order kept, ", repeats,
@@ -181,12 +146,7 @@ TEST(DrainTest, SigtermOfOneOfTwoDispatchersUnderLoadHandsOverWithoutRepeats) {
   ASSERT_TRUE(ingest.Start());
   ASSERT_TRUE(ingest.WaitReady(absl::Seconds(10)));
   auto spawn = [&](const std::string& id) {
-    auto p = testing::ChildProcess::Spawn(
-        {testing::BinaryPath("omnigate-dispatcher"), "--config", config, "--redis", (*redis)->url(),
-         "--grpc_addr=127.0.0.1:0", "--metrics_addr=127.0.0.1:0", "--instance_id", id},
-        absl::StrCat(dir, "/", id, ".log"));
-    EXPECT_TRUE(p.ok());
-    return p.ok() ? *std::move(p) : nullptr;
+    return StartDispatcher(config, (*redis)->url(), dir, id);
   };
   auto stays = spawn("stays");
   auto leaves = spawn("leaves");
@@ -202,24 +162,8 @@ TEST(DrainTest, SigtermOfOneOfTwoDispatchersUnderLoadHandsOverWithoutRepeats) {
   auto stub = omnigate::v1::Ingest::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", ingest.grpc_port()), grpc::InsecureChannelCredentials()));
   const int conversations = 100, each = 60;
-  std::thread producer([&] {
-    for (int seq = 0; seq < each; ++seq) {
-      omnigate::v1::PublishRequest request;
-      for (int c = 0; c < conversations; ++c) {
-        auto* e = request.add_events();
-        e->set_channel(omnigate::v1::CHANNEL_WEBCHAT);
-        e->set_conversation_key(absl::StrCat("webchat:site:", c));
-        e->set_external_id(absl::StrCat(c, "-", seq));
-        e->mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
-        e->mutable_text()->set_body("x");
-        (*e->mutable_attributes())["seq"] = absl::StrCat(seq);
-      }
-      omnigate::v1::PublishResponse response;
-      grpc::ClientContext context;
-      ASSERT_TRUE(stub->Publish(&context, request, &response).ok());
-      absl::SleepFor(absl::Milliseconds(30));
-    }
-  });
+  std::thread producer(
+      [&] { EXPECT_TRUE(PublishRounds(*stub, conversations, each, absl::Milliseconds(30))); });
   const size_t total = static_cast<size_t>(conversations) * each;
   ASSERT_TRUE(
       WaitFor([&] { return (*sink)->sink().distinct_count() >= total / 3; }, absl::Seconds(30)));
@@ -232,20 +176,12 @@ TEST(DrainTest, SigtermOfOneOfTwoDispatchersUnderLoadHandsOverWithoutRepeats) {
   producer.join();
   ASSERT_TRUE(
       WaitFor([&] { return (*sink)->sink().distinct_count() >= total; }, absl::Seconds(30)));
-  std::map<std::string, std::vector<int>> seen;
-  for (const auto& e : (*sink)->sink().events()) {
-    int seq = -1;
-    (void)absl::SimpleAtoi(e.attributes().at("seq"), &seq);
-    seen[e.conversation_key()].push_back(seq);
-  }
-  size_t repeats = (*sink)->sink().event_count() - (*sink)->sink().distinct_count();
   // A graceful hand-over finishes and acknowledges what was sent: the sink
   // sees every event once, in order.
+  const Arrivals arrivals = Analyze((*sink)->sink().events());
+  const size_t repeats = arrivals.repeats;
   EXPECT_EQ(repeats, 0u);
-  for (const auto& [key, seqs] : seen) {
-    ASSERT_EQ(seqs.size(), static_cast<size_t>(each)) << key;
-    for (int i = 0; i < each; ++i) ASSERT_EQ(seqs[i], i) << key;
-  }
+  ASSERT_TRUE(InPublishOrder(arrivals, conversations, each));
   // The leases were handed back at once, not left to expire.
   for (int p = 0; p < kPartitions; ++p)
     EXPECT_EQ((*redis)->Cli({"GET", absl::StrCat("omnigate:lease:{", p, "}")}).value_or(""),

@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lib/common/encoding.h"
 #include "lib/crypto/hmac.h"
@@ -135,6 +137,40 @@ ingest:
                                         kPartitions, "\n", extra);
   (void)testing::WriteFile(path, yaml);
   return path;
+}
+
+std::unique_ptr<testing::ChildProcess> StartDispatcher(const std::string& config,
+                                                       const std::string& redis_url,
+                                                       const std::string& dir,
+                                                       const std::string& id) {
+  auto p = testing::ChildProcess::Spawn(
+      {testing::BinaryPath("omnigate-dispatcher"), "--config", config, "--redis", redis_url,
+       "--grpc_addr=127.0.0.1:0", "--metrics_addr=127.0.0.1:0", "--instance_id", id},
+      absl::StrCat(dir, "/", id, "-", absl::ToUnixMicros(absl::Now()), ".log"));
+  EXPECT_TRUE(p.ok()) << p.status();
+  return p.ok() ? *std::move(p) : nullptr;
+}
+
+bool PublishRounds(omnigate::v1::Ingest::Stub& stub, int conversations, int rounds,
+                   absl::Duration pause) {
+  for (int seq = 0; seq < rounds; ++seq) {
+    omnigate::v1::PublishRequest request;
+    for (int c = 0; c < conversations; ++c) {
+      auto* e = request.add_events();
+      e->set_channel(omnigate::v1::CHANNEL_WEBCHAT);
+      e->set_conversation_key(absl::StrCat("webchat:site:", c));
+      e->set_external_id(absl::StrCat(c, "-", seq));
+      e->mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
+      e->mutable_text()->set_body("x");
+      (*e->mutable_attributes())["seq"] = absl::StrCat(seq);
+    }
+    omnigate::v1::PublishResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    if (!stub.Publish(&context, request, &response).ok()) return false;
+    absl::SleepFor(pause);
+  }
+  return true;
 }
 
 int PostUntilAccepted(int port, const std::string& body, int attempts) {

@@ -7,7 +7,10 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "gtest/gtest.h"
 #include "omnigate/v1/event.pb.h"
+#include "omnigate/v1/ingest.grpc.pb.h"
+#include "tests/support/arrivals.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/wait.h"
@@ -67,6 +70,22 @@ class IngestProcess {
 // Writes a config with the WhatsApp connector, two sinks and `extra` YAML.
 std::string WriteConfig(const std::string& dir, const std::string& bot_address,
                         const std::string& agent_address, const std::string& extra);
+
+// omnigate-dispatcher with `config` and instance id `id`, logging into dir.
+std::unique_ptr<testing::ChildProcess> StartDispatcher(const std::string& config,
+                                                       const std::string& redis_url,
+                                                       const std::string& dir,
+                                                       const std::string& id);
+
+// Publishes `rounds` requests, each with one event for every one of
+// `conversations` web chat conversations (attribute "seq" = the round),
+// pausing between requests. False at the first refused request.
+bool PublishRounds(omnigate::v1::Ingest::Stub& stub, int conversations, int rounds,
+                   absl::Duration pause);
+
+using testing::Analyze;
+using testing::Arrivals;
+using testing::InPublishOrder;
 
 // POSTs a signed webhook until it is answered 200 or `attempts` run out
 // (each attempt bounded). Returns the attempts used, 0 when never answered.

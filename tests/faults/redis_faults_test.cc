@@ -50,11 +50,8 @@ Outcome RunFault(const std::string& appendfsync, Fault fault) {
   IngestProcess ingest(config, (*redis)->url(), dir);
   EXPECT_TRUE(ingest.Start());
   EXPECT_TRUE(ingest.WaitReady(absl::Seconds(10)));
-  auto dispatcher = testing::ChildProcess::Spawn(
-      {testing::BinaryPath("omnigate-dispatcher"), "--config", config, "--redis", (*redis)->url(),
-       "--grpc_addr=127.0.0.1:0", "--metrics_addr=127.0.0.1:0", "--instance_id", "d1"},
-      dir + "/dispatcher.log");
-  EXPECT_TRUE(dispatcher.ok());
+  auto dispatcher = StartDispatcher(config, (*redis)->url(), dir, "d1");
+  EXPECT_TRUE(dispatcher != nullptr);
 
   auto stub = omnigate::v1::Ingest::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", ingest.grpc_port()), grpc::InsecureChannelCredentials()));
@@ -107,7 +104,8 @@ Outcome RunFault(const std::string& appendfsync, Fault fault) {
   // redeliver everything: the sink would see far more than stored).
   auto groups = (*redis)->Cli({"XINFO", "GROUPS", "omnigate:stream:{0}"});
   EXPECT_TRUE(groups.ok() && groups->find("chatbot") != std::string::npos);
-  if (dispatcher.ok()) EXPECT_EQ((*dispatcher)->Signal(SIGTERM, absl::Seconds(10)).value_or(-1), 0);
+  if (dispatcher != nullptr)
+    EXPECT_EQ(dispatcher->Signal(SIGTERM, absl::Seconds(10)).value_or(-1), 0);
   return out;
 }
 
