@@ -2,27 +2,15 @@
 
 #include <arpa/inet.h>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace omnigate::loadgen {
 
 absl::StatusOr<HostPort> ParseLoopbackTarget(absl::string_view address) {
-  const size_t colon = address.rfind(':');
-  if (colon == absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("expected HOST:PORT, got '", address, "'"));
-  }
-  HostPort out;
-  absl::string_view host = address.substr(0, colon);
-  if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) {
-    host = host.substr(1, host.size() - 2);
-  }
-  out.host = std::string(host);
-  if (!absl::SimpleAtoi(address.substr(colon + 1), &out.port) || out.port <= 0 ||
-      out.port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("bad port in '", address, "'"));
-  }
+  auto parsed = http::ParseHostPort(address);
+  if (!parsed.ok()) return parsed.status();
+  HostPort out = *std::move(parsed);
+  if (out.port == 0) return absl::InvalidArgumentError(absl::StrCat("bad port in '", address, "'"));
   bool loopback = out.host == "localhost";
   in_addr v4;
   in6_addr v6;

@@ -4,13 +4,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "lib/http/listen_address.h"
 
 namespace omnigate::loadgen {
 
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
+using HostPort = http::HostPort;
 
 // Parses HOST:PORT ([::1]:PORT for IPv6) and refuses anything that is not a
 // loopback address (127.0.0.0/8, ::1, localhost): the load generator must
