@@ -49,7 +49,8 @@ bench: build
 	@python3 tools/bench.py --seconds $(BENCH_SECONDS)
 
 # Every adapter under libFuzzer with address and undefined sanitizers (clang):
-# FUZZ_SECONDS per target (default 60), corpora kept in fuzz/corpus/.
+# FUZZ_SECONDS per target (default 60), FUZZ_JOBS targets at a time (default 2),
+# corpora kept in fuzz/corpus/.
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

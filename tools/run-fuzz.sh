@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every adapter fuzz target for FUZZ_SECONDS (default 60) each, two at a
-# time, seeded with the channel examples; new interesting inputs are merged
+# Runs every adapter fuzz target for FUZZ_SECONDS (default 60) each, FUZZ_JOBS
+# (default 2) at a time, seeded with the channel examples; new interesting inputs are merged
 # (minimized) into fuzz/corpus/<target>, which `make test` replays.
 # Usage: tools/run-fuzz.sh [seconds]   (after building build-fuzz; see `make fuzz`)
 set -euo pipefail
@@ -34,9 +34,10 @@ run_one() {
 status=0
 # FUZZ_TARGETS="a b" runs only those.
 read -r -a targets <<<"${FUZZ_TARGETS:-whatsapp messenger instagram telegram line twilio viber x webchat email_sendgrid email_mailgun}"
-for ((i = 0; i < ${#targets[@]}; i += 2)); do
+jobs="${FUZZ_JOBS:-2}"
+for ((i = 0; i < ${#targets[@]}; i += jobs)); do
   pids=()
-  for t in "${targets[@]:i:2}"; do run_one "$t" & pids+=($!); done
+  for t in "${targets[@]:i:jobs}"; do run_one "$t" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || status=1; done
 done
 exit $status

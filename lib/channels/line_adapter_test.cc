@@ -144,6 +144,17 @@ TEST_F(LineAdapterTest, SignatureIsBase64HmacOfTheBody) {
   other.Add("X-Line-Signature", Base64Encode(crypto::HmacSha256("other-secret", body)));
   request.headers = &other;
   EXPECT_EQ(RejectReason(adapter_.Authenticate(request)), "signature_mismatch");
+  // The same MAC with the unused low bits of its last character set decodes
+  // to the same bytes in a lenient decoder; only the canonical spelling counts.
+  std::string spelled = Base64Encode(crypto::HmacSha256(kSecret, body));
+  ASSERT_EQ(spelled.size(), 44u);  // 32 bytes: 43 characters and one '='
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  spelled[42] = alphabet[alphabet.find(spelled[42]) | 1];
+  ASSERT_NE(spelled, Base64Encode(crypto::HmacSha256(kSecret, body)));
+  Headers malleated;
+  malleated.Add("X-Line-Signature", spelled);
+  request.headers = &malleated;
+  EXPECT_EQ(RejectReason(adapter_.Authenticate(request)), "signature_malformed");
 }
 
 }  // namespace

@@ -25,8 +25,11 @@ absl::Status VerifyMacHeader(const InboundRequest& request, absl::string_view he
                            absl::StrCat(header, " must start with ", prefix));
   }
   text.remove_prefix(prefix.size());
-  const std::optional<std::string> given =
+  std::optional<std::string> given =
       encoding == MacEncoding::kHex ? HexDecode(text) : Base64Decode(text);
+  // Only the canonical base64 of a MAC: the unused bits of its last character
+  // must be zero, so one MAC has one spelling (no malleable signatures).
+  if (given && encoding == MacEncoding::kBase64 && Base64Encode(*given) != text) given.reset();
   const std::string expected = expected_mac();
   if (!given || given->size() != expected.size()) {
     return Unauthenticated(

@@ -75,7 +75,7 @@ absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestCon
           node, "ingest",
           {"partitions", "dedupe_ttl_seconds", "stream_max_len", "max_backlog", "max_body_bytes",
            "header_timeout", "body_timeout", "idle_timeout", "http_threads", "redis_connections",
-           "max_pending_events", "drain_delay", "drain_timeout"});
+           "max_pending_events", "max_in_flight_calls", "drain_delay", "drain_timeout"});
       !s.ok()) {
     return s;
   }
@@ -107,6 +107,10 @@ absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestCon
   if (node["max_pending_events"]) {
     s.Update(Integer<size_t>(node["max_pending_events"], "ingest.max_pending_events", env, 100,
                              10000000, &out->max_pending_events));
+  }
+  if (node["max_in_flight_calls"]) {
+    s.Update(Integer(node["max_in_flight_calls"], "ingest.max_in_flight_calls", env, 1, 1000000,
+                     &out->max_in_flight_calls));
   }
   if (node["header_timeout"])
     s.Update(Duration(node["header_timeout"], "ingest.header_timeout", env, &out->header_timeout));

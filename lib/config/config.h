@@ -112,6 +112,10 @@ struct IngestConfig {
   int http_threads = 1;
   int redis_connections = 2;
   size_t max_pending_events = 100000;
+  // Publish calls (unary, or stream messages) being worked on at once; more
+  // are refused at once with RESOURCE_EXHAUSTED. Bounds ingest's memory under
+  // overload together with max_pending_events.
+  int max_in_flight_calls = 2048;
   // After SIGTERM, how long readiness reports false before the listeners
   // stop (lets load balancers notice), and how long in-flight work may take.
   absl::Duration drain_delay = absl::ZeroDuration();

@@ -5,13 +5,19 @@
 
 namespace omnigate::loadgen {
 
+// How the server answered one request.
+enum class Outcome {
+  kOk,    // accepted
+  kShed,  // refused for load (RESOURCE_EXHAUSTED, 503, 429): retry later
+  kError  // anything else, including transport failures
+};
+
 // Sends one kind of request. The runner decides when (closed or open loop);
 // the driver only knows how. Implementations are thread-safe.
 class Driver {
  public:
-  // Called exactly once per Send, from any thread, with whether the server
-  // accepted the request.
-  using Done = std::function<void(bool ok)>;
+  // Called exactly once per Send, from any thread.
+  using Done = std::function<void(Outcome)>;
 
   virtual ~Driver() = default;
   // Starts request number `seq` (unique within the run).

@@ -31,8 +31,14 @@ void UnaryPublishDriver::Send(int64_t seq, Done done) {
   builder_(seq, &call->request);
   stub_->async()->Publish(
       &call->context, &call->request, &call->response, [call](grpc::Status status) {
-        const bool ok = status.ok() && PublishAccepted(call->request, call->response);
-        call->done(ok);
+        Outcome outcome = Outcome::kError;
+        if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
+            call->response.code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+          outcome = Outcome::kShed;
+        } else if (status.ok() && PublishAccepted(call->request, call->response)) {
+          outcome = Outcome::kOk;
+        }
+        call->done(outcome);
         delete call;
       });
 }
@@ -55,7 +61,7 @@ class StreamPublishDriver::Stream final
       std::unique_lock<std::mutex> lock(mu_);
       if (finished_) {
         lock.unlock();
-        done(false);
+        done(Outcome::kError);
         return;
       }
       unanswered_.push_back(Pending{static_cast<int>(request.events_size()), std::move(done)});
@@ -89,17 +95,22 @@ class StreamPublishDriver::Stream final
   void OnReadDone(bool ok) override {
     if (!ok) return;  // the stream ended; OnDone fails what is left
     Done done;
-    bool accepted = false;
+    Outcome outcome = Outcome::kError;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!unanswered_.empty()) {
         done = std::move(unanswered_.front().done);
-        accepted = response_.code() == 0 && response_.results_size() == unanswered_.front().events;
+        if (response_.code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+          outcome = Outcome::kShed;
+        } else if (response_.code() == 0 &&
+                   response_.results_size() == unanswered_.front().events) {
+          outcome = Outcome::kOk;
+        }
         unanswered_.pop_front();
       }
       if (unanswered_.empty()) cv_.notify_all();
     }
-    if (done) done(accepted);
+    if (done) done(outcome);
     StartRead(&response_);
   }
 
@@ -109,7 +120,7 @@ class StreamPublishDriver::Stream final
       std::lock_guard<std::mutex> lock(mu_);
       left.swap(unanswered_);
     }
-    for (auto& p : left) p.done(false);
+    for (auto& p : left) p.done(Outcome::kError);
     // Last touch of *this: Close() may destroy it as soon as it sees this.
     std::lock_guard<std::mutex> lock(mu_);
     finished_ = true;

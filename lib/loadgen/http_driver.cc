@@ -45,7 +45,7 @@ class HttpDriver::Impl {
       job_ = std::move(job);
       auto built = owner_->builder_(job_.seq);
       if (!built.ok()) {
-        Complete(false);
+        Complete(Outcome::kError);
         return;
       }
       request_ = {};
@@ -62,10 +62,13 @@ class HttpDriver::Impl {
         response_ = {};
         http::async_read(stream_, buffer_, response_, [this](beast::error_code ec, size_t) {
           if (ec) return Fail();
-          const bool ok = response_.result_int() == 200;
+          const unsigned status = response_.result_int();
+          const Outcome outcome = status == 200                    ? Outcome::kOk
+                                  : status == 503 || status == 429 ? Outcome::kShed
+                                                                   : Outcome::kError;
           const bool keep = response_.keep_alive();
           if (!keep) (void)ConnectNow();
-          Complete(ok);
+          Complete(outcome);
         });
       });
     }
@@ -74,12 +77,12 @@ class HttpDriver::Impl {
     void Fail() {
       buffer_.clear();
       (void)ConnectNow();  // loopback: a blocking reconnect is short
-      Complete(false);
+      Complete(Outcome::kError);
     }
 
-    void Complete(bool ok) {
+    void Complete(Outcome outcome) {
       Done done = std::move(job_.done);
-      done(ok);
+      done(outcome);
       owner_->Release(this);
     }
 

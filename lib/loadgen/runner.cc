@@ -53,8 +53,8 @@ void SlotSend(std::shared_ptr<Shared> shared) {
   }
   shared->in_flight.fetch_add(1);
   const SteadyClock::time_point t0 = SteadyClock::now();
-  shared->driver->Send(seq, [shared, t0](bool ok) {
-    shared->stats.Record(NanosSince(t0), ok);
+  shared->driver->Send(seq, [shared, t0](Outcome outcome) {
+    shared->stats.Record(NanosSince(t0), outcome);
     shared->Completed();
     SlotSend(shared);
   });
@@ -62,39 +62,49 @@ void SlotSend(std::shared_ptr<Shared> shared) {
 
 void PrintProgress(Shared* shared, double elapsed_s, int64_t* last_total) {
   RunStats::Snapshot s = shared->stats.TakeInterval();
-  const int64_t total = s.ok + s.errors;
+  const int64_t total = s.ok + s.shed + s.errors;
   fprintf(stderr,
-          "\r%-12s %6.1fs  done %9lld  rate %9.0f/s  errors %6lld  p50 %7.3f ms  p99 %7.3f ms",
+          "\r%-12s %6.1fs  done %9lld  rate %9.0f/s  shed %6lld  errors %6lld  p50 %7.3f ms  "
+          "p99 %7.3f ms",
           shared->options.label.c_str(), elapsed_s, static_cast<long long>(total),
-          static_cast<double>(total - *last_total), static_cast<long long>(s.errors),
-          s.interval.Percentile(0.5) / 1e6, s.interval.Percentile(0.99) / 1e6);
+          static_cast<double>(total - *last_total), static_cast<long long>(s.shed),
+          static_cast<long long>(s.errors), s.interval.Percentile(0.5) / 1e6,
+          s.interval.Percentile(0.99) / 1e6);
   fflush(stderr);
   *last_total = total;
 }
 
 }  // namespace
 
-void RunStats::Record(int64_t latency_ns, bool ok) {
+void RunStats::Record(int64_t latency_ns, Outcome outcome) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (ok) {
-    ++ok_;
-    total_.Record(latency_ns);
-    interval_.Record(latency_ns);
-  } else {
-    ++errors_;
+  switch (outcome) {
+    case Outcome::kOk:
+      ++ok_;
+      total_.Record(latency_ns);
+      interval_.Record(latency_ns);
+      break;
+    case Outcome::kShed:
+      ++shed_;
+      shed_latency_.Record(latency_ns);
+      break;
+    case Outcome::kError:
+      ++errors_;
+      break;
   }
 }
 
 void RunStats::CountDropped() {
   std::lock_guard<std::mutex> lock(mu_);
-  ++errors_;
+  ++dropped_;
 }
 
 RunStats::Snapshot RunStats::TakeInterval() {
   std::lock_guard<std::mutex> lock(mu_);
   Snapshot s;
   s.ok = ok_;
-  s.errors = errors_;
+  s.shed = shed_;
+  s.errors = errors_ + dropped_;
   s.interval = interval_;
   interval_ = LatencyHistogram();
   return s;
@@ -104,13 +114,25 @@ LatencyHistogram RunStats::total() const {
   std::lock_guard<std::mutex> lock(mu_);
   return total_;
 }
+LatencyHistogram RunStats::shed_latency() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return shed_latency_;
+}
 int64_t RunStats::ok() const {
   std::lock_guard<std::mutex> lock(mu_);
   return ok_;
 }
+int64_t RunStats::shed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return shed_;
+}
 int64_t RunStats::errors() const {
   std::lock_guard<std::mutex> lock(mu_);
   return errors_;
+}
+int64_t RunStats::dropped() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return dropped_;
 }
 
 RunResult RunLoad(Driver* driver, const RunOptions& options) {
@@ -160,8 +182,8 @@ RunResult RunLoad(Driver* driver, const RunOptions& options) {
         }
         shared->in_flight.fetch_add(1);
         const SteadyClock::time_point due_time = pacer.DueTime(issued);
-        driver->Send(issued, [shared, due_time](bool ok) {
-          shared->stats.Record(NanosSince(due_time), ok);
+        driver->Send(issued, [shared, due_time](Outcome outcome) {
+          shared->stats.Record(NanosSince(due_time), outcome);
           shared->Completed();
         });
       }
@@ -185,12 +207,15 @@ RunResult RunLoad(Driver* driver, const RunOptions& options) {
   // Closed loop: each slot took one sequence number past the budget.
   result.sent = options.rate <= 0 ? sent - std::max(1, options.concurrency) : sent;
   result.ok = shared->stats.ok();
+  result.shed = shared->stats.shed();
   result.errors = shared->stats.errors();
+  result.dropped = shared->stats.dropped();
   {
     std::lock_guard<std::mutex> lock(shared->mu);
     result.seconds = std::chrono::duration<double>(shared->last_completion - shared->start).count();
   }
   result.latency = shared->stats.total();
+  result.shed_latency = shared->stats.shed_latency();
   return result;
 }
 

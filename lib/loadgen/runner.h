@@ -13,7 +13,7 @@ namespace omnigate::loadgen {
 struct RunOptions {
   // Closed loop: this many requests in flight, each completion sends the
   // next. Open loop (rate > 0): the most requests allowed in flight; a due
-  // request beyond it is counted as an error (the client gave up), which
+  // request beyond it is counted as dropped (the client gave up), which
   // keeps an overloaded run from growing memory without bound.
   int concurrency = 16;
   // Requests per second; 0 = closed loop.
@@ -32,34 +32,44 @@ struct RunOptions {
 // Latency and outcome counts, shared by the completion threads.
 class RunStats {
  public:
-  void Record(int64_t latency_ns, bool ok);
+  void Record(int64_t latency_ns, Outcome outcome);
   void CountDropped();
   // Totals so far, and the interval since the last call (for progress).
   struct Snapshot {
     int64_t ok = 0;
-    int64_t errors = 0;
+    int64_t shed = 0;
+    int64_t errors = 0;  // errors and drops
     LatencyHistogram interval;
   };
   Snapshot TakeInterval();
   LatencyHistogram total() const;
+  LatencyHistogram shed_latency() const;
   int64_t ok() const;
+  int64_t shed() const;
   int64_t errors() const;
+  int64_t dropped() const;
 
  private:
   mutable std::mutex mu_;
-  LatencyHistogram total_;
+  LatencyHistogram total_;         // accepted requests
+  LatencyHistogram shed_latency_;  // refused for load: how fast the refusal came
   LatencyHistogram interval_;
   int64_t ok_ = 0;
+  int64_t shed_ = 0;
   int64_t errors_ = 0;
+  int64_t dropped_ = 0;
 };
 
 struct RunResult {
   int64_t sent = 0;
   int64_t ok = 0;
-  int64_t errors = 0;
+  int64_t shed = 0;     // refused by the server for load
+  int64_t errors = 0;   // other failures
+  int64_t dropped = 0;  // open loop: not sent, the client's in-flight cap was full
   // From the first send to the last completion.
   double seconds = 0;
-  LatencyHistogram latency;
+  LatencyHistogram latency;       // accepted requests
+  LatencyHistogram shed_latency;  // refused requests
 };
 
 // Drives `driver` under `options` and waits for the end.

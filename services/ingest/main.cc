@@ -126,7 +126,8 @@ int Run(int argc, char** argv) {
   auto http_server = http::HttpServer::Start(http_options, &http_handler);
   if (!http_server.ok()) return Fail(http_server.status());
 
-  ingest::IngestGrpcService grpc_service(&pipeline);
+  ingest::IngestGrpcService grpc_service(&pipeline, /*max_stream_in_flight=*/64,
+                                         static_cast<size_t>(cfg.ingest.max_in_flight_calls));
   auto authorizer = grpcutil::AuthorizerFromConfig(cfg.grpc_server);
   if (!authorizer.ok()) return Fail(authorizer.status());
   grpc_service.set_authorizer(authorizer->get());

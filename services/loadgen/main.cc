@@ -116,11 +116,14 @@ void Describe(Summary* s, const std::string& mode, const loadgen::RunOptions& o,
   s->Set("target_rate", o.rate);
   s->SetInt("sent", r.sent);
   s->SetInt("ok", r.ok);
+  s->SetInt("shed", r.shed);
   s->SetInt("errors", r.errors);
+  s->SetInt("dropped", r.dropped);
   s->Set("seconds", r.seconds);
   s->Set("rate", r.seconds > 0 ? r.ok / r.seconds : 0.0);
   s->Set("events_per_s", r.seconds > 0 ? r.ok * events_per_request / r.seconds : 0.0);
   s->SetLatency("latency", r.latency);
+  if (r.shed > 0) s->SetLatency("shed_latency", r.shed_latency);
 }
 
 int Emit(const Summary& s) {
