@@ -20,6 +20,7 @@
 #include "omnigate/v1/agents.grpc.pb.h"
 #include "omnigate/v1/conversations.grpc.pb.h"
 #include "omnigate/v1/sink.grpc.pb.h"
+#include "tests/support/fake_conversations.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
@@ -28,40 +29,6 @@ namespace omnigate {
 namespace {
 
 using ::testing::HasSubstr;
-
-// Stands in for the dispatcher: records every Assign and Resolve.
-class FakeConversationsServer final : public omnigate::v1::Conversations::Service {
- public:
-  grpc::Status Assign(grpc::ServerContext*, const omnigate::v1::AssignRequest* request,
-                      omnigate::v1::Conversation* response) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    assigns_.emplace_back(request->conversation_key(), request->agent_id());
-    response->set_conversation_key(request->conversation_key());
-    response->set_agent_id(request->agent_id());
-    response->set_mode(omnigate::v1::MODE_AGENT);
-    return grpc::Status::OK;
-  }
-  grpc::Status Resolve(grpc::ServerContext*, const omnigate::v1::ResolveRequest* request,
-                       omnigate::v1::Conversation* response) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    resolves_.push_back(request->conversation_key());
-    response->set_mode(omnigate::v1::MODE_CLOSED);
-    return grpc::Status::OK;
-  }
-  std::vector<std::pair<std::string, std::string>> assigns() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return assigns_;
-  }
-  std::vector<std::string> resolves() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return resolves_;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<std::pair<std::string, std::string>> assigns_;
-  std::vector<std::string> resolves_;
-};
 
 struct Replica {
   std::unique_ptr<testing::ChildProcess> process;
@@ -175,7 +142,7 @@ class AgentRouterE2ETest : public ::testing::Test {
 
   std::unique_ptr<testing::RedisServer> redis_;
   std::string dir_;
-  FakeConversationsServer conversations_;
+  testing::FakeConversations conversations_;
   std::unique_ptr<grpcutil::GrpcServer> conversations_server_;
   std::vector<Replica> replicas_;
 };

@@ -2,11 +2,9 @@
 // in-test Conversations gRPC server; Deliver is called over gRPC like the
 // dispatcher does, and the outbound stream is read back.
 
-#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
-#include <future>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +14,8 @@
 #include "lib/queue/partitioner.h"
 #include "omnigate/v1/conversations.grpc.pb.h"
 #include "omnigate/v1/sink.grpc.pb.h"
+#include "tests/support/fake_conversations.h"
+#include "tests/support/grpc_health.h"
 #include "tests/support/http_client.h"
 #include "tests/support/outbound_stream.h"
 #include "tests/support/process.h"
@@ -29,52 +29,6 @@ using ::testing::Not;
 
 constexpr uint32_t kPartitions = 4;
 constexpr char kConversation[] = "webchat:site1:visitor-42";
-
-// Conversations as the dispatcher serves it; records SetMode requests.
-class FakeConversationsService final : public omnigate::v1::Conversations::Service {
- public:
-  grpc::Status SetMode(grpc::ServerContext*, const omnigate::v1::SetModeRequest* request,
-                       omnigate::v1::Conversation* response) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    requests_.push_back(*request);
-    response->set_conversation_key(request->conversation_key());
-    response->set_mode(request->mode());
-    return grpc::Status::OK;
-  }
-  std::vector<omnigate::v1::SetModeRequest> requests() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<omnigate::v1::SetModeRequest> requests_;
-};
-
-// grpc.health.v1.Health/Check for service "" by hand: Debian ships no
-// generated health client. The request is empty; the response's field 1 is
-// the status (1 = SERVING, 2 = NOT_SERVING).
-absl::StatusOr<int> HealthStatus(int port) {
-  grpc::GenericStub stub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
-  grpc::Slice empty(std::string{});
-  grpc::ByteBuffer request(&empty, 1);
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status s) { done.set_value(std::move(s)); });
-  grpc::Status status = done.get_future().get();
-  if (!status.ok()) return absl::UnavailableError(status.error_message());
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return absl::InternalError("health: unreadable response");
-  std::string bytes;
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  if (bytes.empty()) return 0;
-  if (bytes.size() != 2 || bytes[0] != 0x08) return absl::InternalError("health: unexpected");
-  return static_cast<int>(bytes[1]);
-}
 
 omnigate::v1::Event CustomerText(const std::string& id, const std::string& body) {
   omnigate::v1::Event e;
@@ -96,7 +50,7 @@ class ChatbotE2ETest : public ::testing::Test {
     auto redis = testing::RedisServer::Start();
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = redis->release();
-    conversations_ = new FakeConversationsService();
+    conversations_ = new testing::FakeConversations();
     grpcutil::GrpcServerOptions options;
     options.address = "127.0.0.1:0";
     auto server = grpcutil::GrpcServer::Start(options, {conversations_});
@@ -129,7 +83,7 @@ class ChatbotE2ETest : public ::testing::Test {
   static bool WaitServing() {
     const absl::Time deadline = absl::Now() + absl::Seconds(15);
     while (absl::Now() < deadline) {
-      auto status = HealthStatus(grpc_port_);
+      auto status = testing::HealthStatus(grpc_port_);
       if (status.ok() && *status == 1) return true;
       absl::SleepFor(absl::Milliseconds(20));
     }
@@ -168,7 +122,7 @@ class ChatbotE2ETest : public ::testing::Test {
   }
 
   static testing::RedisServer* redis_;
-  static FakeConversationsService* conversations_;
+  static testing::FakeConversations* conversations_;
   static grpcutil::GrpcServer* conversations_server_;
   static testing::ChildProcess* chatbot_;
   static std::string* dir_;
@@ -176,7 +130,7 @@ class ChatbotE2ETest : public ::testing::Test {
 };
 
 testing::RedisServer* ChatbotE2ETest::redis_ = nullptr;
-FakeConversationsService* ChatbotE2ETest::conversations_ = nullptr;
+testing::FakeConversations* ChatbotE2ETest::conversations_ = nullptr;
 grpcutil::GrpcServer* ChatbotE2ETest::conversations_server_ = nullptr;
 testing::ChildProcess* ChatbotE2ETest::chatbot_ = nullptr;
 std::string* ChatbotE2ETest::dir_ = nullptr;
@@ -187,7 +141,7 @@ TEST_F(ChatbotE2ETest, AnswersThenHandsOffOverGrpcAndIgnoresRedelivery) {
   const std::vector<omnigate::v1::Event> batch = {
       CustomerText("e2e-1", "Which payment methods do you accept?"),
       CustomerText("e2e-2", "Can I talk to a real person please")};
-  const size_t calls_before = conversations_->requests().size();
+  const size_t calls_before = conversations_->set_mode_requests().size();
   grpc::Status s = Deliver(batch);
   ASSERT_TRUE(s.ok()) << s.error_message() << chatbot_->ReadLog();
   auto replies = Replies();
@@ -198,7 +152,7 @@ TEST_F(ChatbotE2ETest, AnswersThenHandsOffOverGrpcAndIgnoresRedelivery) {
   EXPECT_EQ(replies[1].recipient().id(), "visitor-42");
   EXPECT_THAT(replies[1].text().body(), HasSubstr("human agent"));
 
-  auto calls = conversations_->requests();
+  auto calls = conversations_->set_mode_requests();
   ASSERT_EQ(calls.size(), calls_before + 1);
   EXPECT_EQ(calls.back().conversation_key(), kConversation);
   EXPECT_EQ(calls.back().mode(), omnigate::v1::MODE_AGENT);
@@ -207,7 +161,7 @@ TEST_F(ChatbotE2ETest, AnswersThenHandsOffOverGrpcAndIgnoresRedelivery) {
 
   ASSERT_TRUE(Deliver(batch).ok());
   EXPECT_EQ(Replies().size(), 2u);
-  EXPECT_EQ(conversations_->requests().size(), calls_before + 1);
+  EXPECT_EQ(conversations_->set_mode_requests().size(), calls_before + 1);
 }
 
 TEST_F(ChatbotE2ETest, MetricsAreServed) {
