@@ -43,6 +43,9 @@ TEST(ParseStrictTest, RefusesAbsurdlyLongNumbersBeforeParsing) {
   EXPECT_EQ(ReasonOf("{\"a\":0." + std::string(2000, '0') + "4}"), "json_number_too_long");
   EXPECT_EQ(ReasonOf("[" + std::string(65, '9') + "]"), "json_number_too_long");
   EXPECT_EQ(ReasonOf("[-1.7976931348623157e+308, 18446744073709551615]"), "ok");
+  // Many digits and a large negative exponent: the full-precision strtod
+  // read out of bounds (fuzz/regressions/instagram/deep-negative-exponent).
+  EXPECT_EQ(ReasonOf("[170000088.4544444474633137463313746e-340, 1e-400, 4.9e-324]"), "ok");
   // Digits inside strings are text, not numbers.
   EXPECT_EQ(ReasonOf("{\"a\":\"" + std::string(5000, '7') + "\"}"), "ok");
 }
