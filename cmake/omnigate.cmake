@@ -12,13 +12,14 @@ function(omnigate_library name)
   target_link_libraries(omnigate_${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
-# omnigate_test(NAME SOURCES ... DEPS ... [LABELS ...])
+# omnigate_test(NAME SOURCES ... DEPS ... [LABELS ...] [SERIAL])
 # A GoogleTest binary registered with CTest; each TEST becomes a CTest case.
+# SERIAL: never run beside other tests (for tests that measure capacity).
 function(omnigate_test name)
   if(NOT OMNIGATE_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
@@ -33,7 +34,11 @@ function(omnigate_test name)
   # list value is split at ';' (the second label would be read as a property
   # name): each test gets its first label only (unit, integration, e2e, ...).
   list(GET labels 0 labels)
+  set(serial FALSE)
+  if(ARG_SERIAL)
+    set(serial TRUE)
+  endif()
   gtest_discover_tests(${name}
-    PROPERTIES LABELS "${labels}"
+    PROPERTIES LABELS "${labels}" RUN_SERIAL ${serial}
     DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -71,11 +71,11 @@ absl::Status ParseConnector(const YAML::Node& node, const std::string& path, con
 }
 
 absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestConfig* out) {
-  if (auto s = CheckKeys(
-          node, "ingest",
-          {"partitions", "dedupe_ttl_seconds", "stream_max_len", "max_backlog", "max_body_bytes",
-           "header_timeout", "body_timeout", "idle_timeout", "http_threads", "redis_connections",
-           "max_pending_events", "max_in_flight_calls", "drain_delay", "drain_timeout"});
+  if (auto s = CheckKeys(node, "ingest",
+                         {"partitions", "dedupe_ttl_seconds", "stream_max_len", "max_backlog",
+                          "max_body_bytes", "header_timeout", "body_timeout", "idle_timeout",
+                          "http_threads", "redis_connections", "max_pending_events",
+                          "max_in_flight_calls", "max_loop_lag", "drain_delay", "drain_timeout"});
       !s.ok()) {
     return s;
   }
@@ -112,6 +112,8 @@ absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestCon
     s.Update(Integer(node["max_in_flight_calls"], "ingest.max_in_flight_calls", env, 1, 1000000,
                      &out->max_in_flight_calls));
   }
+  if (node["max_loop_lag"])
+    s.Update(Duration(node["max_loop_lag"], "ingest.max_loop_lag", env, &out->max_loop_lag));
   if (node["header_timeout"])
     s.Update(Duration(node["header_timeout"], "ingest.header_timeout", env, &out->header_timeout));
   if (node["body_timeout"])

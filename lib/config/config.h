@@ -116,6 +116,9 @@ struct IngestConfig {
   // are refused at once with RESOURCE_EXHAUSTED. Bounds ingest's memory under
   // overload together with max_pending_events.
   int max_in_flight_calls = 2048;
+  // Webhooks read while the HTTP loop lags more than this are refused at
+  // once (503 + Retry-After) before any work; 0 turns it off.
+  absl::Duration max_loop_lag = absl::Milliseconds(200);
   // After SIGTERM, how long readiness reports false before the listeners
   // stop (lets load balancers notice), and how long in-flight work may take.
   absl::Duration drain_delay = absl::ZeroDuration();

@@ -50,6 +50,22 @@ void Accept(const std::shared_ptr<ServerState>& state) {
       });
 }
 
+// Every tick the loop's lateness is sampled: a timer that fires late means
+// ready handlers queue ahead of it, i.e. the I/O threads cannot keep up.
+constexpr std::chrono::milliseconds kLagTick(5);
+
+void SampleLoopLag(ServerState* state, std::chrono::steady_clock::time_point due) {
+  state->lag_timer.expires_at(due);
+  state->lag_timer.async_wait([state, due](boost::system::error_code ec) {
+    if (ec || state->stopped.load()) return;
+    const auto now = std::chrono::steady_clock::now();
+    state->loop_lag_ns.store(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now - due).count(),
+        std::memory_order_relaxed);
+    SampleLoopLag(state, now + kLagTick);
+  });
+}
+
 absl::Status Listen(ServerState& state) {
   auto host_port = ParseHostPort(state.options.address);
   if (!host_port.ok()) return host_port.status();
@@ -107,6 +123,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOption
   auto state = std::make_shared<ServerState>(options, handler);
   if (absl::Status listening = Listen(*state); !listening.ok()) return listening;
   Accept(state);
+  SampleLoopLag(state.get(), std::chrono::steady_clock::now() + kLagTick);
   for (int i = 0; i < options.threads; ++i) {
     state->threads.emplace_back([state_ptr = state.get()] { state_ptr->io.run(); });
   }
@@ -140,6 +157,7 @@ void HttpServer::Shutdown(absl::Duration grace) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   state_->stopped.store(true);
+  net::post(state_->io, [state = state_.get()] { state->lag_timer.cancel(); });
   state_->work.reset();
   state_->io.stop();
   for (auto& thread : state_->threads) thread.join();

@@ -235,6 +235,7 @@ void Session::Dispatch() {
   }
   request.body = std::move(message.body());
   request.remote_address = remote_;
+  request.loop_lag = absl::Nanoseconds(state_->loop_lag_ns.load(std::memory_order_relaxed));
 
   auto pending = std::make_shared<PendingReply>(shared_from_this());
   Responder respond = [pending](Response response) { pending->Send(std::move(response)); };

@@ -22,6 +22,10 @@ struct Request {
   std::string body;
   // "ip:port" of the peer.
   std::string remote_address;
+  // How far behind schedule the server's I/O loop ran when this request was
+  // read: near zero while the CPU keeps up; it grows as ready connections
+  // queue. A handler can refuse work early on it (load shedding).
+  absl::Duration loop_lag;
 };
 
 struct Response {

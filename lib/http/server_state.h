@@ -4,6 +4,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <cstdint>
 #include <memory>
@@ -46,6 +47,10 @@ class ServerState {
   std::atomic<uint64_t> timeouts{0};
   std::atomic<uint64_t> bad_requests{0};
   std::atomic<uint64_t> bodies_too_large{0};
+  // Latest lateness of the loop-lag timer (see Request::loop_lag).
+  std::atomic<int64_t> loop_lag_ns{0};
+  // Declared after `io`, so it is destroyed (and its wait cancelled) first.
+  boost::asio::steady_timer lag_timer{io};
 
   // Live sessions, so Shutdown can close idle ones.
   uint64_t Register(const std::shared_ptr<Session>& session);

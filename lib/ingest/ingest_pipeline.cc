@@ -146,6 +146,12 @@ void IngestPipeline::HandleWebhook(WebhookCall call, Transport transport, Webhoo
          Outcome::kNotFound);
     return;
   }
+  if (options_.max_loop_lag > absl::ZeroDuration() && call.loop_lag > options_.max_loop_lag) {
+    fail(Reject(absl::StatusCode::kResourceExhausted, "overloaded",
+                "ingest is over capacity; retry later"),
+         Outcome::kShed);
+    return;
+  }
   if (call.body.size() > options_.max_body_bytes) {
     fail(Reject(absl::StatusCode::kOutOfRange, "body_too_large",
                 absl::StrCat(call.body.size(), " bytes; limit ", options_.max_body_bytes)),

@@ -30,6 +30,11 @@ struct IngestOptions {
   // with RESOURCE_EXHAUSTED (503 + Retry-After to channels): nothing of them
   // is stored, so nothing acknowledged is ever trimmed away undelivered.
   const queue::BacklogGuard* backlog = nullptr;
+  // Webhooks read while the HTTP loop lags more than this (the CPU cannot
+  // keep up) are refused at once with 503 + Retry-After, before their
+  // signature and body are checked: refusing costs far less than the work,
+  // so goodput holds and queues stay short. Zero turns it off.
+  absl::Duration max_loop_lag = absl::ZeroDuration();
 };
 
 // A configured connector and its adapter.
@@ -45,6 +50,8 @@ struct WebhookCall {
   std::string query;
   Headers headers;
   std::string body;
+  // Request::loop_lag of the HTTP server (zero over gRPC).
+  absl::Duration loop_lag;
 };
 
 // The answer, in HTTP terms (gRPC maps `status`).

@@ -95,13 +95,16 @@ class IngestPipelineTest : public ::testing::Test {
     options.partitions = 4;
     options.max_body_bytes = 64;
     options.max_events_per_request = 10;
+    options.max_loop_lag = absl::Milliseconds(50);
     pipeline_ = std::make_unique<IngestPipeline>(options, std::move(connectors), &queue_, clock_,
                                                  &metrics_);
   }
 
   WebhookAnswer Post(const std::string& connector, const std::string& body, Headers headers = {},
-                     const std::string& method = "POST", const std::string& query = "") {
+                     const std::string& method = "POST", const std::string& query = "",
+                     absl::Duration loop_lag = absl::ZeroDuration()) {
     WebhookCall call;
+    call.loop_lag = loop_lag;
     call.connector = connector;
     call.method = method;
     call.body = body;
@@ -203,6 +206,19 @@ TEST_F(IngestPipelineTest, StatusCodesForEveryRefusal) {
   queue_.up = false;
   EXPECT_EQ(Post("wa", "events:1").http_status, 503);
   EXPECT_FALSE(pipeline_->ready());
+}
+
+TEST_F(IngestPipelineTest, WebhooksReadWhileTheLoopLagsAreShedBeforeAnyWork) {
+  const WebhookAnswer shed = Post("wa", "events:1", {}, "POST", "", absl::Milliseconds(80));
+  EXPECT_EQ(shed.http_status, 503);
+  EXPECT_EQ(shed.status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(queue_.stored.empty());
+  EXPECT_TRUE(queue_.quarantined.empty());
+  // Under the limit the same request is worked on.
+  EXPECT_EQ(Post("wa", "events:1", {}, "POST", "", absl::Milliseconds(20)).http_status, 200);
+  EXPECT_EQ(queue_.stored.size(), 1u);
+  // Handshakes are cheap and rare: never shed.
+  EXPECT_EQ(Post("wa", "", {}, "GET", "ok", absl::Milliseconds(80)).http_status, 200);
 }
 
 TEST_F(IngestPipelineTest, HandshakeGoesToTheAdapter) {

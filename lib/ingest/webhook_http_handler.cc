@@ -32,6 +32,7 @@ void WebhookHttpHandler::Handle(http::Request request, http::Responder respond) 
     call.query = std::move(request.query);
     call.headers = std::move(request.headers);
     call.body = std::move(request.body);
+    call.loop_lag = request.loop_lag;
     pipeline_->HandleWebhook(std::move(call), Transport::kHttp,
                              [respond = std::move(respond)](WebhookAnswer answer) {
                                http::Response response;

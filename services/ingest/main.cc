@@ -113,6 +113,7 @@ int Run(int argc, char** argv) {
   options.partitions = static_cast<uint32_t>(cfg.ingest.partitions);
   if (cfg.ingest.max_backlog > 0) options.backlog = &backlog;
   options.max_body_bytes = cfg.ingest.max_body_bytes;
+  options.max_loop_lag = cfg.ingest.max_loop_lag;
   ingest::IngestPipeline pipeline(options, std::move(connectors), &queue, clock, &metrics);
 
   ingest::WebhookHttpHandler http_handler(&pipeline);

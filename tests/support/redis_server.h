@@ -39,6 +39,7 @@ class RedisServer {
   // Start again on the same port and data directory.
   absl::Status Restart();
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
   // Runs redis-cli against this server and returns stdout (trimmed).
   absl::StatusOr<std::string> Cli(const std::vector<std::string>& args) const;
