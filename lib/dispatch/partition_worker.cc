@@ -166,7 +166,30 @@ absl::Status PartitionWorker::Read(bool history, absl::Duration block) {
   command.push_back("STREAMS");
   command.push_back(stream_key_);
   command.push_back(history ? history_cursor_ : ">");
-  auto reply = conn_->Run(command);
+  // Acknowledgements ride in the read's round trip: at low rates one round
+  // trip (and its thread wake-ups) per message instead of two.
+  const std::vector<redis::RedisCommand> acks = AckCommands();
+  absl::Status sent;
+  for (const redis::RedisCommand& ack : acks) {
+    if (sent.ok()) sent = conn_->Append(ack);
+  }
+  if (sent.ok()) sent = conn_->Append(command);
+  if (sent.ok()) sent = conn_->Flush();
+  if (!sent.ok()) return sent;
+  size_t acked = 0;
+  bool ack_refused = false;
+  for (const redis::RedisCommand& ack : acks) {
+    auto reply = conn_->ReadReply();
+    if (!reply.ok()) {
+      Acknowledged(acked);
+      return reply.status();
+    }
+    ack_refused = ack_refused || reply->is_error();
+    if (!ack_refused) acked += ack.size() - 3;  // the rest stays for the next pass
+  }
+  if (ack_refused) deps_.metrics->RedisError();
+  if (!acks.empty()) Acknowledged(acked);
+  auto reply = conn_->ReadReply();
   if (!reply.ok()) return reply.status();
   if (reply->is_error()) {
     // NOGROUP: the stream or group was deleted under us; set up again.
@@ -380,24 +403,36 @@ void PartitionWorker::HandleCompletions() {
   for (auto& c : done) Complete(c);
 }
 
-void PartitionWorker::FlushAcks() {
-  if (acks_.empty() || conn_ == nullptr || conn_->broken()) return;
-  size_t start = 0;
-  while (start < acks_.size()) {
+std::vector<redis::RedisCommand> PartitionWorker::AckCommands() const {
+  std::vector<redis::RedisCommand> commands;
+  for (size_t start = 0; start < acks_.size(); start += kMaxAcksPerCommand) {
     const size_t end = std::min(acks_.size(), start + kMaxAcksPerCommand);
     redis::RedisCommand command = {"XACK", stream_key_, options_.sink};
     command.insert(command.end(), acks_.begin() + start, acks_.begin() + end);
+    commands.push_back(std::move(command));
+  }
+  return commands;
+}
+
+void PartitionWorker::FlushAcks() {
+  if (acks_.empty() || conn_ == nullptr || conn_->broken()) return;
+  size_t acked = 0;
+  for (const redis::RedisCommand& command : AckCommands()) {
     auto reply = conn_->Run(command);
     if (!reply.ok() || reply->is_error()) {
       // Kept for the next pass; if we die first they are redelivered.
       deps_.metrics->RedisError();
-      acks_.erase(acks_.begin(), acks_.begin() + start);
-      return;
+      break;
     }
-    for (size_t i = start; i < end; ++i) held_.erase(acks_[i]);
-    start = end;
+    acked += command.size() - 3;
   }
-  acks_.clear();
+  Acknowledged(acked);
+}
+
+void PartitionWorker::Acknowledged(size_t count) {
+  for (size_t i = 0; i < count; ++i) held_.erase(acks_[i]);
+  acks_.erase(acks_.begin(), acks_.begin() + static_cast<std::ptrdiff_t>(count));
+  if (!acks_.empty()) return;
   // Forget conversations with nothing left, so memory follows the backlog.
   for (auto it = conversations_.begin(); it != conversations_.end();) {
     const Conversation& c = it->second;
@@ -461,7 +496,6 @@ void PartitionWorker::Run() {
     }
     HandleCompletions();
     DeadLetterFronts();
-    FlushAcks();
     const bool starved = Dispatch();
     absl::Duration block = absl::ZeroDuration();
     if (calls_in_flight_ > 0 || starved) {
@@ -475,6 +509,7 @@ void PartitionWorker::Run() {
     const bool full = buffered_ >= static_cast<size_t>(options_.max_buffered);
     if (full) {
       // Backpressure: wait for the sink instead of reading more.
+      FlushAcks();
       std::vector<Completion> done;
       TakeCompletions(&done, calls_in_flight_ > 0 ? kBusyPoll : NextWait());
       for (auto& c : done) Complete(c);

@@ -120,7 +120,11 @@ class PartitionWorker {
   void Complete(Completion& c);
   void DeadLetterFronts();
   absl::Status DeadLetter(const Pending& pending, const grpc::Status& status, int attempts);
+  // XACKs what is acknowledged locally; Read() sends them with the read.
   void FlushAcks();
+  std::vector<redis::RedisCommand> AckCommands() const;
+  // The first `count` of acks_ are acknowledged in Redis: forget them.
+  void Acknowledged(size_t count);
   absl::Duration NextWait() const;
   bool TakeCompletions(std::vector<Completion>* out, absl::Duration wait);
 

@@ -13,6 +13,7 @@
 #include "absl/flags/reflection.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "lib/common/log.h"
 
 namespace omnigate::runtime {
@@ -59,7 +60,8 @@ void OnTerminationSignal(int sig) {
 
 }  // namespace
 
-void BlockTerminationSignals() {
+void PrepareProcess() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // A handler rather than a blocked mask: threads started before main (gRPC
   // starts some in static initializers) never had the mask, and a signal
   // landing on one of them would kill the process with the default action.

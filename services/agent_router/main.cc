@@ -74,7 +74,7 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
 int Run(int argc, char** argv) {
   runtime::HandleHelp(argc, argv, kUsage);
   absl::ParseCommandLine(argc, argv);
-  runtime::BlockTerminationSignals();
+  runtime::PrepareProcess();
 
   auto settings =
       runtime::LoadServiceSettings(ContractFlagValues(), "0.0.0.0:7102", "0.0.0.0:9102");

@@ -65,7 +65,7 @@ int Fail(const absl::Status& status) {
 int Run(int argc, char** argv) {
   runtime::HandleHelp(argc, argv, kUsage);
   absl::ParseCommandLine(argc, argv);
-  runtime::BlockTerminationSignals();
+  runtime::PrepareProcess();
 
   auto settings =
       runtime::LoadServiceSettings(ContractFlagValues(), "0.0.0.0:7101", "0.0.0.0:9101");

@@ -73,7 +73,7 @@ std::string DefaultInstanceId() {
 int Run(int argc, char** argv) {
   runtime::HandleHelp(argc, argv, kUsage);
   absl::ParseCommandLine(argc, argv);
-  runtime::BlockTerminationSignals();
+  runtime::PrepareProcess();
 
   auto settings =
       runtime::LoadServiceSettings(ContractFlagValues(), "0.0.0.0:7100", "0.0.0.0:9103");

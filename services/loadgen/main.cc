@@ -205,7 +205,7 @@ int RunServer(const std::string& mode) {
 int Run(int argc, char** argv) {
   runtime::HandleHelp(argc, argv, kUsage);
   absl::ParseCommandLine(argc, argv);
-  runtime::BlockTerminationSignals();
+  runtime::PrepareProcess();
   const std::string mode = absl::GetFlag(FLAGS_mode);
   if (mode == "noop-server" || mode == "sink") return RunServer(mode);
 

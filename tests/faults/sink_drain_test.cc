@@ -124,7 +124,9 @@ DrainFigures DeliverThroughDrain(SinkReplica& a, SinkReplica& b,
   std::atomic<bool> serving_seen_down{false};
   std::thread health([&] {
     while (absl::Now() - t0 < absl::Seconds(10)) {
-      auto h = testing::HealthStatus(a.grpc_port);
+      // A probe that races the shutdown can hang until its deadline: keep it
+      // short, as a readiness probe's timeout would be.
+      auto h = testing::HealthStatus(a.grpc_port, absl::Milliseconds(100));
       if (!h.ok() || *h != 1) {
         f.not_serving_after = absl::Now() - t0;
         serving_seen_down.store(true);

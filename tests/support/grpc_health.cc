@@ -9,15 +9,16 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace omnigate::testing {
 
 // The request is empty; the response's field 1 is the status.
-absl::StatusOr<int> HealthStatus(int port) {
+absl::StatusOr<int> HealthStatus(int port, absl::Duration deadline) {
   grpc::GenericStub stub(
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   grpc::Slice empty(std::string{});
   grpc::ByteBuffer request(&empty, 1);
   grpc::ByteBuffer response;
