@@ -66,6 +66,7 @@ bool SupportsWebhookChannel(Channel channel) {
     case omnigate::v1::CHANNEL_VIBER:
     case omnigate::v1::CHANNEL_X:
     case omnigate::v1::CHANNEL_WEBCHAT:
+    case omnigate::v1::CHANNEL_EMAIL:
       return true;
     default:
       return false;
@@ -171,6 +172,29 @@ absl::StatusOr<WebhookRequest> BuildWebhook(const WebhookSpec& s, int64_t seq, i
       }
       r.headers.emplace_back("X-Twilio-Signature",
                              Base64Encode(crypto::HmacSha1(s.secret, signed_text)));
+      return r;
+    }
+    case omnigate::v1::CHANNEL_EMAIL: {
+      // Mailgun's parsed-message form; it signs timestamp + token with the
+      // webhook signing key, the token unique per delivery.
+      const std::string token = absl::StrCat("tok", s.run_id, "x", seq);
+      const std::vector<std::pair<std::string, std::string>> fields = {
+          {"recipient", "support@inbound.example.com"},
+          {"sender", absl::StrCat("customer", customer, "@example.org")},
+          {"from", absl::StrCat("Customer ", customer, " <customer", customer, "@example.org>")},
+          {"subject", absl::StrCat("Order question ", seq)},
+          {"body-plain", text},
+          {"stripped-text", text},
+          {"Message-Id", absl::StrCat("<", s.run_id, ".", seq, "@mail.example.org>")},
+          {"timestamp", absl::StrCat(now_s)},
+          {"token", token},
+          {"signature", HexEncode(crypto::HmacSha256(s.secret, absl::StrCat(now_s, token)))}};
+      WebhookRequest r;
+      r.content_type = "application/x-www-form-urlencoded";
+      for (const auto& [name, value] : fields) {
+        if (!r.body.empty()) r.body.push_back('&');
+        absl::StrAppend(&r.body, name, "=", FormEscape(value));
+      }
       return r;
     }
     default:

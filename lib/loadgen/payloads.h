@@ -35,8 +35,8 @@ struct WebhookSpec {
   int senders = 1000;
 };
 
-// The channels Build supports (every channel except e-mail, whose providers
-// authenticate by basic auth or a form-embedded token, not by signing bodies).
+// The channels BuildWebhook supports: all of them (e-mail as Mailgun's
+// signed form; SendGrid authenticates by basic auth, not a signature).
 bool SupportsWebhookChannel(omnigate::v1::Channel channel);
 
 // The request for sequence number `seq`, signed at `unix_seconds` where the

@@ -19,6 +19,7 @@ using omnigate::v1::Channel;
 struct Case {
   Channel channel;
   const char* secret;
+  const char* provider = "";  // e-mail only
 };
 
 class PayloadSigningTest : public ::testing::TestWithParam<Case> {};
@@ -31,6 +32,7 @@ TEST_P(PayloadSigningTest, RealAdapterAcceptsAndNormalizesOneEvent) {
   settings.secret = c.secret;
   settings.public_url = "https://hooks.example.com/webhooks/load";
   settings.account_id = "acct-load";
+  settings.provider = c.provider;
   auto adapter = channels::CreateAdapter(settings, SystemClock::Get());
   ASSERT_TRUE(adapter.ok()) << adapter.status();
 
@@ -86,7 +88,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{omnigate::v1::CHANNEL_TWILIO, "feedfacefeedfacefeedfacefeedface"},
         Case{omnigate::v1::CHANNEL_VIBER, "1a2b3c4d5e6f7a8b-1a2b3c4d5e6f7a8b-testtesttesttest"},
         Case{omnigate::v1::CHANNEL_X, "test_x_consumer_secret_000000000000000000000000001"},
-        Case{omnigate::v1::CHANNEL_WEBCHAT, "test-webchat-signing-secret"}));
+        Case{omnigate::v1::CHANNEL_WEBCHAT, "test-webchat-signing-secret"},
+        Case{omnigate::v1::CHANNEL_EMAIL, "key-test-mailgun-signing-0000000001", "mailgun"}));
 
 TEST(BuildEventTest, UniqueIdsAndStableConversations) {
   auto a = BuildEvent("r", 1, 10, 32);

@@ -43,7 +43,8 @@ ABSL_FLAG(int, batch, 1, "grpc-*/e2e: events per PublishRequest.");
 ABSL_FLAG(int, payload_bytes, 64, "Approximate text size of each message.");
 ABSL_FLAG(int, conversations, 1000, "grpc-*/e2e: distinct conversation keys.");
 ABSL_FLAG(std::string, channel, "whatsapp",
-          "webhook: whatsapp|messenger|instagram|telegram|line|twilio|viber|x|webchat");
+          "webhook: whatsapp|messenger|instagram|telegram|line|twilio|viber|x|webchat|email "
+          "(e-mail as Mailgun's signed form).");
 ABSL_FLAG(std::string, connector, "", "webhook: connector name (default: the channel name).");
 ABSL_FLAG(std::string, secret, "", "webhook: the connector's signing secret.");
 ABSL_FLAG(std::string, public_url, "", "webhook (twilio): the connector's public_url.");
