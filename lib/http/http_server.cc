@@ -157,7 +157,8 @@ void HttpServer::Shutdown(absl::Duration grace) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   state_->stopped.store(true);
-  net::post(state_->io, [state = state_.get()] { state->lag_timer.cancel(); });
+  net::post(state_->lag_timer.get_executor(),
+            [state = state_.get()] { state->lag_timer.cancel(); });
   state_->work.reset();
   state_->io.stop();
   for (auto& thread : state_->threads) thread.join();

@@ -24,7 +24,8 @@ struct Request {
   std::string remote_address;
   // How far behind schedule the server's I/O loop ran when this request was
   // read: near zero while the CPU keeps up; it grows as ready connections
-  // queue. A handler can refuse work early on it (load shedding).
+  // queue (with several I/O threads: once all are busy). A handler can
+  // refuse work early on it (load shedding).
   absl::Duration loop_lag;
 };
 

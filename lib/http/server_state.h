@@ -49,8 +49,9 @@ class ServerState {
   std::atomic<uint64_t> bodies_too_large{0};
   // Latest lateness of the loop-lag timer (see Request::loop_lag).
   std::atomic<int64_t> loop_lag_ns{0};
-  // Declared after `io`, so it is destroyed (and its wait cancelled) first.
-  boost::asio::steady_timer lag_timer{io};
+  // On its own strand (Shutdown cancels it from another thread). Declared
+  // after `io`, so it is destroyed (and its wait cancelled) first.
+  boost::asio::steady_timer lag_timer{boost::asio::make_strand(io)};
 
   // Live sessions, so Shutdown can close idle ones.
   uint64_t Register(const std::shared_ptr<Session>& session);
