@@ -222,6 +222,8 @@ ingest:
   partitions: 16
   stream_max_len: 20000
   dedupe_ttl_seconds: 600
+  # Most scenarios have no consumer: the backlog limit would shed them.
+  max_backlog: 0
 """)
         return path
 
