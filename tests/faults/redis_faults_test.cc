@@ -12,8 +12,10 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "lib/queue/keys.h"
 #include "omnigate/v1/ingest.grpc.pb.h"
 #include "tests/faults/fault_harness.h"
 #include "tests/support/recording_sink.h"
@@ -28,7 +30,20 @@ struct Outcome {
   size_t lost = 0;
   size_t delivered = 0;
   int failed_publishes = 0;
+  int64_t dead_letters_before = 0;
+  int64_t dead_letters_after = 0;
 };
+
+// Dead letters in every partition's dead-letter stream.
+int64_t DeadLetters(testing::RedisServer& redis) {
+  int64_t total = 0;
+  for (uint32_t p = 0; p < kPartitions; ++p) {
+    int64_t n = 0;
+    auto len = redis.Cli({"XLEN", queue::DeadLetterKey(p)});
+    if (len.ok() && absl::SimpleAtoi(*len, &n)) total += n;
+  }
+  return total;
+}
 
 // Publishes unique events in a loop while Redis is stopped once and started
 // again; returns what was acknowledged and what survived.
@@ -55,6 +70,24 @@ Outcome RunFault(const std::string& appendfsync, Fault fault) {
 
   auto stub = omnigate::v1::Ingest::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", ingest.grpc_port()), grpc::InsecureChannelCredentials()));
+  // One event the sink refuses for good: a dead letter that must survive.
+  (*sink)->sink().SetPoison("poison", grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        omnigate::v1::PublishRequest request;
+        auto* e = request.add_events();
+        e->set_channel(omnigate::v1::CHANNEL_WEBCHAT);
+        e->set_conversation_key("webchat:site:poison");
+        e->set_external_id("poison-1");
+        e->mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
+        e->mutable_text()->set_body("poison");
+        omnigate::v1::PublishResponse response;
+        grpc::ClientContext context;
+        return stub->Publish(&context, request, &response).ok();
+      },
+      absl::Seconds(10)));
+  EXPECT_TRUE(WaitFor([&] { return DeadLetters(**redis) == 1; }, absl::Seconds(10)));
+  out.dead_letters_before = DeadLetters(**redis);
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::set<std::string> acknowledged;
@@ -96,14 +129,17 @@ Outcome RunFault(const std::string& appendfsync, Fault fault) {
   out.acknowledged = acknowledged.size();
   out.failed_publishes = failures.load();
   // Delivery resumes by itself; everything stored reaches the sink.
+  const size_t deliverable = stored.size() - stored.count("poison-1");
   EXPECT_TRUE(
-      WaitFor([&] { return (*sink)->sink().distinct_count() >= stored.size(); }, absl::Seconds(30)))
-      << (*sink)->sink().distinct_count() << " of " << stored.size();
+      WaitFor([&] { return (*sink)->sink().distinct_count() >= deliverable; }, absl::Seconds(30)))
+      << (*sink)->sink().distinct_count() << " of " << deliverable;
   out.delivered = (*sink)->sink().distinct_count();
   // The consumer group survived (or was recreated at 0, which would
   // redeliver everything: the sink would see far more than stored).
   auto groups = (*redis)->Cli({"XINFO", "GROUPS", "omnigate:stream:{0}"});
   EXPECT_TRUE(groups.ok() && groups->find("chatbot") != std::string::npos);
+  out.dead_letters_after = DeadLetters(**redis);
+  EXPECT_EQ(out.dead_letters_after, out.dead_letters_before) << "dead letters intact";
   if (dispatcher != nullptr)
     EXPECT_EQ(dispatcher->Signal(SIGTERM, absl::Seconds(10)).value_or(-1), 0);
   return out;
@@ -115,7 +151,9 @@ TEST(RedisFaultTest, GracefulRestartLosesNothing) {
   EXPECT_EQ(o.lost, 0u);
   Report("redis SHUTDOWN + restart (AOF everysec)",
          absl::StrCat(o.acknowledged, " acknowledged, ", o.lost, " lost, ", o.failed_publishes,
-                      " publishes refused while down, ", o.delivered, " delivered after"));
+                      " publishes refused while down, ", o.delivered,
+                      " delivered after, dead letters ", o.dead_letters_before, " before and ",
+                      o.dead_letters_after, " after"));
 }
 
 TEST(RedisFaultTest, KillWithAofAlwaysLosesNothingAcknowledged) {
@@ -124,7 +162,9 @@ TEST(RedisFaultTest, KillWithAofAlwaysLosesNothingAcknowledged) {
   EXPECT_EQ(o.lost, 0u);
   Report("redis kill -9 + restart (AOF always)",
          absl::StrCat(o.acknowledged, " acknowledged, ", o.lost, " lost, ", o.failed_publishes,
-                      " publishes refused while down, ", o.delivered, " delivered after"));
+                      " publishes refused while down, ", o.delivered,
+                      " delivered after, dead letters ", o.dead_letters_before, " before and ",
+                      o.dead_letters_after, " after"));
 }
 
 TEST(RedisFaultTest, KillWithAofEverysecLosesAtMostAboutOneSecond) {
@@ -137,7 +177,8 @@ TEST(RedisFaultTest, KillWithAofEverysecLosesAtMostAboutOneSecond) {
   Report("redis kill -9 + restart (AOF everysec)",
          absl::StrCat(o.acknowledged, " acknowledged, ", o.lost, " lost (the everysec window), ",
                       o.failed_publishes, " publishes refused while down, ", o.delivered,
-                      " delivered after"));
+                      " delivered after, dead letters ", o.dead_letters_before, " before and ",
+                      o.dead_letters_after, " after"));
 }
 
 }  // namespace
