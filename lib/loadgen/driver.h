@@ -20,8 +20,10 @@ class Driver {
   using Done = std::function<void(Outcome)>;
 
   virtual ~Driver() = default;
-  // Starts request number `seq` (unique within the run).
-  virtual void Send(int64_t seq, Done done) = 0;
+  // Starts request number `seq` (unique within the run), due at `due_ns`
+  // (steady clock, SteadyNowNs): open loop, the schedule's time, which may be
+  // earlier than now when the client falls behind; closed loop, now.
+  virtual void Send(int64_t seq, int64_t due_ns, Done done) = 0;
 };
 
 }  // namespace omnigate::loadgen

@@ -19,7 +19,7 @@ UnaryPublishDriver::UnaryPublishDriver(std::shared_ptr<grpc::Channel> channel,
                                        PublishBuilder builder)
     : stub_(omnigate::v1::Ingest::NewStub(channel)), builder_(std::move(builder)) {}
 
-void UnaryPublishDriver::Send(int64_t seq, Done done) {
+void UnaryPublishDriver::Send(int64_t seq, int64_t due_ns, Done done) {
   struct Call {
     grpc::ClientContext context;
     PublishRequest request;
@@ -28,7 +28,7 @@ void UnaryPublishDriver::Send(int64_t seq, Done done) {
   };
   auto* call = new Call;
   call->done = std::move(done);
-  builder_(seq, &call->request);
+  builder_(seq, due_ns, &call->request);
   stub_->async()->Publish(
       &call->context, &call->request, &call->response, [call](grpc::Status status) {
         Outcome outcome = Outcome::kError;
@@ -172,9 +172,9 @@ StreamPublishDriver::~StreamPublishDriver() {
   for (auto& s : streams_) s->Close();
 }
 
-void StreamPublishDriver::Send(int64_t seq, Done done) {
+void StreamPublishDriver::Send(int64_t seq, int64_t due_ns, Done done) {
   PublishRequest request;
-  builder_(seq, &request);
+  builder_(seq, due_ns, &request);
   request.set_request_id(absl::StrCat(seq));
   streams_[next_.fetch_add(1) % streams_.size()]->Send(std::move(request), std::move(done));
 }

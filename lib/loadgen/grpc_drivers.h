@@ -12,7 +12,8 @@
 namespace omnigate::loadgen {
 
 // Fills the request of sequence number `seq`.
-using PublishBuilder = std::function<void(int64_t seq, omnigate::v1::PublishRequest* request)>;
+using PublishBuilder =
+    std::function<void(int64_t seq, int64_t due_ns, omnigate::v1::PublishRequest* request)>;
 
 // A request counts as accepted when the status is OK, the response code is 0
 // and there is one result per event.
@@ -24,7 +25,7 @@ bool PublishAccepted(const omnigate::v1::PublishRequest& request,
 class UnaryPublishDriver final : public Driver {
  public:
   UnaryPublishDriver(std::shared_ptr<grpc::Channel> channel, PublishBuilder builder);
-  void Send(int64_t seq, Done done) override;
+  void Send(int64_t seq, int64_t due_ns, Done done) override;
 
  private:
   std::unique_ptr<omnigate::v1::Ingest::Stub> stub_;
@@ -40,7 +41,7 @@ class StreamPublishDriver final : public Driver {
   StreamPublishDriver(std::shared_ptr<grpc::Channel> channel, int streams, PublishBuilder builder);
   // Half-closes every stream and waits for them to finish.
   ~StreamPublishDriver() override;
-  void Send(int64_t seq, Done done) override;
+  void Send(int64_t seq, int64_t due_ns, Done done) override;
 
   class Stream;
 

@@ -164,6 +164,8 @@ absl::StatusOr<std::unique_ptr<HttpDriver>> HttpDriver::Start(const HostPort& ta
 HttpDriver::HttpDriver(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpDriver::~HttpDriver() = default;
 
-void HttpDriver::Send(int64_t seq, Done done) { impl_->Send(seq, std::move(done)); }
+void HttpDriver::Send(int64_t seq, int64_t /*due_ns*/, Done done) {
+  impl_->Send(seq, std::move(done));
+}
 
 }  // namespace omnigate::loadgen

@@ -26,7 +26,7 @@ class HttpDriver final : public Driver {
                                                            int connections, Builder builder);
   ~HttpDriver() override;
 
-  void Send(int64_t seq, Done done) override;
+  void Send(int64_t seq, int64_t due_ns, Done done) override;
 
   class Impl;
 

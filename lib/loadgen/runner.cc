@@ -14,6 +14,11 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// On the SteadyNowNs() scale: nanoseconds since the steady clock's epoch.
+int64_t SteadyNs(SteadyClock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
 int64_t NanosSince(SteadyClock::time_point t0) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0).count();
 }
@@ -53,7 +58,7 @@ void SlotSend(std::shared_ptr<Shared> shared) {
   }
   shared->in_flight.fetch_add(1);
   const SteadyClock::time_point t0 = SteadyClock::now();
-  shared->driver->Send(seq, [shared, t0](Outcome outcome) {
+  shared->driver->Send(seq, SteadyNs(t0), [shared, t0](Outcome outcome) {
     shared->stats.Record(NanosSince(t0), outcome);
     shared->Completed();
     SlotSend(shared);
@@ -182,7 +187,7 @@ RunResult RunLoad(Driver* driver, const RunOptions& options) {
         }
         shared->in_flight.fetch_add(1);
         const SteadyClock::time_point due_time = pacer.DueTime(issued);
-        driver->Send(issued, [shared, due_time](Outcome outcome) {
+        driver->Send(issued, SteadyNs(due_time), [shared, due_time](Outcome outcome) {
           shared->stats.Record(NanosSince(due_time), outcome);
           shared->Completed();
         });

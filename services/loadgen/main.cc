@@ -144,12 +144,14 @@ loadgen::PublishBuilder EventBuilder(const std::string& run_id, bool stamp) {
   const int batch = std::max(1, absl::GetFlag(FLAGS_batch));
   const int conversations = absl::GetFlag(FLAGS_conversations);
   const size_t text = static_cast<size_t>(absl::GetFlag(FLAGS_payload_bytes));
-  return [=](int64_t seq, omnigate::v1::PublishRequest* request) {
+  return [=](int64_t seq, int64_t due_ns, omnigate::v1::PublishRequest* request) {
     for (int i = 0; i < batch; ++i) {
       *request->add_events() = loadgen::BuildEvent(run_id, seq * batch + i, conversations, text);
       if (stamp) {
+        // From when the event was due, so a client that falls behind its
+        // schedule does not hide the wait (coordinated omission).
         (*request->mutable_events(i)->mutable_attributes())[loadgen::kSentAtAttribute] =
-            absl::StrCat(loadgen::SteadyNowNs());
+            absl::StrCat(due_ns);
       }
     }
   };
@@ -267,7 +269,7 @@ int Run(int argc, char** argv) {
     }
     {
       omnigate::v1::PublishRequest sample;
-      EventBuilder(run_id, false)(0, &sample);
+      EventBuilder(run_id, false)(0, 0, &sample);
       summary.SetInt("request_bytes", static_cast<int64_t>(sample.ByteSizeLong()));
     }
     const loadgen::RunResult r = loadgen::RunLoad(driver.get(), options);
