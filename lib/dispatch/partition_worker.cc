@@ -17,6 +17,8 @@ using omnigate::v1::Event;
 // How long to wait for completions between polls while calls are in flight:
 // short, because the next event of a conversation waits for this ack.
 constexpr absl::Duration kBusyPoll = absl::Milliseconds(2);
+// Acks gathered while no read happens that are sent on their own.
+constexpr size_t kAcksWithoutRead = 64;
 constexpr size_t kMaxAcksPerCommand = 1000;
 
 // The value of field `name` of a stream entry, or null when absent.
@@ -496,6 +498,9 @@ void PartitionWorker::Run() {
     }
     HandleCompletions();
     DeadLetterFronts();
+    // Acks normally ride with the next read; while completions keep the
+    // loop from reading, send them once enough have gathered.
+    if (acks_.size() >= kAcksWithoutRead) FlushAcks();
     const bool starved = Dispatch();
     absl::Duration block = absl::ZeroDuration();
     if (calls_in_flight_ > 0 || starved) {
