@@ -106,7 +106,8 @@ struct OverloadFigures {
         "peak ", static_cast<int>(peak), "/s; offered ", static_cast<int>(peak * 2), "/s for ",
         absl::FormatDuration(window), ": goodput ", static_cast<int>(goodput), "/s (",
         static_cast<int>(100 * goodput / peak), "% of peak), accepted p99 ", ok_p99_ms, " ms, ",
-        static_cast<int64_t>(shed), " refused for load (p99 ", shed_p99_ms, " ms), ",
+        static_cast<int64_t>(shed), " refused for load",
+        shed > 0 ? absl::StrCat(" (p99 ", shed_p99_ms, " ms)") : std::string(), ", ",
         static_cast<int64_t>(errors), " other errors, ", static_cast<int64_t>(dropped),
         " held back by the client's connections/in-flight cap; ingest RSS ",
         static_cast<int>(rss_before), " -> peak ", static_cast<int>(rss_peak),
@@ -258,8 +259,8 @@ TEST_F(OverloadTest, GrpcAtTwiceCapacityRefusesTheExcessAndRecovers) {
   EXPECT_LT(f.shed_p99_ms, 500) << figures;
   // A refused call costs ingest nearly what an accepted one does on this
   // machine (gRPC transport and context switches dominate), so goodput falls
-  // to about half of peak here; this floor catches a collapse.
-  EXPECT_GE(f.goodput, 0.3 * f.peak) << figures;
+  // to 38-59 % of peak here (RELIABILITY.md); this floor catches a collapse.
+  EXPECT_GE(f.goodput, 0.2 * f.peak) << figures;
   ExpectBounded(f, figures);
 }
 
