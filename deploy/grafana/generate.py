@@ -88,8 +88,11 @@ ROWS = [
         panel("Ingest in-flight requests and 503s",
               [("sum by (instance) (omnigate_ingest_in_flight_requests)", "in flight {{instance}}"),
                (f'sum by (connector) (rate(omnigate_ingest_requests_total{{outcome=~"unavailable|shed"}}[{RI}]))',
-                "503/unavailable {{connector}}")],
-              description="503s mean Redis unavailable or load shed (alert OmnigateIngestUnavailable)."),
+                "503/unavailable {{connector}}"),
+               ("max by (instance) (omnigate_ingest_http_loop_lag_seconds) * 1000",
+                "HTTP loop lag ms {{instance}}")],
+              description="503s mean Redis unavailable or load shed (alert OmnigateIngestUnavailable); "
+                          "webhooks are shed while the HTTP loop lag is over ingest.max_loop_lag."),
     ]),
     ("Duplicates and rejects", [
         panel("Duplicates suppressed by channel",

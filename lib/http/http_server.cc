@@ -170,6 +170,10 @@ void HttpServer::Shutdown(absl::Duration grace) {
   state_->io.poll();
 }
 
+absl::Duration HttpServer::loop_lag() const {
+  return absl::Nanoseconds(state_->loop_lag_ns.load(std::memory_order_relaxed));
+}
+
 ServerStats HttpServer::stats() const {
   ServerStats s;
   s.connections_accepted = state_->connections_accepted.load();

@@ -35,6 +35,9 @@ class HttpServer {
   void Shutdown(absl::Duration grace);
 
   ServerStats stats() const;
+  // Latest sample of how far behind schedule the I/O loop runs (see
+  // Request::loop_lag).
+  absl::Duration loop_lag() const;
 
  private:
   explicit HttpServer(std::shared_ptr<ServerState> state);

@@ -109,7 +109,13 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry,
                                .Help("Partitions whose undelivered backlog is over "
                                      "ingest.max_backlog: their new events are refused.")
                                .Register(registry)
-                               .Add({})) {
+                               .Add({})),
+      http_loop_lag_(prometheus::BuildGauge()
+                         .Name("omnigate_ingest_http_loop_lag_seconds")
+                         .Help("How far behind schedule the HTTP I/O loop runs (sampled every "
+                               "100 ms); webhooks are refused above ingest.max_loop_lag.")
+                         .Register(registry)
+                         .Add({})) {
   auto& latency = prometheus::BuildHistogram()
                       .Name("omnigate_ingest_request_duration_seconds")
                       .Help("Time from request received to answer, by transport.")

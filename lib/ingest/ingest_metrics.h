@@ -51,6 +51,7 @@ class IngestMetrics final : public redis::PipelineObserver {
   void SetReady(bool ready) { ready_.Set(ready ? 1 : 0); }
   void SetInFlight(double n) { in_flight_.Set(n); }
   void SetSheddingPartitions(double n) { shedding_partitions_.Set(n); }
+  void SetHttpLoopLag(absl::Duration lag) { http_loop_lag_.Set(absl::ToDoubleSeconds(lag)); }
 
   // redis::PipelineObserver
   void OnRoundTrip(absl::Duration elapsed, size_t commands) override;
@@ -83,6 +84,7 @@ class IngestMetrics final : public redis::PipelineObserver {
   prometheus::Gauge& ready_;
   prometheus::Gauge& in_flight_;
   prometheus::Gauge& shedding_partitions_;
+  prometheus::Gauge& http_loop_lag_;
 };
 
 }  // namespace omnigate::ingest

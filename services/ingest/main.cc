@@ -156,7 +156,9 @@ int Run(int argc, char** argv) {
                                       [&](bool ready) {
                                         (*grpc_server)->SetServing(ready);
                                         metrics.SetReady(ready);
-                                      });
+                                      },
+                                      absl::Milliseconds(100),
+                                      [&] { metrics.SetHttpLoopLag((*http_server)->loop_lag()); });
 
   const int sig = runtime::WaitForTerminationSignal();
   OG_LOG(INFO) << "signal " << sig << ": draining";
