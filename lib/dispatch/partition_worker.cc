@@ -329,6 +329,7 @@ void PartitionWorker::Complete(Completion& c) {
     for (size_t i = 0; i < n && i < conv.queue.size(); ++i) ++conv.queue[i].attempts;
     const int attempts = conv.queue.empty() ? 0 : conv.queue.front().attempts;
     if (alone && (action == FailureAction::kDeadLetter || attempts >= options_.max_attempts)) {
+      if (!conv.dead_letter.has_value()) ++dead_letters_due_;
       conv.dead_letter = c.status;
       continue;
     }
@@ -383,6 +384,7 @@ absl::Status PartitionWorker::DeadLetter(const Pending& pending, const grpc::Sta
 }
 
 void PartitionWorker::DeadLetterFronts() {
+  if (dead_letters_due_ == 0) return;  // the usual case: no scan on every pass
   for (auto& [key, conv] : conversations_) {
     if (!conv.dead_letter.has_value() || conv.queue.empty()) continue;
     if (!DeadLetter(conv.queue.front(), *conv.dead_letter, conv.queue.front().attempts).ok()) {
@@ -394,6 +396,7 @@ void PartitionWorker::DeadLetterFronts() {
     --buffered_;
     deps_.metrics->AddBuffered(options_.sink, -1);
     conv.dead_letter.reset();
+    --dead_letters_due_;
     conv.isolate_remaining -= std::min<size_t>(conv.isolate_remaining, 1);
     conv.retry_at = absl::InfinitePast();
   }

@@ -143,6 +143,8 @@ class PartitionWorker {
   std::string history_cursor_ = "0";
   absl::flat_hash_map<std::string, Conversation> conversations_;
   size_t buffered_ = 0;
+  // Conversations whose front waits to be dead-lettered (DeadLetterFronts).
+  size_t dead_letters_due_ = 0;
   int calls_in_flight_ = 0;
   std::vector<std::string> acks_;
   // Entry ids held here (queued, in flight, or waiting for XACK): the pending

@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "lib/json/strict_json.h"
 #include "omnigate/v1/ingest.grpc.pb.h"
 #include "tests/faults/fault_harness.h"
 #include "tests/support/http_client.h"
@@ -60,16 +61,14 @@ double RssMib(pid_t pid) {
   return 0;
 }
 
-// The number after "key": in the loadgen's JSON summary.
-double JsonNumber(const std::string& json, const std::string& key) {
-  const size_t at = json.find(absl::StrCat("\"", key, "\":"));
-  if (at == std::string::npos) return -1;
-  size_t begin = at + key.size() + 3;
-  while (begin < json.size() && json[begin] == ' ') ++begin;
-  size_t end = begin;
-  while (end < json.size() && (isdigit(json[end]) || json[end] == '.' || json[end] == '-')) ++end;
-  double v = -1;
-  return absl::SimpleAtod(json.substr(begin, end - begin), &v) ? v : -1;
+// Field `key` of the loadgen's JSON summary (of its `block` object when
+// given), -1 when absent, so a missing figure fails the checks.
+double JsonNumber(const std::string& json, const char* key, const char* block = nullptr) {
+  auto doc = json::ParseStrictObject(json);
+  if (!doc.ok()) return -1;
+  const json::Value* object = block == nullptr ? doc->get() : json::Find(**doc, block);
+  const json::Value* v = object == nullptr ? nullptr : json::Find(*object, key);
+  return v != nullptr && v->IsNumber() ? v->GetDouble() : -1;
 }
 
 // The loadgen's JSON after one run (pinned to CPU 1).
@@ -187,10 +186,8 @@ class OverloadTest : public ::testing::Test {
     f.shed = JsonNumber(json, "shed");
     f.errors = JsonNumber(json, "errors");
     f.dropped = JsonNumber(json, "dropped");
-    f.ok_p99_ms = JsonNumber(json, "p99_ms");  // the first latency block: accepted calls
-    const size_t shed_block = json.find("\"shed_latency\"");
-    if (shed_block != std::string::npos)
-      f.shed_p99_ms = JsonNumber(json.substr(shed_block), "p99_ms");
+    f.ok_p99_ms = JsonNumber(json, "p99_ms", "latency");  // accepted calls
+    f.shed_p99_ms = JsonNumber(json, "p99_ms", "shed_latency");
     return f;
   }
 
