@@ -12,6 +12,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   redis-server redis-tools
   curl python3 openssl
+  util-linux  # taskset: make bench and the overload test pin load and server apart
   # Operations checks (deploy/tests): promtool + prometheus, the stack test's
   # YAML, and node/npm for the Kubernetes schema validation (npm ci in
   # deploy/tools). kubectl (kustomize) is not in Debian 12; see below.
