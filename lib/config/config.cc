@@ -71,11 +71,12 @@ absl::Status ParseConnector(const YAML::Node& node, const std::string& path, con
 }
 
 absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestConfig* out) {
-  if (auto s = CheckKeys(node, "ingest",
-                         {"partitions", "dedupe_ttl_seconds", "stream_max_len", "max_backlog",
-                          "max_body_bytes", "header_timeout", "body_timeout", "idle_timeout",
-                          "http_threads", "redis_connections", "max_pending_events",
-                          "max_in_flight_calls", "max_loop_lag", "drain_delay", "drain_timeout"});
+  if (auto s = CheckKeys(
+          node, "ingest",
+          {"partitions", "dedupe_ttl_seconds", "stream_max_len", "max_backlog", "max_body_bytes",
+           "header_timeout", "body_timeout", "idle_timeout", "http_threads", "redis_connections",
+           "max_pending_events", "max_in_flight_calls", "max_streams_per_connection",
+           "max_loop_lag", "drain_delay", "drain_timeout"});
       !s.ok()) {
     return s;
   }
@@ -111,6 +112,10 @@ absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestCon
   if (node["max_in_flight_calls"]) {
     s.Update(Integer(node["max_in_flight_calls"], "ingest.max_in_flight_calls", env, 1, 1000000,
                      &out->max_in_flight_calls));
+  }
+  if (node["max_streams_per_connection"]) {
+    s.Update(Integer(node["max_streams_per_connection"], "ingest.max_streams_per_connection", env,
+                     1, 1000000, &out->max_streams_per_connection));
   }
   if (node["max_loop_lag"])
     s.Update(Duration(node["max_loop_lag"], "ingest.max_loop_lag", env, &out->max_loop_lag));

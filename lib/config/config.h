@@ -116,6 +116,11 @@ struct IngestConfig {
   // are refused at once with RESOURCE_EXHAUSTED. Bounds ingest's memory under
   // overload together with max_pending_events.
   int max_in_flight_calls = 2048;
+  // HTTP/2 streams (gRPC calls) one client connection may have open at once
+  // (SETTINGS_MAX_CONCURRENT_STREAMS). A client beyond it waits in its own
+  // transport until a call ends: backpressure that costs ingest nothing,
+  // where a refusal costs about what a no-op gRPC call does.
+  int max_streams_per_connection = 128;
   // Webhooks read while the HTTP loop lags more than this are refused at
   // once (503 + Retry-After) before any work; 0 turns it off.
   absl::Duration max_loop_lag = absl::Milliseconds(200);
