@@ -15,9 +15,11 @@ bool PublishAccepted(const PublishRequest& request, const PublishResponse& respo
   return response.code() == 0 && response.results_size() == request.events_size();
 }
 
-UnaryPublishDriver::UnaryPublishDriver(std::shared_ptr<grpc::Channel> channel,
+UnaryPublishDriver::UnaryPublishDriver(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
                                        PublishBuilder builder)
-    : stub_(omnigate::v1::Ingest::NewStub(channel)), builder_(std::move(builder)) {}
+    : builder_(std::move(builder)) {
+  for (const auto& channel : channels) stubs_.push_back(omnigate::v1::Ingest::NewStub(channel));
+}
 
 void UnaryPublishDriver::Send(int64_t seq, int64_t due_ns, Done done) {
   struct Call {
@@ -29,7 +31,7 @@ void UnaryPublishDriver::Send(int64_t seq, int64_t due_ns, Done done) {
   auto* call = new Call;
   call->done = std::move(done);
   builder_(seq, due_ns, &call->request);
-  stub_->async()->Publish(
+  stubs_[static_cast<size_t>(seq) % stubs_.size()]->async()->Publish(
       &call->context, &call->request, &call->response, [call](grpc::Status status) {
         Outcome outcome = Outcome::kError;
         if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||

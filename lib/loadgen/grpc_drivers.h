@@ -20,15 +20,17 @@ using PublishBuilder =
 bool PublishAccepted(const omnigate::v1::PublishRequest& request,
                      const omnigate::v1::PublishResponse& response);
 
-// Ingest.Publish over the callback API: one unary call per Send, on one
-// channel (one HTTP/2 connection, as a backend client would use).
+// Ingest.Publish over the callback API: one unary call per Send, spread
+// round robin over `channels` (one HTTP/2 connection each, as a fleet of
+// backend clients would hold).
 class UnaryPublishDriver final : public Driver {
  public:
-  UnaryPublishDriver(std::shared_ptr<grpc::Channel> channel, PublishBuilder builder);
+  UnaryPublishDriver(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
+                     PublishBuilder builder);
   void Send(int64_t seq, int64_t due_ns, Done done) override;
 
  private:
-  std::unique_ptr<omnigate::v1::Ingest::Stub> stub_;
+  std::vector<std::unique_ptr<omnigate::v1::Ingest::Stub>> stubs_;
   const PublishBuilder builder_;
 };
 

@@ -38,6 +38,9 @@ ABSL_FLAG(int, concurrency, 16,
 ABSL_FLAG(double, rate, 0, "Open loop: requests per second (0 = closed loop).");
 ABSL_FLAG(int64_t, count, 0, "Stop after this many requests (0 = bounded by --duration only).");
 ABSL_FLAG(double, duration, 10, "Stop sending after this many seconds.");
+ABSL_FLAG(int, connections, 1,
+          "grpc-unary/e2e: client connections the calls are spread over (each its own HTTP/2 "
+          "connection, so each gets the server's per-connection stream limit).");
 ABSL_FLAG(int, streams, 1, "grpc-stream: bidi streams the in-flight requests are spread over.");
 ABSL_FLAG(int, batch, 1, "grpc-*/e2e: events per PublishRequest.");
 ABSL_FLAG(int, payload_bytes, 64, "Approximate text size of each message.");
@@ -160,6 +163,8 @@ loadgen::PublishBuilder EventBuilder(const std::string& run_id, bool stamp) {
 std::shared_ptr<grpc::Channel> Channel(const loadgen::HostPort& target) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 << 20);
+  // Channels to one target would otherwise share one connection.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   return grpc::CreateCustomChannel(absl::StrCat(target.host, ":", target.port),
                                    grpc::InsecureChannelCredentials(), args);
 }
@@ -244,11 +249,19 @@ int Run(int argc, char** argv) {
 
   if (mode == "grpc-unary" || mode == "grpc-stream" || mode == "e2e") {
     const int batch = std::max(1, absl::GetFlag(FLAGS_batch));
-    auto channel = Channel(*target);
-    if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
-      return Fail(absl::UnavailableError(
-          absl::StrCat("cannot connect to ", target->host, ":", target->port)));
+    const int connections = mode == "grpc-stream" ? 1 : absl::GetFlag(FLAGS_connections);
+    if (connections < 1 || connections > 1024)
+      return Fail(absl::InvalidArgumentError("--connections must be 1..1024"));
+    std::vector<std::shared_ptr<grpc::Channel>> channels;
+    for (int i = 0; i < connections; ++i) {
+      channels.push_back(Channel(*target));
+      if (!channels.back()->WaitForConnected(std::chrono::system_clock::now() +
+                                             std::chrono::seconds(10))) {
+        return Fail(absl::UnavailableError(
+            absl::StrCat("cannot connect to ", target->host, ":", target->port)));
+      }
     }
+    auto channel = channels.front();
     loadgen::CountingSink sink;
     std::unique_ptr<grpc::Server> sink_server;
     if (mode == "e2e") {
@@ -264,7 +277,7 @@ int Run(int argc, char** argv) {
       driver = std::make_unique<loadgen::StreamPublishDriver>(channel, absl::GetFlag(FLAGS_streams),
                                                               EventBuilder(run_id, false));
     } else {
-      driver = std::make_unique<loadgen::UnaryPublishDriver>(channel,
+      driver = std::make_unique<loadgen::UnaryPublishDriver>(channels,
                                                              EventBuilder(run_id, mode == "e2e"));
     }
     {
@@ -277,6 +290,7 @@ int Run(int argc, char** argv) {
     Describe(&summary, mode, options, r, batch);
     summary.SetInt("batch", batch);
     if (mode == "grpc-stream") summary.SetInt("streams", absl::GetFlag(FLAGS_streams));
+    summary.SetInt("connections", connections);
     if (mode == "e2e") {
       const int64_t want = r.ok * batch;
       const absl::Time deadline = absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_e2e_wait));

@@ -277,14 +277,15 @@ TEST_F(OverloadTest, GrpcClientAtTwiceCapacityWaitsInItsConnection) {
   ExpectBounded(f, figures);
 }
 
-// More calls in flight than max_in_flight_calls (here from one connection
-// allowed 1024 streams; in production from many connections): the excess is
-// refused with RESOURCE_EXHAUSTED at once.
+// Many clients together over max_in_flight_calls (8 connections of up to 64
+// calls each, within their stream limit: 512 calls open against a cap of
+// 256): the excess is refused with RESOURCE_EXHAUSTED at once.
 TEST_F(OverloadTest, GrpcCallsBeyondTheInFlightCapAreRefused) {
-  StartIngest(kMaxInFlightCalls, /*max_streams_per_connection=*/1024);
+  StartIngest(kMaxInFlightCalls, kStreamsPerConnection);
   const absl::Duration window = Scaled(absl::Seconds(8), absl::Seconds(60));
-  const OverloadFigures f = Run(UnaryMode(), {"--concurrency", "64", "--duration", "3"},
-                                {"--concurrency", "1024"}, window, PublishProbe());
+  const OverloadFigures f =
+      Run(UnaryMode(), {"--concurrency", "64", "--duration", "3"},
+          {"--connections", "8", "--concurrency", "512"}, window, PublishProbe());
   const std::string figures = f.Text(window);
   Report("overload 2x, gRPC Publish, refused beyond the in-flight cap", figures);
   EXPECT_GT(f.shed, 0) << "the excess must be refused (RESOURCE_EXHAUSTED): " << figures;
