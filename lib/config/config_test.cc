@@ -136,5 +136,15 @@ TEST(ParseConfigTest, BacklogLimitDefaultsToHalfTheStreamCapAndStaysBelowIt) {
       ::testing::HasSubstr("ingest.max_backlog: must be below ingest.stream_max_len"));
 }
 
+TEST(ParseConfigTest, StreamsPerConnectionDefaultsTo128AndMustBePositive) {
+  auto env = [](absl::string_view) -> std::optional<std::string> { return std::nullopt; };
+  EXPECT_EQ(ParseConfig("", env)->ingest.max_streams_per_connection, 128);
+  auto config = ParseConfig("ingest:\n  max_streams_per_connection: 16\n", env);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ingest.max_streams_per_connection, 16);
+  EXPECT_THAT(ParseConfig("ingest:\n  max_streams_per_connection: 0\n", env).status().message(),
+              ::testing::HasSubstr("ingest.max_streams_per_connection"));
+}
+
 }  // namespace
 }  // namespace omnigate::config

@@ -88,6 +88,9 @@ def main():
     loadgen("webhook", "--mode", "webhook", f"--target=127.0.0.1:{http}", "--connector", "wa-main",
             "--channel", "whatsapp", "--secret", SECRET, "--count", "200", "--concurrency", "4")
     loadgen("unary", "--mode", "grpc-unary", f"--target=127.0.0.1:{grpc}", "--count", "200")
+    spread = loadgen("unary3", "--mode", "grpc-unary", f"--target=127.0.0.1:{grpc}", "--count", "200",
+                     "--connections", "3", "--concurrency", "6")
+    assert spread["connections"] == 3, spread
     loadgen("stream", "--mode", "grpc-stream", f"--target=127.0.0.1:{grpc}", "--count", "200",
             "--streams", "2", "--concurrency", "8")
     loadgen("open", "--mode", "grpc-unary", f"--target=127.0.0.1:{grpc}", "--rate", "500",
