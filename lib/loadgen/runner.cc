@@ -59,7 +59,8 @@ void SlotSend(std::shared_ptr<Shared> shared) {
   shared->in_flight.fetch_add(1);
   const SteadyClock::time_point t0 = SteadyClock::now();
   shared->driver->Send(seq, SteadyNs(t0), [shared, t0](Outcome outcome) {
-    shared->stats.Record(NanosSince(t0), outcome);
+    const int64_t latency = NanosSince(t0);
+    shared->stats.Record(latency, latency, outcome);
     shared->Completed();
     SlotSend(shared);
   });
@@ -81,7 +82,7 @@ void PrintProgress(Shared* shared, double elapsed_s, int64_t* last_total) {
 
 }  // namespace
 
-void RunStats::Record(int64_t latency_ns, Outcome outcome) {
+void RunStats::Record(int64_t latency_ns, int64_t service_ns, Outcome outcome) {
   std::lock_guard<std::mutex> lock(mu_);
   switch (outcome) {
     case Outcome::kOk:
@@ -92,6 +93,7 @@ void RunStats::Record(int64_t latency_ns, Outcome outcome) {
     case Outcome::kShed:
       ++shed_;
       shed_latency_.Record(latency_ns);
+      shed_service_latency_.Record(service_ns);
       break;
     case Outcome::kError:
       ++errors_;
@@ -119,6 +121,11 @@ LatencyHistogram RunStats::total() const {
   std::lock_guard<std::mutex> lock(mu_);
   return total_;
 }
+LatencyHistogram RunStats::shed_service_latency() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return shed_service_latency_;
+}
+
 LatencyHistogram RunStats::shed_latency() const {
   std::lock_guard<std::mutex> lock(mu_);
   return shed_latency_;
@@ -187,8 +194,9 @@ RunResult RunLoad(Driver* driver, const RunOptions& options) {
         }
         shared->in_flight.fetch_add(1);
         const SteadyClock::time_point due_time = pacer.DueTime(issued);
-        driver->Send(issued, SteadyNs(due_time), [shared, due_time](Outcome outcome) {
-          shared->stats.Record(NanosSince(due_time), outcome);
+        const SteadyClock::time_point sent = SteadyClock::now();
+        driver->Send(issued, SteadyNs(due_time), [shared, due_time, sent](Outcome outcome) {
+          shared->stats.Record(NanosSince(due_time), NanosSince(sent), outcome);
           shared->Completed();
         });
       }
@@ -221,6 +229,7 @@ RunResult RunLoad(Driver* driver, const RunOptions& options) {
   }
   result.latency = shared->stats.total();
   result.shed_latency = shared->stats.shed_latency();
+  result.shed_service_latency = shared->stats.shed_service_latency();
   return result;
 }
 

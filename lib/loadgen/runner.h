@@ -32,7 +32,9 @@ struct RunOptions {
 // Latency and outcome counts, shared by the completion threads.
 class RunStats {
  public:
-  void Record(int64_t latency_ns, Outcome outcome);
+  // `latency_ns` from the request's due time (open loop) or send time
+  // (closed loop); `service_ns` from when it was handed to the driver.
+  void Record(int64_t latency_ns, int64_t service_ns, Outcome outcome);
   void CountDropped();
   // Totals so far, and the interval since the last call (for progress).
   struct Snapshot {
@@ -44,6 +46,7 @@ class RunStats {
   Snapshot TakeInterval();
   LatencyHistogram total() const;
   LatencyHistogram shed_latency() const;
+  LatencyHistogram shed_service_latency() const;
   int64_t ok() const;
   int64_t shed() const;
   int64_t errors() const;
@@ -53,6 +56,9 @@ class RunStats {
   mutable std::mutex mu_;
   LatencyHistogram total_;         // accepted requests
   LatencyHistogram shed_latency_;  // refused for load: how fast the refusal came
+  // The same from the send, without the time an open loop that fell behind
+  // its schedule spent before sending: how fast the server refused.
+  LatencyHistogram shed_service_latency_;
   LatencyHistogram interval_;
   int64_t ok_ = 0;
   int64_t shed_ = 0;
@@ -70,6 +76,7 @@ struct RunResult {
   double seconds = 0;
   LatencyHistogram latency;       // accepted requests
   LatencyHistogram shed_latency;  // refused requests
+  LatencyHistogram shed_service_latency;
 };
 
 // Drives `driver` under `options` and waits for the end.

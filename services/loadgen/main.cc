@@ -127,7 +127,10 @@ void Describe(Summary* s, const std::string& mode, const loadgen::RunOptions& o,
   s->Set("rate", r.seconds > 0 ? r.ok / r.seconds : 0.0);
   s->Set("events_per_s", r.seconds > 0 ? r.ok * events_per_request / r.seconds : 0.0);
   s->SetLatency("latency", r.latency);
-  if (r.shed > 0) s->SetLatency("shed_latency", r.shed_latency);
+  if (r.shed > 0) {
+    s->SetLatency("shed_latency", r.shed_latency);
+    s->SetLatency("shed_service_latency", r.shed_service_latency);
+  }
 }
 
 int Emit(const Summary& s) {

@@ -97,7 +97,9 @@ using Probe = std::function<bool(int)>;
 
 struct OverloadFigures {
   double peak = 0, goodput = 0, shed = 0, errors = 0, dropped = 0;
-  double shed_p99_ms = -1, ok_p99_ms = -1;
+  // Refusals' p99 from each call's due time, and from when it was sent (the
+  // server's part, without the client falling behind its own schedule).
+  double shed_p99_ms = -1, shed_service_p99_ms = -1, ok_p99_ms = -1;
   double rss_before = 0, rss_peak = 0;
   absl::Duration recovered_after = absl::InfiniteDuration();
 
@@ -107,8 +109,10 @@ struct OverloadFigures {
         absl::FormatDuration(window), ": goodput ", static_cast<int>(goodput), "/s (",
         static_cast<int>(100 * goodput / peak), "% of peak), accepted p99 ", ok_p99_ms, " ms, ",
         static_cast<int64_t>(shed), " refused for load",
-        shed > 0 ? absl::StrCat(" (p99 ", shed_p99_ms, " ms)") : std::string(), ", ",
-        static_cast<int64_t>(errors), " other errors, ", static_cast<int64_t>(dropped),
+        shed > 0 ? absl::StrCat(" (p99 ", shed_p99_ms, " ms from due time, ", shed_service_p99_ms,
+                                " ms from sending)")
+                 : std::string(),
+        ", ", static_cast<int64_t>(errors), " other errors, ", static_cast<int64_t>(dropped),
         " held back by the client's connections/in-flight cap; ingest RSS ",
         static_cast<int>(rss_before), " -> peak ", static_cast<int>(rss_peak),
         " MiB; normal service again ",
@@ -218,6 +222,7 @@ class OverloadTest : public ::testing::Test {
     f.dropped = JsonNumber(json, "dropped");
     f.ok_p99_ms = JsonNumber(json, "p99_ms", "latency");  // accepted calls
     f.shed_p99_ms = JsonNumber(json, "p99_ms", "shed_latency");
+    f.shed_service_p99_ms = JsonNumber(json, "p99_ms", "shed_service_latency");
     return f;
   }
 
@@ -289,7 +294,7 @@ TEST_F(OverloadTest, GrpcCallsBeyondTheInFlightCapAreRefused) {
   const std::string figures = f.Text(window);
   Report("overload 2x, gRPC Publish, refused beyond the in-flight cap", figures);
   EXPECT_GT(f.shed, 0) << "the excess must be refused (RESOURCE_EXHAUSTED): " << figures;
-  EXPECT_LT(f.shed_p99_ms, 500) << figures;
+  EXPECT_LT(f.shed_service_p99_ms, 500) << "refusals must come fast: " << figures;
   // A refused call costs ingest about what a no-op gRPC call does, ~40 % of
   // an accepted one (make bench), so goodput falls to 38-60 % of peak here
   // (RELIABILITY.md); this floor catches a collapse.
