@@ -10,6 +10,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "lib/common/encoding.h"
 #include "lib/crypto/hmac.h"
 #include "lib/queue/keys.h"
@@ -137,6 +139,41 @@ ingest:
                                         kPartitions, "\n", extra);
   (void)testing::WriteFile(path, yaml);
   return path;
+}
+
+double RssMib(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) != 0) continue;
+    double kib = 0;
+    return absl::SimpleAtod(absl::StripAsciiWhitespace(absl::StripSuffix(line.substr(6), "kB")),
+                            &kib)
+               ? kib / 1024
+               : 0;
+  }
+  return 0;
+}
+
+double ScrapeSample(int port, const std::string& sample) {
+  auto r = testing::HttpRequest(port, "GET", "/metrics", {}, "", absl::Seconds(2));
+  if (!r.ok() || r->status != 200) return -1;
+  for (absl::string_view line : absl::StrSplit(r->body, '\n')) {
+    if (!absl::ConsumePrefix(&line, sample) || !absl::ConsumePrefix(&line, " ")) continue;
+    double value = 0;
+    if (absl::SimpleAtod(line, &value)) return value;
+  }
+  return -1;
+}
+
+int LoggedNumber(const std::string& log, const std::string& key) {
+  const std::string needle = absl::StrCat(key, "=");
+  const size_t at = log.find(needle);
+  if (at == std::string::npos) return 0;
+  int value = 0;
+  const size_t start = at + needle.size();
+  const size_t end = log.find_first_not_of("0123456789", start);
+  return absl::SimpleAtoi(log.substr(start, end - start), &value) ? value : 0;
 }
 
 std::unique_ptr<testing::ChildProcess> StartDispatcher(const std::string& config,

@@ -38,6 +38,17 @@ std::string MetaSignature(const std::string& body);
 // Every event in the partition streams, by external id, with its count.
 std::map<std::string, int> StoredExternalIds(const std::string& redis_url);
 
+// Resident memory of process `pid` in MiB (0 when it is gone).
+double RssMib(pid_t pid);
+
+// The value of the Prometheus sample `name{labels}` (e.g.
+// `omnigate_dispatcher_buffered_events{sink="chatbot"}`) scraped from
+// 127.0.0.1:port/metrics; -1 when absent or unreachable.
+double ScrapeSample(int port, const std::string& sample);
+
+// The number after `key=` in `log` (e.g. "metrics_port"), 0 when absent.
+int LoggedNumber(const std::string& log, const std::string& key);
+
 // Appends "name: figures" to RELIABILITY figures of this run
 // (build/reliability.txt) and prints it, so the suite's numbers can be
 // copied into RELIABILITY.md.

@@ -49,19 +49,6 @@ void PinTo(pid_t pid, int cpu) {
   }
 }
 
-double RssMib(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) != 0) continue;
-    std::istringstream fields(line.substr(6));
-    double kib = 0;
-    fields >> kib;
-    return kib / 1024;
-  }
-  return 0;
-}
-
 // Field `key` of the loadgen's JSON summary (of its `block` object when
 // given), -1 when absent, so a missing figure fails the checks.
 double JsonNumber(const std::string& json, const char* key, const char* block = nullptr) {
