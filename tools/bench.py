@@ -432,6 +432,10 @@ ingest:
             # the server processes × rate). Near 1, the half-load tail is a saturated queue's.
             ("R5 core busy", "server core busy in `unary_half` (ingest + redis CPU per call × rate)",
              busy("unary_half", ("ingest", "redis")), "context"),
+            # The same for an ingest no dearer than the no-op server: its CPU per call at that rate plus Redis's.
+            ("R5 core busy, free ingest", "no-op server CPU per call in `noop_half` + redis CPU per call in `unary_half`, "
+             "× rate: the floor for any ingest that stores before answering",
+             (cpu("noop_half", "noop") + cpu("unary_half", "redis")) * ev("unary_half") / 1e6, "context"),
             ("R6 core busy", "server core busy in `e2e_half` (dispatcher + ingest + redis CPU per event × rate)",
              busy("e2e_half", ("dispatcher", "ingest", "redis")), "context"),
             ("R7", "dispatcher drain ÷ ingest capacity (%s)" % capacity_name, ev("drain") / ev(capacity_name), ">= 1.5"),
