@@ -121,6 +121,7 @@ LatencyHistogram RunStats::total() const {
   std::lock_guard<std::mutex> lock(mu_);
   return total_;
 }
+
 LatencyHistogram RunStats::shed_service_latency() const {
   std::lock_guard<std::mutex> lock(mu_);
   return shed_service_latency_;
