@@ -237,11 +237,13 @@ TEST_F(SinkDrainTest, ChatbotDrainsUnderLoadAndEveryQuestionIsAnsweredOnce) {
 }
 
 TEST_F(SinkDrainTest, AgentRouterDrainsUnderLoadAndEveryHandoffGetsOneAgent) {
-  // Room for every handoff of the run: 16 agents, the most capacity each.
+  // Room for every handoff of the run (the long form sends ~21 000 in 10 s):
+  // 64 agents with 1 000 conversations each.
+  constexpr int kAgents = 64, kCapacity = 1000;
   std::string registry = "agents:\n";
-  for (int i = 0; i < 16; ++i) {
+  for (int i = 0; i < kAgents; ++i) {
     absl::StrAppend(&registry, "  - {id: agent", i, ", name: Agent ", i,
-                    ", skills: [billing], languages: [en], capacity: 1000}\n");
+                    ", skills: [billing], languages: [en], capacity: ", kCapacity, "}\n");
   }
   ASSERT_TRUE(testing::WriteFile(dir_ + "/agents.yaml", registry).ok());
   std::vector<std::string> args = {
@@ -268,6 +270,7 @@ TEST_F(SinkDrainTest, AgentRouterDrainsUnderLoadAndEveryHandoffGetsOneAgent) {
   const DrainFigures f = DeliverThroughDrain(a, b, handoff, absl::Milliseconds(700),
                                              Scaled(absl::Seconds(2), absl::Seconds(10)));
   ExpectCleanDrain(f, a.process->ReadLog());
+  ASSERT_LE(f.sent, kAgents * kCapacity) << "the run outgrew the agents' room";
 
   std::map<std::string, std::set<std::string>> agents;  // conversation -> agents assigned
   for (const auto& [conversation, agent] : conversations_.assigns()) {
