@@ -181,8 +181,10 @@ TEST(BackpressureTest, SlowSinkKeepsTheDispatcherBoundedAndTheBacklogDrainsInOrd
   };
   ASSERT_TRUE(WaitFor([&] { return publish_round(0) == grpc::StatusCode::OK; }, absl::Seconds(10)));
 
-  // Fill at ~1 600 events/s (8 per round, 5 ms apart) while sampling the
-  // dispatcher, until ingest refuses (bounded in count and time).
+  // Fill at ~800 events/s (8 per round, 10 ms apart: slow enough that the
+  // backlog monitor, sampling every 0.5 s, stops it long before a partition
+  // reaches stream_max_len) while sampling the dispatcher, until ingest
+  // refuses (bounded in count and time).
   double buffered_max = 0, rss_max = rss_start;
   auto sample = [&] {
     buffered_max = std::max(
@@ -197,7 +199,7 @@ TEST(BackpressureTest, SlowSinkKeepsTheDispatcherBoundedAndTheBacklogDrainsInOrd
     refused = publish_round(rounds);
     if (refused != grpc::StatusCode::OK) break;
     if (++rounds % 20 == 0) sample();
-    absl::SleepFor(absl::Milliseconds(5));
+    absl::SleepFor(absl::Milliseconds(10));
   }
   ASSERT_EQ(refused, grpc::StatusCode::RESOURCE_EXHAUSTED) << rounds << " rounds accepted";
   const int accepted_before_refusal = rounds * kConversations;
