@@ -119,6 +119,8 @@ function checkPodSpec(where, spec, podAnnotations, cfg) {
       const kinds = ["readinessProbe", "livenessProbe"].map((k) => c[k] && (c[k].grpc ? "grpc" : c[k].httpGet ? "http" : "tcp"));
       if (binary === "omnigate-ingest" && c.readinessProbe?.httpGet?.path !== "/readyz") fail(cw, "ingest readiness must be GET /readyz");
       if (binary !== "omnigate-ingest" && kinds[0] !== "grpc") fail(cw, "readiness must be a native gRPC probe");
+      // Every service's gRPC health follows Redis: as liveness it would restart every pod in a Redis outage.
+      if (kinds[1] === "grpc") fail(cw, "liveness must not be gRPC health (it follows Redis)");
       // Drain: preStop sleep + the binary's drain budget must end before SIGKILL.
       const pre = c.lifecycle?.preStop?.exec?.command;
       const preStop = pre && pre.length === 2 && /sleep$/.test(pre[0]) ? Number(pre[1]) : 0;

@@ -34,6 +34,7 @@
 #include "lib/grpcutil/server.h"
 #include "lib/metrics/metrics_server.h"
 #include "lib/redis/redis_url.h"
+#include "lib/runtime/readiness_watcher.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/service_settings.h"
 #include "services/common/contract_flags.h"
@@ -136,6 +137,19 @@ int Run(int argc, char** argv) {
   auto metrics_server = metrics::MetricsServer::Start(metrics_addr, registry);
   if (!metrics_server.ok()) return Fail(metrics_server.status());
 
+  // Readiness follows Redis: agents, queues and assignments live there, so
+  // without it every Deliver would answer UNAVAILABLE.
+  std::atomic<bool> draining{false};
+  runtime::ReadinessWatcher readiness(
+      [&pool] {
+        auto pong = pool.Run({"PING"});
+        return pong.ok() && !pong->is_error();
+      },
+      [&](bool ready) {
+        if (!draining.load()) (*grpc_server)->SetServing(ready);
+      },
+      absl::Seconds(1));
+
   OG_LOG(INFO) << "omnigate-agent-router started: grpc_port=" << (*grpc_server)->port()
                << " metrics_port=" << (*metrics_server)->port()
                << " redis=" << endpoint->ToSafeString() << " agents_seeded=" << seed.size()
@@ -163,7 +177,9 @@ int Run(int argc, char** argv) {
 
   const int sig = runtime::WaitForTerminationSignal();
   OG_LOG(INFO) << "signal " << sig << ": draining";
+  draining.store(true);
   (*grpc_server)->SetServing(false);
+  readiness.Stop();
   (*grpc_server)->Shutdown(absl::Seconds(5));
   {
     std::lock_guard<std::mutex> lock(tick_mu);

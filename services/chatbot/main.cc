@@ -6,6 +6,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -27,6 +28,7 @@
 #include "lib/metrics/metrics_server.h"
 #include "lib/redis/connection_pool.h"
 #include "lib/redis/redis_url.h"
+#include "lib/runtime/readiness_watcher.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/service_settings.h"
 #include "services/common/contract_flags.h"
@@ -51,6 +53,8 @@ constexpr char kUsage[] =
 // Server threads: each Deliver blocks on Redis (and maybe Conversations).
 constexpr int kMaxServerThreads = 16;
 constexpr absl::Duration kDrainTimeout = absl::Seconds(5);
+// How often readiness checks Redis (a PING on a pooled connection).
+constexpr absl::Duration kReadinessPeriod = absl::Seconds(1);
 
 // Config fields without a value are empty strings, not absent.
 std::optional<std::string> NonEmpty(const std::string& value) {
@@ -118,7 +122,18 @@ int Run(int argc, char** argv) {
   if (!grpc_server.ok()) return Fail(grpc_server.status());
   auto metrics_server = metrics::MetricsServer::Start(metrics_addr, registry);
   if (!metrics_server.ok()) return Fail(metrics_server.status());
-  (*grpc_server)->SetServing(true);
+  // Readiness follows Redis: without it the bot has no memory and every
+  // Deliver would answer UNAVAILABLE, so load balancers should look elsewhere.
+  std::atomic<bool> draining{false};
+  runtime::ReadinessWatcher readiness(
+      [&pool] {
+        auto pong = pool.Run({"PING"});
+        return pong.ok() && !pong->is_error();
+      },
+      [&](bool ready) {
+        if (!draining.load()) (*grpc_server)->SetServing(ready);
+      },
+      kReadinessPeriod);
 
   OG_LOG(INFO) << "omnigate-chatbot started: grpc_port=" << (*grpc_server)->port()
                << " metrics_port=" << (*metrics_server)->port()
@@ -128,7 +143,9 @@ int Run(int argc, char** argv) {
 
   const int sig = runtime::WaitForTerminationSignal();
   OG_LOG(INFO) << "signal " << sig << ": draining";
+  draining.store(true);
   (*grpc_server)->SetServing(false);
+  readiness.Stop();
   // Stops new calls and lets running Deliver calls finish.
   (*grpc_server)->Shutdown(kDrainTimeout);
   OG_LOG(INFO) << "stopped";

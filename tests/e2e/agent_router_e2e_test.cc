@@ -21,6 +21,7 @@
 #include "omnigate/v1/conversations.grpc.pb.h"
 #include "omnigate/v1/sink.grpc.pb.h"
 #include "tests/support/fake_conversations.h"
+#include "tests/support/grpc_health.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
@@ -309,6 +310,29 @@ TEST_F(AgentRouterE2ETest, TwoReplicasNeverOverAssignAndResolveLetsTheQueueIn) {
     ASSERT_TRUE(code.ok()) << code.status();
     EXPECT_EQ(*code, 0) << r.process->ReadLog();
   }
+}
+
+// Without Redis the router has no agents, queues or assignments, so its
+// health says so (Kubernetes readiness looks elsewhere) and comes back with
+// Redis.
+TEST_F(AgentRouterE2ETest, HealthFollowsRedis) {
+  const int port = replicas_[0].grpc_port;
+  auto wait_health = [port](int status) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(15);
+    while (absl::Now() < deadline) {
+      auto now = testing::HealthStatus(port);
+      if (now.ok() && *now == status) return true;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_health(/*SERVING=*/1));
+  ASSERT_TRUE(redis_->Stop().ok());
+  const absl::Time stopped = absl::Now();
+  EXPECT_TRUE(wait_health(/*NOT_SERVING=*/2)) << replicas_[0].process->ReadLog();
+  EXPECT_LT(absl::Now() - stopped, absl::Seconds(5));
+  ASSERT_TRUE(redis_->Restart().ok());
+  EXPECT_TRUE(wait_health(/*SERVING=*/1)) << replicas_[0].process->ReadLog();
 }
 
 }  // namespace

@@ -80,11 +80,14 @@ class ChatbotE2ETest : public ::testing::Test {
     ASSERT_TRUE(WaitServing()) << chatbot_->ReadLog();
   }
 
-  static bool WaitServing() {
+  static bool WaitServing() { return WaitHealth(/*SERVING=*/1); }
+
+  // True once grpc.health.v1 reports `status` (bounded).
+  static bool WaitHealth(int status) {
     const absl::Time deadline = absl::Now() + absl::Seconds(15);
     while (absl::Now() < deadline) {
-      auto status = testing::HealthStatus(grpc_port_);
-      if (status.ok() && *status == 1) return true;
+      auto now = testing::HealthStatus(grpc_port_);
+      if (now.ok() && *now == status) return true;
       absl::SleepFor(absl::Milliseconds(20));
     }
     return false;
@@ -176,6 +179,19 @@ TEST_F(ChatbotE2ETest, MetricsAreServed) {
   EXPECT_THAT(metrics->body,
               HasSubstr(R"(omnigate_chatbot_deliver_errors_total{code="unavailable"} 0)"));
   EXPECT_THAT(metrics->body, HasSubstr("omnigate_process_resident_memory_bytes"));
+}
+
+// Without Redis the bot cannot work, so its health says so (load balancers
+// and Kubernetes readiness look elsewhere) and comes back with Redis.
+TEST_F(ChatbotE2ETest, HealthFollowsRedis) {
+  ASSERT_TRUE(redis_->Stop().ok());
+  const absl::Time stopped = absl::Now();
+  const bool not_serving = WaitHealth(/*NOT_SERVING=*/2);
+  const absl::Duration noticed = absl::Now() - stopped;
+  ASSERT_TRUE(redis_->Restart().ok());
+  EXPECT_TRUE(not_serving) << chatbot_->ReadLog();
+  EXPECT_LT(noticed, absl::Seconds(5));
+  EXPECT_TRUE(WaitServing()) << chatbot_->ReadLog();
 }
 
 // Last: it stops the shared process.
