@@ -408,6 +408,8 @@ ingest:
         capacity_name = max(("unary", "webhook", "stream_w64"), key=ev)
         pairs = sorted(ev(f"persist_aof_{i}") * 2 / (ev(f"persist_none_{i}") + ev(f"persist_none_{i + 1}"))
                        for i in range(1, PERSIST_PAIRS + 1) if f"persist_aof_{i}" in s)
+        if not pairs:  # results of a run older than the alternated pairs
+            raise SystemExit("bench.json has no persist_aof_N/persist_none_N pairs: run make bench again")
         r8 = pairs[len(pairs) // 2]
         rows = [
             ("R1", "unary Publish ÷ no-op gRPC server (same client, concurrency %d)" % self.args.concurrency,
@@ -459,7 +461,8 @@ ingest:
 
     def write(self):
         ratios = self.ratios()
-        meta = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "cpus": os.cpu_count(), "pinned": self.pin.on,
+        # --report-only keeps the date of the run the numbers come from.
+        meta = {"date": getattr(self, "run_date", None) or time.strftime("%Y-%m-%d %H:%M:%S %Z"), "cpus": os.cpu_count(), "pinned": self.pin.on,
                 "seconds_per_scenario": self.args.seconds, "concurrency": self.args.concurrency,
                 "stored_event_bytes": self.payload_bytes, "ingest_rss": self.ingest_rss}
         with open(os.path.join(RESULTS, "bench.json"), "w") as f:
@@ -557,6 +560,7 @@ def main():
             with open(os.path.join(RESULTS, "bench.json")) as f:
                 saved = json.load(f)
             bench.scenarios, meta = saved["scenarios"], saved["meta"]
+            bench.run_date = meta["date"]
             args.seconds, args.concurrency = meta["seconds_per_scenario"], meta["concurrency"]
             bench.payload_bytes, bench.ingest_rss = meta["stored_event_bytes"], meta["ingest_rss"]
             bench.half_rate = int(bench.scenarios["unary"]["rate"] * 0.5)
