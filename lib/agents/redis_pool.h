@@ -25,6 +25,8 @@ class RedisPool {
   // One command. UNAVAILABLE when Redis cannot be reached; INTERNAL when it
   // answers an error reply.
   absl::StatusOr<redis::RedisReply> Run(const redis::RedisCommand& command);
+  // True when Redis answers PING (for readiness).
+  bool Ping() { return pool_.Ping(); }
   // Several commands in one round trip; replies in order.
   absl::StatusOr<std::vector<redis::RedisReply>> RunPipeline(
       const std::vector<redis::RedisCommand>& commands);

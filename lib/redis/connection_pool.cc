@@ -48,4 +48,9 @@ absl::StatusOr<RedisReply> ConnectionPool::Run(const RedisCommand& command) {
   return (*lease)->Run(command);
 }
 
+bool ConnectionPool::Ping() {
+  auto pong = Run({"PING"});
+  return pong.ok() && !pong->is_error();
+}
+
 }  // namespace omnigate::redis

@@ -48,6 +48,9 @@ class ConnectionPool {
   // One command on a borrowed connection (error replies come back as replies).
   absl::StatusOr<RedisReply> Run(const RedisCommand& command);
 
+  // True when Redis answers PING (for readiness).
+  bool Ping();
+
   const RedisEndpoint& endpoint() const { return endpoint_; }
 
  private:

@@ -1,6 +1,5 @@
 #include "lib/runtime/readiness_watcher.h"
 
-#include "absl/time/clock.h"
 #include "lib/common/log.h"
 
 namespace omnigate::runtime {
@@ -11,23 +10,35 @@ ReadinessWatcher::ReadinessWatcher(std::function<bool()> ready, std::function<vo
                          on_tick = std::move(on_tick)] {
     bool last = false;
     bool first = true;
-    while (!stop_.load()) {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      lock.unlock();
       if (on_tick) on_tick();
-      const bool now = ready();
+      const bool now = ready();  // may block: not under the lock
+      lock.lock();
+      if (stop_) break;
       if (first || now != last) {
         on_change(now);
         if (!first) OG_LOG(INFO) << (now ? "ready" : "not ready");
         last = now;
         first = false;
       }
-      absl::SleepFor(period);
+      cv_.wait_for(lock, absl::ToChronoNanoseconds(period), [this] { return stop_; });
     }
   });
 }
 
-void ReadinessWatcher::Stop() {
-  stop_.store(true);
+ReadinessWatcher::~ReadinessWatcher() {
+  Stop();
   if (thread_.joinable()) thread_.join();
+}
+
+void ReadinessWatcher::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
 }
 
 }  // namespace omnigate::runtime

@@ -139,16 +139,9 @@ int Run(int argc, char** argv) {
 
   // Readiness follows Redis: agents, queues and assignments live there, so
   // without it every Deliver would answer UNAVAILABLE.
-  std::atomic<bool> draining{false};
-  runtime::ReadinessWatcher readiness(
-      [&pool] {
-        auto pong = pool.Run({"PING"});
-        return pong.ok() && !pong->is_error();
-      },
-      [&](bool ready) {
-        if (!draining.load()) (*grpc_server)->SetServing(ready);
-      },
-      absl::Seconds(1));
+  runtime::ReadinessWatcher readiness([&pool] { return pool.Ping(); },
+                                      [&](bool ready) { (*grpc_server)->SetServing(ready); },
+                                      absl::Seconds(1));
 
   OG_LOG(INFO) << "omnigate-agent-router started: grpc_port=" << (*grpc_server)->port()
                << " metrics_port=" << (*metrics_server)->port()
@@ -177,9 +170,8 @@ int Run(int argc, char** argv) {
 
   const int sig = runtime::WaitForTerminationSignal();
   OG_LOG(INFO) << "signal " << sig << ": draining";
-  draining.store(true);
+  readiness.Stop();  // no change is reported after this
   (*grpc_server)->SetServing(false);
-  readiness.Stop();
   (*grpc_server)->Shutdown(absl::Seconds(5));
   {
     std::lock_guard<std::mutex> lock(tick_mu);

@@ -6,7 +6,6 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -124,16 +123,9 @@ int Run(int argc, char** argv) {
   if (!metrics_server.ok()) return Fail(metrics_server.status());
   // Readiness follows Redis: without it the bot has no memory and every
   // Deliver would answer UNAVAILABLE, so load balancers should look elsewhere.
-  std::atomic<bool> draining{false};
-  runtime::ReadinessWatcher readiness(
-      [&pool] {
-        auto pong = pool.Run({"PING"});
-        return pong.ok() && !pong->is_error();
-      },
-      [&](bool ready) {
-        if (!draining.load()) (*grpc_server)->SetServing(ready);
-      },
-      kReadinessPeriod);
+  runtime::ReadinessWatcher readiness([&pool] { return pool.Ping(); },
+                                      [&](bool ready) { (*grpc_server)->SetServing(ready); },
+                                      kReadinessPeriod);
 
   OG_LOG(INFO) << "omnigate-chatbot started: grpc_port=" << (*grpc_server)->port()
                << " metrics_port=" << (*metrics_server)->port()
@@ -143,9 +135,8 @@ int Run(int argc, char** argv) {
 
   const int sig = runtime::WaitForTerminationSignal();
   OG_LOG(INFO) << "signal " << sig << ": draining";
-  draining.store(true);
+  readiness.Stop();  // no change is reported after this
   (*grpc_server)->SetServing(false);
-  readiness.Stop();
   // Stops new calls and lets running Deliver calls finish.
   (*grpc_server)->Shutdown(kDrainTimeout);
   OG_LOG(INFO) << "stopped";

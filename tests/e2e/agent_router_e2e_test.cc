@@ -318,13 +318,7 @@ TEST_F(AgentRouterE2ETest, TwoReplicasNeverOverAssignAndResolveLetsTheQueueIn) {
 TEST_F(AgentRouterE2ETest, HealthFollowsRedis) {
   const int port = replicas_[0].grpc_port;
   auto wait_health = [port](int status) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(15);
-    while (absl::Now() < deadline) {
-      auto now = testing::HealthStatus(port);
-      if (now.ok() && *now == status) return true;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return false;
+    return testing::WaitForHealth(port, status, absl::Seconds(15));
   };
   ASSERT_TRUE(wait_health(/*SERVING=*/1));
   ASSERT_TRUE(redis_->Stop().ok());

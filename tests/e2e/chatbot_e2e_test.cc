@@ -84,13 +84,7 @@ class ChatbotE2ETest : public ::testing::Test {
 
   // True once grpc.health.v1 reports `status` (bounded).
   static bool WaitHealth(int status) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(15);
-    while (absl::Now() < deadline) {
-      auto now = testing::HealthStatus(grpc_port_);
-      if (now.ok() && *now == status) return true;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return false;
+    return testing::WaitForHealth(grpc_port_, status, absl::Seconds(15));
   }
 
   static void TearDownTestSuite() {

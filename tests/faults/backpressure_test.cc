@@ -162,23 +162,7 @@ TEST(BackpressureTest, SlowSinkKeepsTheDispatcherBoundedAndTheBacklogDrainsInOrd
 
   auto stub = omnigate::v1::Ingest::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", ingest.grpc_port()), grpc::InsecureChannelCredentials()));
-  // Round `seq`: one event for each conversation, in one request.
-  auto publish_round = [&](int seq) {
-    omnigate::v1::PublishRequest request;
-    for (int c = 0; c < kConversations; ++c) {
-      auto* e = request.add_events();
-      e->set_channel(omnigate::v1::CHANNEL_WEBCHAT);
-      e->set_conversation_key(absl::StrCat("webchat:site:", c));
-      e->set_external_id(absl::StrCat(c, "-", seq));
-      e->mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
-      e->mutable_text()->set_body("x");
-      (*e->mutable_attributes())["seq"] = absl::StrCat(seq);
-    }
-    omnigate::v1::PublishResponse response;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    return stub->Publish(&context, request, &response).error_code();
-  };
+  auto publish_round = [&](int seq) { return PublishRound(*stub, kConversations, seq); };
   ASSERT_TRUE(WaitFor([&] { return publish_round(0) == grpc::StatusCode::OK; }, absl::Seconds(10)));
 
   // Fill at ~800 events/s (8 per round, 10 ms apart: slow enough that the

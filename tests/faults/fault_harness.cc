@@ -188,23 +188,27 @@ std::unique_ptr<testing::ChildProcess> StartDispatcher(const std::string& config
   return p.ok() ? *std::move(p) : nullptr;
 }
 
+grpc::StatusCode PublishRound(omnigate::v1::Ingest::Stub& stub, int conversations, int seq) {
+  omnigate::v1::PublishRequest request;
+  for (int c = 0; c < conversations; ++c) {
+    auto* e = request.add_events();
+    e->set_channel(omnigate::v1::CHANNEL_WEBCHAT);
+    e->set_conversation_key(absl::StrCat("webchat:site:", c));
+    e->set_external_id(absl::StrCat(c, "-", seq));
+    e->mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
+    e->mutable_text()->set_body("x");
+    (*e->mutable_attributes())["seq"] = absl::StrCat(seq);
+  }
+  omnigate::v1::PublishResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  return stub.Publish(&context, request, &response).error_code();
+}
+
 bool PublishRounds(omnigate::v1::Ingest::Stub& stub, int conversations, int rounds,
                    absl::Duration pause) {
   for (int seq = 0; seq < rounds; ++seq) {
-    omnigate::v1::PublishRequest request;
-    for (int c = 0; c < conversations; ++c) {
-      auto* e = request.add_events();
-      e->set_channel(omnigate::v1::CHANNEL_WEBCHAT);
-      e->set_conversation_key(absl::StrCat("webchat:site:", c));
-      e->set_external_id(absl::StrCat(c, "-", seq));
-      e->mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
-      e->mutable_text()->set_body("x");
-      (*e->mutable_attributes())["seq"] = absl::StrCat(seq);
-    }
-    omnigate::v1::PublishResponse response;
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    if (!stub.Publish(&context, request, &response).ok()) return false;
+    if (PublishRound(stub, conversations, seq) != grpc::StatusCode::OK) return false;
     absl::SleepFor(pause);
   }
   return true;

@@ -88,6 +88,10 @@ std::unique_ptr<testing::ChildProcess> StartDispatcher(const std::string& config
                                                        const std::string& dir,
                                                        const std::string& id);
 
+// Round `seq`: one request with one web chat event for each of
+// `conversations` conversations (attribute "seq" = seq); its status code.
+grpc::StatusCode PublishRound(omnigate::v1::Ingest::Stub& stub, int conversations, int seq);
+
 // Publishes `rounds` requests, each with one event for every one of
 // `conversations` web chat conversations (attribute "seq" = the round),
 // pausing between requests. False at the first refused request.

@@ -50,12 +50,7 @@ SinkReplica StartSink(const std::string& binary, std::vector<std::string> args,
   r.process = *std::move(proc);
   r.stub = omnigate::v1::Sink::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", r.grpc_port),
                                                            grpc::InsecureChannelCredentials()));
-  EXPECT_TRUE(WaitFor(
-      [&] {
-        auto h = testing::HealthStatus(r.grpc_port);
-        return h.ok() && *h == 1;
-      },
-      absl::Seconds(20)))
+  EXPECT_TRUE(testing::WaitForHealth(r.grpc_port, /*SERVING=*/1, absl::Seconds(20)))
       << r.process->ReadLog();
   return r;
 }

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "tests/support/wait.h"
 
 namespace omnigate::testing {
 
@@ -34,6 +35,15 @@ absl::StatusOr<int> HealthStatus(int port, absl::Duration deadline) {
   if (bytes.empty()) return 0;
   if (bytes.size() != 2 || bytes[0] != 0x08) return absl::InternalError("health: unexpected");
   return static_cast<int>(bytes[1]);
+}
+
+bool WaitForHealth(int port, int status, absl::Duration timeout) {
+  return WaitFor(
+      [&] {
+        auto now = HealthStatus(port);
+        return now.ok() && *now == status;
+      },
+      timeout);
 }
 
 }  // namespace omnigate::testing

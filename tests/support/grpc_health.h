@@ -10,4 +10,7 @@ namespace omnigate::testing {
 // an error when the server does not answer within `deadline`.
 absl::StatusOr<int> HealthStatus(int port, absl::Duration deadline = absl::Seconds(1));
 
+// Polls HealthStatus until it reports `status`; false after `timeout`.
+bool WaitForHealth(int port, int status, absl::Duration timeout);
+
 }  // namespace omnigate::testing
