@@ -25,6 +25,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/redis_test.h"
 
 namespace omnigate {
 namespace {
@@ -48,13 +49,11 @@ constexpr char kAgentsYaml[] = R"(agents:
 constexpr int kTotalCapacity = 12;
 constexpr int kConversations = 200;
 
-class AgentRouterE2ETest : public ::testing::Test {
+class AgentRouterE2ETest : public testing::RedisTest {
  protected:
   void SetUp() override {
-    auto redis = testing::RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = *std::move(redis);
-    dir_ = testing::MakeTempDir();
+    RedisTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_TRUE(testing::WriteFile(dir_ + "/agents.yaml", kAgentsYaml).ok());
     auto server = grpcutil::GrpcServer::Start({"127.0.0.1:0"}, {&conversations_});
     ASSERT_TRUE(server.ok()) << server.status();
@@ -141,8 +140,6 @@ class AgentRouterE2ETest : public ::testing::Test {
     return stub->Deliver(&ctx, req, &resp);
   }
 
-  std::unique_ptr<testing::RedisServer> redis_;
-  std::string dir_;
   testing::FakeConversations conversations_;
   std::unique_ptr<grpcutil::GrpcServer> conversations_server_;
   std::vector<Replica> replicas_;

@@ -25,6 +25,7 @@
 #include "tests/support/process.h"
 #include "tests/support/recording_sink.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/redis_test.h"
 #include "tests/support/wait.h"
 
 namespace omnigate {
@@ -58,13 +59,11 @@ using testing::Arrivals;
 using testing::InPublishOrder;
 using testing::SeqOf;
 
-class DispatcherE2ETest : public ::testing::Test {
+class DispatcherE2ETest : public testing::RedisTest {
  protected:
   void SetUp() override {
-    auto redis = testing::RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = *std::move(redis);
-    dir_ = testing::MakeTempDir();
+    RedisTest::SetUp();
+    if (HasFatalFailure()) return;
     auto bot = testing::SinkServer::Start();
     auto agents = testing::SinkServer::Start();
     ASSERT_TRUE(bot.ok() && agents.ok());
@@ -167,8 +166,6 @@ ingest:
     return absl::StrCat(total);
   }
 
-  std::unique_ptr<testing::RedisServer> redis_;
-  std::string dir_;
   std::unique_ptr<testing::SinkServer> bot_;
   std::unique_ptr<testing::SinkServer> agents_;
   std::unique_ptr<testing::ChildProcess> ingest_;

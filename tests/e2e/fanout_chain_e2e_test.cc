@@ -23,6 +23,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/redis_test.h"
 #include "tests/support/wait.h"
 
 namespace omnigate {
@@ -42,13 +43,11 @@ std::string WhatsAppText(const std::string& id, const std::string& text) {
       id, R"(","timestamp":"1770091506","type":"text","text":{"body":")", text, R"("}}]}}]}]})");
 }
 
-class FanoutChainE2ETest : public ::testing::Test {
+class FanoutChainE2ETest : public testing::RedisTest {
  protected:
   void SetUp() override {
-    auto redis = testing::RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = *std::move(redis);
-    dir_ = testing::MakeTempDir();
+    RedisTest::SetUp();
+    if (HasFatalFailure()) return;
     http_port_ = testing::PickFreePort();
     dispatcher_port_ = testing::PickFreePort();
     const int bot_port = testing::PickFreePort();
@@ -165,8 +164,6 @@ agent_router:
     return all;
   }
 
-  std::unique_ptr<testing::RedisServer> redis_;
-  std::string dir_;
   int http_port_ = 0;
   int dispatcher_port_ = 0;
   std::vector<std::unique_ptr<testing::ChildProcess>> processes_;

@@ -20,6 +20,7 @@
 #include "omnigate/v1/ingest.grpc.pb.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/redis_test.h"
 #include "tests/support/wait.h"
 
 namespace omnigate {
@@ -63,13 +64,11 @@ void MakeCertificates(const std::string& d) {
   leaf("rogue", "rogue-ca", "extendedKeyUsage=clientAuth\n");
 }
 
-class GrpcSecurityE2ETest : public ::testing::Test {
+class GrpcSecurityE2ETest : public testing::RedisTest {
  protected:
   void SetUp() override {
-    auto redis = testing::RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = *std::move(redis);
-    dir_ = testing::MakeTempDir();
+    RedisTest::SetUp();
+    if (HasFatalFailure()) return;
     MakeCertificates(dir_);
     ingest_port_ = testing::PickFreePort();
     dispatcher_port_ = testing::PickFreePort();
@@ -182,8 +181,6 @@ grpc_client:
                                      &response);
   }
 
-  std::unique_ptr<testing::RedisServer> redis_;
-  std::string dir_;
   std::string config_path_;
   int ingest_port_ = 0, dispatcher_port_ = 0, bot_port_ = 0;
   std::vector<std::unique_ptr<testing::ChildProcess>> processes_;

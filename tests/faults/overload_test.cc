@@ -24,6 +24,7 @@
 #include "omnigate/v1/ingest.grpc.pb.h"
 #include "tests/faults/fault_harness.h"
 #include "tests/support/http_client.h"
+#include "tests/support/redis_test.h"
 
 namespace omnigate::faults {
 namespace {
@@ -118,15 +119,8 @@ struct OverloadFigures {
   }
 };
 
-class OverloadTest : public ::testing::Test {
+class OverloadTest : public testing::RedisTest {
  protected:
-  void SetUp() override {
-    auto redis = testing::RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = *std::move(redis);
-    dir_ = testing::MakeTempDir();
-  }
-
   // Ingest with these caps, pinned with Redis to CPU 0.
   void StartIngest(int max_in_flight_calls, int max_streams_per_connection) {
     const std::string config = WriteConfig(
@@ -232,8 +226,6 @@ class OverloadTest : public ::testing::Test {
     EXPECT_LT(f.recovered_after, absl::Seconds(5)) << figures;
   }
 
-  std::unique_ptr<testing::RedisServer> redis_;
-  std::string dir_;
   std::unique_ptr<IngestProcess> ingest_;
 };
 

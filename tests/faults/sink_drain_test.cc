@@ -25,6 +25,7 @@
 #include "tests/support/fake_conversations.h"
 #include "tests/support/grpc_health.h"
 #include "tests/support/outbound_stream.h"
+#include "tests/support/redis_test.h"
 
 namespace omnigate::faults {
 namespace {
@@ -154,13 +155,11 @@ void ExpectCleanDrain(const DrainFigures& f, const std::string& log_a) {
   EXPECT_GT(f.retried_elsewhere, 0) << "the load must outlast A";
 }
 
-class SinkDrainTest : public ::testing::Test {
+class SinkDrainTest : public testing::RedisTest {
  protected:
   void SetUp() override {
-    auto redis = testing::RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = *std::move(redis);
-    dir_ = testing::MakeTempDir();
+    RedisTest::SetUp();
+    if (HasFatalFailure()) return;
     auto server = grpcutil::GrpcServer::Start({"127.0.0.1:0"}, {&conversations_});
     ASSERT_TRUE(server.ok()) << server.status();
     conversations_server_ = *std::move(server);
@@ -169,8 +168,6 @@ class SinkDrainTest : public ::testing::Test {
     if (conversations_server_) conversations_server_->Shutdown(absl::Seconds(1));
   }
 
-  std::unique_ptr<testing::RedisServer> redis_;
-  std::string dir_;
   testing::FakeConversations conversations_;
   std::unique_ptr<grpcutil::GrpcServer> conversations_server_;
 };

@@ -23,6 +23,7 @@
 #include "tests/support/fixture_delivery.h"
 #include "tests/support/http_client.h"
 #include "tests/support/raw_client.h"
+#include "tests/support/redis_test.h"
 
 namespace omnigate::faults {
 namespace {
@@ -149,13 +150,11 @@ FixtureDelivery Tampered(const Scheme& scheme, FixtureDelivery d, Tamper t) {
   return d;
 }
 
-class WebhookSecurityTest : public ::testing::Test {
+class WebhookSecurityTest : public testing::RedisTest {
  protected:
   void SetUp() override {
-    auto redis = testing::RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = *std::move(redis);
-    dir_ = testing::MakeTempDir();
+    RedisTest::SetUp();
+    if (HasFatalFailure()) return;
     const std::string config = dir_ + "/omnigate.yaml";
     ASSERT_TRUE(testing::WriteFile(config, absl::StrCat(testing::kFixtureConnectorsYaml,
                                                         "ingest:\n  partitions: 4\n"
@@ -179,8 +178,6 @@ class WebhookSecurityTest : public ::testing::Test {
     return n;
   }
 
-  std::unique_ptr<testing::RedisServer> redis_;
-  std::string dir_;
   std::unique_ptr<IngestProcess> ingest_;
 };
 
