@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1.6
 # omnigate: one image holding every binary (ingest, dispatcher, chatbot, agent
 # router, omnigatectl, loadgen when built). Kubernetes picks the binary with
-# `command:` (k8s/base). Build from the repository root:
+# `command:` (k8s/base). Build from the repository root; the repository is the
+# whole build context:
 #
-#   docker build --build-context fixtures=../shared/fixtures -t omnigate:0.1.0 .
+#   docker build -t omnigate:0.1.0 .
 #
-# The channel examples (../shared/fixtures/channels) live outside the
-# repository; the unit tests of the channel adapters read them, so they come
-# in as a named build context.
+# deploy/tools/check-docker-context.sh replays the COPY and RUN steps of the
+# build stage in an empty directory (no container engine needed).
 
 ARG DEBIAN_IMAGE=debian:12
 
@@ -19,18 +19,18 @@ RUN apt-get update \
       build-essential cmake pkg-config ninja-build \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
       libabsl-dev libhiredis-dev libre2-dev tzdata prometheus-cpp-dev libyaml-cpp-dev rapidjson-dev \
-      libboost-dev libssl-dev libgtest-dev libgmock-dev \
+      libboost-dev libssl-dev libgtest-dev libgmock-dev liblua5.1-0-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY --from=fixtures channels /src/fixtures/channels
 COPY CMakeLists.txt ./
 COPY cmake cmake
 COPY proto proto
 COPY lib lib
 COPY services services
+COPY tools/loadgen tools/loadgen
 COPY tests tests
 COPY fuzz fuzz
-ENV OMNIGATE_FIXTURES_DIR=/src/fixtures/channels
+COPY deploy deploy
 ARG JOBS=2
 RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DOMNIGATE_BUILD_BENCH=OFF \
  && cmake --build build -j "${JOBS}"

@@ -7,8 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${1:-60}"
 BIN=build-fuzz/bin
-FIXTURES="${OMNIGATE_FIXTURES_DIR:-$(pwd)/../shared/fixtures/channels}"
-[ -d "$FIXTURES" ] || FIXTURES=/work/shared/fixtures/channels
+FIXTURES="${OMNIGATE_FIXTURES_DIR:-$(pwd)/tests/fixtures/channels}"
 [ -d "$FIXTURES" ] || { echo "fixtures not found (set OMNIGATE_FIXTURES_DIR)" >&2; exit 1; }
 OUT=build-fuzz/runs
 mkdir -p "$OUT"

@@ -1,5 +1,5 @@
 // Every channel end to end: each example webhook of
-// ../shared/fixtures/channels is posted, signed as the channel signed it, to
+// tests/fixtures/channels is posted, signed as the channel signed it, to
 // the real omnigate-ingest over HTTP with a real redis-server; the streams
 // are read back and must hold each expected event exactly once, also after
 // a redelivery. Malformed examples must be answered 400 and quarantined.
@@ -11,10 +11,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "lib/channels/fixture_loader.h"
 #include "lib/queue/stream_reader.h"
 #include "lib/redis/redis_connection.h"
 #include "tests/support/fixture_delivery.h"
+#include "tests/support/fixture_loader.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"

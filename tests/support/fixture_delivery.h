@@ -5,12 +5,12 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "lib/channels/fixture_loader.h"
+#include "tests/support/fixture_loader.h"
 
 namespace omnigate::testing {
 
 // The connectors section that receives every example of
-// ../shared/fixtures/channels, with the test secrets that signed them.
+// tests/fixtures/channels, with the test secrets that signed them.
 extern const char kFixtureConnectorsYaml[];
 
 // One example webhook as the channel would deliver it to those connectors.

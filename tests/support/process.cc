@@ -6,7 +6,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -88,13 +87,7 @@ absl::Status WriteFile(const std::string& path, const std::string& content) {
 std::string FixturesDir() {
   if (const char* dir = getenv("OMNIGATE_FIXTURES_DIR"); dir != nullptr && dir[0] != '\0')
     return dir;
-  // The shared examples sit beside the checkout; a clone elsewhere (CI)
-  // finds them at the workspace's fixed location.
-  const std::string beside = absl::StrCat(OMNIGATE_SOURCE_DIR, "/../shared/fixtures/channels");
-  if (std::filesystem::is_directory(beside)) return beside;
-  const std::string workspace = "/work/shared/fixtures/channels";
-  if (std::filesystem::is_directory(workspace)) return workspace;
-  return beside;  // missing: callers fail loudly naming this path
+  return absl::StrCat(OMNIGATE_SOURCE_DIR, "/tests/fixtures/channels");
 }
 
 std::string MakeTempDir() {

@@ -41,8 +41,8 @@ std::string BinaryPath(const std::string& name);
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 absl::Status WriteFile(const std::string& path, const std::string& content);
 
-// Directory of the shared channel fixtures: $OMNIGATE_FIXTURES_DIR, else
-// <source>/../shared/fixtures/channels.
+// Directory of the channel examples: $OMNIGATE_FIXTURES_DIR when set (e.g.
+// to try another set), else <source>/tests/fixtures/channels.
 std::string FixturesDir();
 
 // A fresh temporary directory.

@@ -1,4 +1,4 @@
-#include "lib/channels/fixture_loader.h"
+#include "tests/support/fixture_loader.h"
 
 #include <algorithm>
 #include <cstdio>

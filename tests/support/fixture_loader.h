@@ -9,7 +9,7 @@
 
 namespace omnigate::channels::testing {
 
-// One example webhook of ../shared/fixtures/channels: the raw body exactly as
+// One example webhook of tests/fixtures/channels: the raw body exactly as
 // signed, the headers the channel sent and the expected normalization.
 struct ChannelFixture {
   std::string name;

@@ -1,4 +1,4 @@
-#include "lib/channels/fixture_expectations.h"
+#include "tests/support/fixture_expectations.h"
 
 #include <set>
 
@@ -6,9 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "lib/channels/adapter.h"
-#include "lib/channels/connector.h"
-#include "lib/channels/fixture_loader.h"
 #include "lib/common/reject.h"
+#include "lib/connectors/connector.h"
+#include "tests/support/fixture_loader.h"
 
 namespace omnigate::channels::testing {
 namespace {
@@ -149,7 +149,7 @@ void ExpectEventMatches(const json::Value& want, const Event& got, int64_t recei
     const std::string value = FixtureString(want, key.c_str());
     if (key == "channel") {
       // Fixture names such as "twilio_sms" or "x_twitter" start with ours.
-      const std::string ours(ChannelName(got.channel()));
+      const std::string ours(connectors::ChannelName(got.channel()));
       EXPECT_TRUE(value == ours || absl::StartsWith(value, ours + "_") ||
                   (ours == "x" && value == "twitter"))
           << value << " vs " << ours;

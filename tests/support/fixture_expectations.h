@@ -4,9 +4,9 @@
 #include <string>
 
 #include "lib/channels/adapter.h"
-#include "lib/channels/fixture_loader.h"
 #include "lib/json/strict_json.h"
 #include "omnigate/v1/event.pb.h"
+#include "tests/support/fixture_loader.h"
 
 namespace omnigate::channels::testing {
 
