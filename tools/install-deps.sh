@@ -8,6 +8,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libhiredis-dev libre2-dev tzdata prometheus-cpp-dev libyaml-cpp-dev rapidjson-dev
   libboost-dev libssl-dev
+  liblua5.1-0-dev  # FakeRedis runs the Lua scripts in unit tests
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   redis-server redis-tools
@@ -36,7 +37,7 @@ for entry in "${COMMAND_PACKAGES[@]}"; do
 done
 if ! command -v kubectl >/dev/null 2>&1; then
   # kubectl is not packaged in Debian 12; install it from the Kubernetes apt
-  # repository (see README, Operate) or put the binary on PATH.
+  # repository (see docs/operations.md) or put the binary on PATH.
   echo "install-deps: kubectl not found: the Kubernetes manifest check (ctest -L ops) needs it" >&2
 fi
 

@@ -75,16 +75,18 @@ absl::string_view AssignOutcomeName(AssignOutcome outcome) {
   return "unassigned";
 }
 
-AgentStore::AgentStore(RedisPool* pool)
-    : pool_(pool),
+AgentStore::AgentStore(redis::RedisClient* redis, AgentStoreOptions options)
+    : redis_(redis),
+      retention_ms_(absl::StrCat(absl::ToInt64Milliseconds(options.conversation_retention))),
       upsert_script_(scripts::kUpsert),
       set_presence_script_(scripts::kSetPresence),
       assign_script_(scripts::kAssign),
       release_script_(scripts::kRelease),
-      transfer_script_(scripts::kTransfer) {}
+      transfer_script_(scripts::kTransfer),
+      prune_script_(scripts::kPruneQueued) {}
 
 absl::Status AgentStore::Upsert(const Agent& agent, bool seed) {
-  auto reply = pool_->Eval(upsert_script_, {keys::Agent(agent.id), keys::AgentIds()},
+  auto reply = redis_.Eval(upsert_script_, {keys::Agent(agent.id), keys::AgentIds()},
                            {agent.id, agent.display_name, absl::StrJoin(agent.skills, ","),
                             absl::StrJoin(agent.languages, ","), absl::StrCat(agent.capacity),
                             std::string(PresenceName(agent.presence)), seed ? "1" : "0"});
@@ -92,7 +94,7 @@ absl::Status AgentStore::Upsert(const Agent& agent, bool seed) {
 }
 
 absl::StatusOr<Agent> AgentStore::Get(const std::string& agent_id) {
-  auto reply = pool_->Run({"HGETALL", keys::Agent(agent_id)});
+  auto reply = redis_.Run({"HGETALL", keys::Agent(agent_id)});
   if (!reply.ok()) return reply.status();
   Agent agent;
   if (!ParseAgentHash(agent_id, *reply, &agent)) {
@@ -102,7 +104,7 @@ absl::StatusOr<Agent> AgentStore::Get(const std::string& agent_id) {
 }
 
 absl::StatusOr<std::vector<Agent>> AgentStore::List() {
-  auto ids = pool_->Run({"SMEMBERS", keys::AgentIds()});
+  auto ids = redis_.Run({"SMEMBERS", keys::AgentIds()});
   if (!ids.ok()) return ids.status();
   std::vector<std::string> id_list;
   for (size_t i = 0; i < ids->size(); ++i) id_list.emplace_back(ElementStr(ids->element(i)));
@@ -111,7 +113,7 @@ absl::StatusOr<std::vector<Agent>> AgentStore::List() {
   if (id_list.empty()) return agents;
   std::vector<redis::RedisCommand> commands;
   for (const auto& id : id_list) commands.push_back({"HGETALL", keys::Agent(id)});
-  auto replies = pool_->RunPipeline(commands);
+  auto replies = redis_.RunPipeline(commands);
   if (!replies.ok()) return replies.status();
   for (size_t i = 0; i < id_list.size(); ++i) {
     Agent agent;
@@ -122,7 +124,7 @@ absl::StatusOr<std::vector<Agent>> AgentStore::List() {
 
 absl::Status AgentStore::SetPresence(const std::string& agent_id, Presence presence) {
   // HSET only when the hash exists: an unknown id must not create a stub.
-  auto reply = pool_->Eval(set_presence_script_, {keys::Agent(agent_id)},
+  auto reply = redis_.Eval(set_presence_script_, {keys::Agent(agent_id)},
                            {std::string(PresenceName(presence))});
   if (!reply.ok()) return reply.status();
   if (reply->integer() == 0) return absl::NotFoundError(absl::StrCat("no agent '", agent_id, "'"));
@@ -140,12 +142,13 @@ absl::StatusOr<AssignResult> AgentStore::Assign(const AssignInput& input) {
       std::string(PriorityName(input.priority)),
       input.skill,
       input.language,
-      input.queue_if_busy ? "1" : "0"};
+      input.queue_if_busy ? "1" : "0",
+      retention_ms_};
   for (const auto& id : input.candidates) {
     key_list.push_back(keys::Agent(id));
     args.push_back(id);
   }
-  auto reply = pool_->Eval(assign_script_, key_list, args);
+  auto reply = redis_.Eval(assign_script_, key_list, args);
   if (!reply.ok()) return reply.status();
   if (reply->size() != 4) return Malformed("assign");
   AssignResult result;
@@ -179,7 +182,7 @@ absl::StatusOr<ReleaseResult> AgentStore::Release(const std::string& conversatio
     auto holder = GetAssignment(conversation_key);
     if (!holder.ok()) return holder.status();
     auto reply =
-        pool_->Eval(release_script_,
+        redis_.Eval(release_script_,
                     {keys::Assignment(conversation_key), keys::Queue(),
                      keys::Queued(conversation_key), keys::Agent(*holder), keys::PendingNotify()},
                     {conversation_key, expected_agent, *holder});
@@ -212,10 +215,10 @@ absl::StatusOr<TransferResult> AgentStore::Transfer(const std::string& conversat
     if (!holder.ok()) return holder.status();
     TransferResult result;
     if (holder->empty()) return result;  // kNotAssigned
-    auto reply = pool_->Eval(transfer_script_,
+    auto reply = redis_.Eval(transfer_script_,
                              {keys::Assignment(conversation_key), keys::LastAgent(conversation_key),
                               keys::Agent(*holder), keys::Agent(to_agent_id)},
-                             {*holder, to_agent_id, absl::StrCat(now_ms)});
+                             {*holder, to_agent_id, absl::StrCat(now_ms), retention_ms_});
     if (!reply.ok()) return reply.status();
     if (reply->size() != 2) return Malformed("transfer");
     const absl::string_view outcome = ElementStr(reply->element(0));
@@ -239,14 +242,14 @@ absl::StatusOr<TransferResult> AgentStore::Transfer(const std::string& conversat
 }
 
 absl::StatusOr<std::string> AgentStore::GetAssignment(const std::string& conversation_key) {
-  auto reply = pool_->Run({"GET", keys::Assignment(conversation_key)});
+  auto reply = redis_.Run({"GET", keys::Assignment(conversation_key)});
   if (!reply.ok()) return reply.status();
   return std::string(reply->str());
 }
 
 absl::StatusOr<std::optional<QueueEntry>> AgentStore::GetQueued(
     const std::string& conversation_key) {
-  auto reply = pool_->Run(
+  auto reply = redis_.Run(
       {"HMGET", keys::Queued(conversation_key), "skill", "language", "priority", "enqueued_ms"});
   if (!reply.ok()) return reply.status();
   if (reply->size() != 4 || reply->element(3)->type == REDIS_REPLY_NIL) {
@@ -262,7 +265,7 @@ absl::StatusOr<std::optional<QueueEntry>> AgentStore::GetQueued(
 }
 
 absl::StatusOr<std::vector<QueueEntry>> AgentStore::ListQueue(int64_t limit, int64_t* total) {
-  auto replies = pool_->RunPipeline(
+  auto replies = redis_.RunPipeline(
       {{"ZRANGE", keys::Queue(), "0", absl::StrCat(limit - 1)}, {"ZCARD", keys::Queue()}});
   if (!replies.ok()) return replies.status();
   if (total != nullptr) *total = (*replies)[1].integer();
@@ -274,7 +277,7 @@ absl::StatusOr<std::vector<QueueEntry>> AgentStore::ListQueue(int64_t limit, int
     commands.push_back({"HMGET", keys::Queued(ElementStr(members.element(i))), "skill", "language",
                         "priority", "enqueued_ms"});
   }
-  auto details = pool_->RunPipeline(commands);
+  auto details = redis_.RunPipeline(commands);
   if (!details.ok()) return details.status();
   for (size_t i = 0; i < members.size(); ++i) {
     const RedisReply& d = (*details)[i];
@@ -292,7 +295,7 @@ absl::StatusOr<std::vector<QueueEntry>> AgentStore::ListQueue(int64_t limit, int
 }
 
 absl::StatusOr<std::vector<std::string>> AgentStore::PendingNotify(int64_t limit) {
-  auto reply = pool_->Run({"SRANDMEMBER", keys::PendingNotify(), absl::StrCat(limit)});
+  auto reply = redis_.Run({"SRANDMEMBER", keys::PendingNotify(), absl::StrCat(limit)});
   if (!reply.ok()) return reply.status();
   std::vector<std::string> out;
   for (size_t i = 0; i < reply->size(); ++i) out.emplace_back(ElementStr(reply->element(i)));
@@ -300,7 +303,35 @@ absl::StatusOr<std::vector<std::string>> AgentStore::PendingNotify(int64_t limit
 }
 
 absl::Status AgentStore::MarkNotified(const std::string& conversation_key) {
-  return pool_->Run({"SREM", keys::PendingNotify(), conversation_key}).status();
+  return redis_.Run({"SREM", keys::PendingNotify(), conversation_key}).status();
+}
+
+absl::StatusOr<int> AgentStore::PruneQueue(std::string* cursor, int64_t count) {
+  auto scan = redis_.Run({"ZSCAN", keys::Queue(), *cursor, "COUNT", absl::StrCat(count)});
+  if (!scan.ok()) return scan.status();
+  if (scan->size() != 2) return Malformed("zscan");
+  const redisReply* page = scan->element(1);
+  std::vector<std::string> members;
+  // Member, score, member, score, ...
+  for (size_t i = 0; page != nullptr && i < page->elements; i += 2) {
+    members.emplace_back(ElementStr(page->element[i]));
+  }
+  *cursor = std::string(ElementStr(scan->element(0)));
+  if (members.empty()) return 0;
+  std::vector<redis::RedisCommand> exists;
+  for (const auto& conv : members) exists.push_back({"EXISTS", keys::Queued(conv)});
+  auto found = redis_.RunPipeline(exists);
+  if (!found.ok()) return found.status();
+  int dropped = 0;
+  for (size_t i = 0; i < members.size(); ++i) {
+    if ((*found)[i].integer() != 0) continue;
+    // Checked again inside the script: the conversation may be queued anew.
+    auto reply =
+        redis_.Eval(prune_script_, {keys::Queue(), keys::Queued(members[i])}, {members[i]});
+    if (!reply.ok()) return reply.status();
+    dropped += static_cast<int>(reply->integer());
+  }
+  return dropped;
 }
 
 }  // namespace omnigate::agents

@@ -7,9 +7,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "lib/agents/agent.h"
+#include "lib/agents/checked_redis.h"
 #include "lib/agents/priority.h"
-#include "lib/agents/redis_pool.h"
+#include "lib/redis/redis_client.h"
+#include "lib/redis/redis_script.h"
 
 namespace omnigate::agents {
 
@@ -65,12 +68,18 @@ struct QueueEntry {
   int64_t enqueued_ms = 0;
 };
 
+struct AgentStoreOptions {
+  // A conversation's sticky agent and queue details expire this long after
+  // its last routing request (ingest.conversation_retention).
+  absl::Duration conversation_retention = absl::Hours(30 * 24);
+};
+
 // The router's state in Redis (keys.h): agents, assignments, the queue.
 // Every state change is one atomic script (scripts.h). Errors: UNAVAILABLE
 // when Redis cannot be reached, NOT_FOUND for unknown agents. Thread-safe.
 class AgentStore {
  public:
-  explicit AgentStore(RedisPool* pool);
+  explicit AgentStore(redis::RedisClient* redis, AgentStoreOptions options = {});
 
   // Creates or updates an agent; load is never touched. `seed` (the agents
   // file at start-up) sets presence only for new agents so live changes win.
@@ -97,13 +106,22 @@ class AgentStore {
   absl::StatusOr<std::vector<std::string>> PendingNotify(int64_t limit);
   absl::Status MarkNotified(const std::string& conversation_key);
 
+  // Drops waiting conversations whose queue details expired (no activity
+  // for the retention) from the queue, whether or not any agent has room.
+  // Examines about `count` members per call from `*cursor` (ZSCAN; start
+  // with "0") and stores where to go on, "0" once the walk went round.
+  // Returns how many it dropped.
+  absl::StatusOr<int> PruneQueue(std::string* cursor, int64_t count);
+
  private:
-  RedisPool* const pool_;
+  CheckedRedis redis_;
+  const std::string retention_ms_;
   const redis::RedisScript upsert_script_;
   const redis::RedisScript set_presence_script_;
   const redis::RedisScript assign_script_;
   const redis::RedisScript release_script_;
   const redis::RedisScript transfer_script_;
+  const redis::RedisScript prune_script_;
 };
 
 }  // namespace omnigate::agents

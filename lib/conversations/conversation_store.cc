@@ -5,7 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "lib/channels/connector.h"
+#include "lib/connectors/connector.h"
 #include "lib/conversations/change_script.h"
 #include "lib/queue/keys.h"
 #include "lib/queue/partitioner.h"
@@ -35,7 +35,7 @@ absl::Status CheckAgent(const std::string& agent, absl::string_view field) {
 
 // "whatsapp:<account>:<thread>" names its channel first.
 omnigate::v1::Channel ChannelOfKey(const std::string& key) {
-  return channels::ChannelFromName(absl::string_view(key).substr(0, key.find(':')));
+  return connectors::ChannelFromName(absl::string_view(key).substr(0, key.find(':')));
 }
 
 }  // namespace
@@ -69,9 +69,9 @@ struct ConversationStore::Change {
   std::vector<std::string> del;
 };
 
-ConversationStore::ConversationStore(ConversationStoreOptions options, redis::ConnectionPool* pool,
+ConversationStore::ConversationStore(ConversationStoreOptions options, redis::RedisClient* redis,
                                      const Clock& clock)
-    : options_(options), pool_(pool), clock_(clock), ids_(clock), change_script_(kChangeScript) {}
+    : options_(options), redis_(redis), clock_(clock), ids_(clock), change_script_(kChangeScript) {}
 
 Event ConversationStore::LifecycleEvent(const std::string& conversation_key,
                                         const std::string& actor) const {
@@ -93,7 +93,7 @@ Event ConversationStore::LifecycleEvent(const std::string& conversation_key,
 absl::StatusOr<Conversation> ConversationStore::Get(const std::string& conversation_key) {
   if (auto s = CheckKey(conversation_key); !s.ok()) return s;
   const uint32_t p = queue::PartitionOf(conversation_key, options_.partitions);
-  auto reply = pool_->Run({"HGETALL", queue::ConversationStateKey(p, conversation_key)});
+  auto reply = redis_->Run({"HGETALL", queue::ConversationStateKey(p, conversation_key)});
   if (!reply.ok()) return reply.status();
   if (!reply->is_array())
     return absl::UnavailableError(absl::StrCat("redis HGETALL: ", reply->str()));
@@ -126,24 +126,24 @@ absl::StatusOr<Conversation> ConversationStore::Apply(const std::string& key,
                                                       const Change& change) {
   const uint32_t p = queue::PartitionOf(key, options_.partitions);
   std::vector<std::string> args = {
-      change.guard_field, change.guard_value, absl::StrCat(options_.stream_max_len),
-      change.event.SerializeAsString(), absl::StrCat(change.set.size())};
+      change.guard_field,
+      change.guard_value,
+      absl::StrCat(options_.stream_max_len),
+      change.event.SerializeAsString(),
+      absl::StrCat(absl::ToInt64Milliseconds(options_.conversation_retention)),
+      absl::StrCat(change.set.size())};
   for (const auto& [field, value] : change.set) {
     args.push_back(field);
     args.push_back(value);
   }
   args.insert(args.end(), change.del.begin(), change.del.end());
-  absl::Status status = pool_->With([&](redis::RedisConnection& conn) -> absl::Status {
-    auto reply =
-        change_script_.Run(conn, {queue::ConversationStateKey(p, key), queue::StreamKey(p)}, args);
-    if (!reply.ok()) return reply.status();
-    if (!reply->is_array() || reply->size() != 2) {
-      return absl::UnavailableError(absl::StrCat("redis conversation change failed: ",
-                                                 reply->is_error() ? reply->str() : "bad reply"));
-    }
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
+  auto reply = redis_->Eval(change_script_,
+                            {queue::ConversationStateKey(p, key), queue::StreamKey(p)}, args);
+  if (!reply.ok()) return reply.status();
+  if (!reply->is_array() || reply->size() != 2) {
+    return absl::UnavailableError(absl::StrCat("redis conversation change failed: ",
+                                               reply->is_error() ? reply->str() : "bad reply"));
+  }
   return Get(key);
 }
 

@@ -4,9 +4,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "lib/common/clock.h"
 #include "lib/common/uuid.h"
-#include "lib/redis/connection_pool.h"
+#include "lib/redis/redis_client.h"
 #include "lib/redis/redis_script.h"
 #include "omnigate/v1/conversations.pb.h"
 
@@ -16,6 +17,9 @@ struct ConversationStoreOptions {
   uint32_t partitions = 16;
   // Approximate cap of partition streams, as at ingest.
   int64_t stream_max_len = 1000000;
+  // The state hash expires this long after its last change; inbound
+  // messages renew it too (ingest's enqueue script).
+  absl::Duration conversation_retention = absl::Hours(30 * 24);
 };
 
 // A conversation's routing state in Redis (hash omnigate:conv:{p}:<key>).
@@ -27,10 +31,12 @@ struct ConversationStoreOptions {
 //
 // Changes are idempotent: asking for the state that already holds appends
 // nothing and returns the current state (clients may retry freely).
+// The hash expires `conversation_retention` after the last change or inbound
+// message, so an idle conversation starts over in bot mode.
 // Thread-safe.
 class ConversationStore {
  public:
-  ConversationStore(ConversationStoreOptions options, redis::ConnectionPool* pool,
+  ConversationStore(ConversationStoreOptions options, redis::RedisClient* redis,
                     const Clock& clock);
 
   // A never-seen conversation answers mode BOT.
@@ -48,7 +54,7 @@ class ConversationStore {
                                      const std::string& actor) const;
 
   const ConversationStoreOptions options_;
-  redis::ConnectionPool* const pool_;
+  redis::RedisClient* const redis_;
   const Clock& clock_;
   mutable UuidV7Generator ids_;
   const redis::RedisScript change_script_;

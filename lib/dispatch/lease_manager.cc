@@ -28,8 +28,18 @@ return 0
 
 LeaseManager::LeaseManager(LeaseOptions options, redis::RedisEndpoint endpoint,
                            LeaseListener* listener, DispatchMetrics* metrics)
+    : LeaseManager(std::move(options), nullptr, listener, metrics) {
+  own_pool_ = std::make_unique<redis::ConnectionPool>(std::move(endpoint), absl::Seconds(1),
+                                                      absl::Seconds(2), /*max_idle=*/1);
+  redis_ = own_pool_.get();
+}
+
+LeaseManager::LeaseManager(LeaseOptions options, redis::RedisClient* redis, LeaseListener* listener,
+                           DispatchMetrics* metrics, const Clock& wall, SteadyMs steady_ms)
     : options_(std::move(options)),
-      endpoint_(std::move(endpoint)),
+      redis_(redis),
+      wall_(wall),
+      steady_ms_(std::move(steady_ms)),
       listener_(listener),
       metrics_(metrics),
       renew_script_(kRenewScript),
@@ -38,7 +48,7 @@ LeaseManager::LeaseManager(LeaseOptions options, redis::RedisEndpoint endpoint,
 
 LeaseManager::~LeaseManager() { Stop(absl::ZeroDuration()); }
 
-int64_t LeaseManager::SteadyMs() {
+int64_t LeaseManager::MonotonicMs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
@@ -46,7 +56,13 @@ int64_t LeaseManager::SteadyMs() {
 
 bool LeaseManager::Valid(uint32_t partition) const {
   if (partition >= options_.partitions) return false;
-  return slots_[partition].valid_until_ms.load() > SteadyMs();
+  return slots_[partition].valid_until_ms.load() > steady_ms_();
+}
+
+absl::Duration LeaseManager::Remaining(uint32_t partition) const {
+  if (partition >= options_.partitions) return absl::ZeroDuration();
+  const int64_t left = slots_[partition].valid_until_ms.load() - steady_ms_();
+  return left > 0 ? absl::Milliseconds(left) : absl::ZeroDuration();
 }
 
 int LeaseManager::owned() const { return owned_.load(); }
@@ -66,11 +82,18 @@ void LeaseManager::Lose(uint32_t p) {
   slot.state = State::kFree;
 }
 
-bool LeaseManager::Renew(redis::RedisConnection& conn, uint32_t p, int64_t started_ms) {
-  auto reply = renew_script_.Run(
-      conn, {queue::LeaseKey(p)},
-      {options_.instance_id, absl::StrCat(absl::ToInt64Milliseconds(options_.ttl))});
-  if (!reply.ok()) return true;  // unknown: keep it until the local validity runs out
+void LeaseManager::LoseExpired() {
+  for (uint32_t p = 0; p < options_.partitions; ++p) {
+    if (slots_[p].state != State::kFree && !Valid(p)) Lose(p);
+  }
+}
+
+bool LeaseManager::Renew(uint32_t p, int64_t started_ms) {
+  auto reply =
+      redis_->Eval(renew_script_, {queue::LeaseKey(p)},
+                   {options_.instance_id, absl::StrCat(absl::ToInt64Milliseconds(options_.ttl))});
+  // Unknown: keep it until the local validity runs out.
+  if (!reply.ok() || reply->is_error()) return true;
   if (reply->integer() == 1) {
     const int64_t ttl = absl::ToInt64Milliseconds(options_.ttl);
     slots_[p].valid_until_ms.store(started_ms + ttl - ttl / 10);
@@ -79,8 +102,8 @@ bool LeaseManager::Renew(redis::RedisConnection& conn, uint32_t p, int64_t start
   return false;
 }
 
-void LeaseManager::Release(redis::RedisConnection& conn, uint32_t p) {
-  auto reply = release_script_.Run(conn, {queue::LeaseKey(p)}, {options_.instance_id});
+void LeaseManager::Release(uint32_t p) {
+  auto reply = redis_->Eval(release_script_, {queue::LeaseKey(p)}, {options_.instance_id});
   (void)reply;  // if this fails the lease simply expires
   slots_[p].valid_until_ms.store(0);
   slots_[p].state = State::kFree;
@@ -88,24 +111,25 @@ void LeaseManager::Release(redis::RedisConnection& conn, uint32_t p) {
   OG_LOG(INFO) << "released partition " << p;
 }
 
-void LeaseManager::Cycle(redis::RedisConnection& conn) {
-  const int64_t started = SteadyMs();
+void LeaseManager::RunCycle() {
+  const int64_t started = steady_ms_();
   const int64_t ttl_ms = absl::ToInt64Milliseconds(options_.ttl);
   // Heartbeat, forget replicas silent for a ttl, count the live ones. The
   // score is wall time: replicas on different hosts share it.
-  const int64_t wall = absl::ToUnixMillis(absl::Now());
+  const int64_t wall = wall_.NowMs();
   const std::string key(queue::kDispatchersKey);
-  auto hb = conn.Run({"ZADD", key, absl::StrCat(wall), options_.instance_id});
-  auto trim = conn.Run({"ZREMRANGEBYSCORE", key, "-inf", absl::StrCat("(", wall - ttl_ms)});
-  auto live = conn.Run({"ZCARD", key});
-  healthy_.store(hb.ok() && trim.ok() && live.ok());
-  if (!healthy_.load()) {
-    for (uint32_t p = 0; p < options_.partitions; ++p) {
-      if (slots_[p].state != State::kFree && !Valid(p)) Lose(p);
-    }
+  auto replies =
+      redis_->RunPipeline({{"ZADD", key, absl::StrCat(wall), options_.instance_id},
+                           {"ZREMRANGEBYSCORE", key, "-inf", absl::StrCat("(", wall - ttl_ms)},
+                           {"ZCARD", key}});
+  bool ok = replies.ok();
+  for (size_t i = 0; ok && i < replies->size(); ++i) ok = !(*replies)[i].is_error();
+  healthy_.store(ok);
+  if (!ok) {
+    LoseExpired();
     return;
   }
-  const int64_t replicas = std::max<int64_t>(1, live->integer());
+  const int64_t replicas = std::max<int64_t>(1, (*replies)[2].integer());
   const int target =
       static_cast<int>((options_.partitions + replicas - 1) / static_cast<uint32_t>(replicas));
 
@@ -113,12 +137,12 @@ void LeaseManager::Cycle(redis::RedisConnection& conn) {
   for (uint32_t p = 0; p < options_.partitions; ++p) {
     Slot& slot = slots_[p];
     if (slot.state == State::kFree) continue;
-    if (!Renew(conn, p, started) || !Valid(p)) {
+    if (!Renew(p, started) || !Valid(p)) {
       Lose(p);
       continue;
     }
     if (slot.state == State::kReleasing) {
-      if (!listener_->Busy(p)) Release(conn, p);
+      if (!listener_->Busy(p)) Release(p);
       continue;
     }
     ++owned;
@@ -140,7 +164,7 @@ void LeaseManager::Cycle(redis::RedisConnection& conn) {
     const uint32_t p = (offset + k) % options_.partitions;
     Slot& slot = slots_[p];
     if (slot.state != State::kFree || listener_->Busy(p)) continue;
-    auto reply = conn.Run(
+    auto reply = redis_->Run(
         {"SET", queue::LeaseKey(p), options_.instance_id, "NX", "PX", absl::StrCat(ttl_ms)});
     if (!reply.ok()) break;
     if (reply->is_null() || reply->is_error()) continue;  // someone else holds it
@@ -162,20 +186,12 @@ void LeaseManager::Run() {
       std::lock_guard<std::mutex> lock(mu_);
       if (stop_) break;
     }
-    if (conn_ == nullptr || conn_->broken()) {
-      conn_.reset();
-      auto conn = redis::RedisConnection::Connect(endpoint_, absl::Seconds(1), absl::Seconds(2));
-      if (conn.ok()) conn_ = *std::move(conn);
-    }
+    RunCycle();
     absl::Duration wait = options_.renew;
-    if (conn_ != nullptr) {
-      Cycle(*conn_);
+    if (healthy_.load()) {
       backoff = absl::Milliseconds(100);
     } else {
-      healthy_.store(false);
-      for (uint32_t p = 0; p < options_.partitions; ++p) {
-        if (slots_[p].state != State::kFree && !Valid(p)) Lose(p);
-      }
+      // Redis unreachable: retry sooner than a renew period, backing off.
       wait = std::min(backoff, options_.renew);
       backoff = std::min(backoff * 2, options_.renew);
     }
@@ -197,30 +213,25 @@ void LeaseManager::Stop(absl::Duration drain) {
   for (uint32_t p = 0; p < options_.partitions; ++p) {
     if (slots_[p].state != State::kFree) listener_->OnLost(p);
   }
-  const absl::Time deadline = absl::Now() + drain;
+  const int64_t deadline = steady_ms_() + absl::ToInt64Milliseconds(drain);
   auto busy = [&] {
     for (uint32_t p = 0; p < options_.partitions; ++p) {
       if (slots_[p].state != State::kFree && listener_->Busy(p)) return true;
     }
     return false;
   };
-  while (busy() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
-  if (conn_ == nullptr || conn_->broken()) {
-    auto conn = redis::RedisConnection::Connect(endpoint_, absl::Seconds(1), absl::Seconds(2));
-    if (conn.ok()) conn_ = *std::move(conn);
-  }
+  while (busy() && steady_ms_() < deadline) absl::SleepFor(absl::Milliseconds(10));
   for (uint32_t p = 0; p < options_.partitions; ++p) {
     if (slots_[p].state == State::kFree) continue;
     // A partition still busy keeps its lease until expiry: its worker may
     // still be finishing a call.
-    if (conn_ != nullptr && !listener_->Busy(p)) {
-      Release(*conn_, p);
+    if (!listener_->Busy(p)) {
+      Release(p);
     } else {
       slots_[p].state = State::kFree;
     }
   }
-  if (conn_ != nullptr)
-    (void)conn_->Run({"ZREM", std::string(queue::kDispatchersKey), options_.instance_id});
+  (void)redis_->Run({"ZREM", std::string(queue::kDispatchersKey), options_.instance_id});
   owned_.store(0);
 }
 

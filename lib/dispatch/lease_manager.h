@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -10,9 +11,12 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "lib/common/clock.h"
 #include "lib/dispatch/dispatch_metrics.h"
-#include "lib/redis/redis_connection.h"
+#include "lib/redis/connection_pool.h"
+#include "lib/redis/redis_client.h"
 #include "lib/redis/redis_script.h"
+#include "lib/redis/redis_url.h"
 
 namespace omnigate::dispatch {
 
@@ -46,21 +50,41 @@ struct LeaseOptions {
 // taken over once its leases expire.
 //
 // Safety: a partition counts as owned locally only until
-// (last successful renew start + ttl - ttl/10); a replica cut off from Redis
-// stops its workers before anyone else can acquire the lease.
+// (last successful renew start + ttl - ttl/10) on a steady clock; a replica
+// cut off from Redis stops its workers before anyone else can acquire the
+// lease.
 class LeaseManager {
  public:
+  // Milliseconds on a clock that never jumps (CLOCK_MONOTONIC by default).
+  using SteadyMs = std::function<int64_t()>;
+  static int64_t MonotonicMs();
+
+  // Talks to Redis through a small pool of its own.
   LeaseManager(LeaseOptions options, redis::RedisEndpoint endpoint, LeaseListener* listener,
                DispatchMetrics* metrics);
+  // Talks to Redis through `redis` (outlives the manager). `wall` stamps the
+  // heartbeats replicas on different hosts compare; `steady_ms` times the
+  // local validity of leases.
+  LeaseManager(LeaseOptions options, redis::RedisClient* redis, LeaseListener* listener,
+               DispatchMetrics* metrics, const Clock& wall = SystemClock::Get(),
+               SteadyMs steady_ms = MonotonicMs);
   ~LeaseManager();
 
+  // Runs cycles on a thread of its own, one every `renew`.
   void Start();
+  // One cycle now: heartbeat, renew, give back the excess, take free
+  // partitions up to this replica's share. For tests that drive the manager
+  // without Start(); never call it concurrently with the lease thread.
+  void RunCycle();
   // Stops workers, waits (up to `drain`) until they wound down, releases
   // every lease and leaves the replica set.
   void Stop(absl::Duration drain);
 
   // True while this replica may act for `partition`.
   bool Valid(uint32_t partition) const;
+  // How long it still may (zero when not): work on the partition must end
+  // within it, because another replica may take the lease after it.
+  absl::Duration Remaining(uint32_t partition) const;
   int owned() const;
   // True after the last cycle reached Redis.
   bool healthy() const { return healthy_.load(); }
@@ -73,14 +97,16 @@ class LeaseManager {
   };
 
   void Run();
-  void Cycle(redis::RedisConnection& conn);
-  bool Renew(redis::RedisConnection& conn, uint32_t p, int64_t started_ms);
-  void Release(redis::RedisConnection& conn, uint32_t p);
+  bool Renew(uint32_t p, int64_t started_ms);
+  void Release(uint32_t p);
   void Lose(uint32_t p);
-  static int64_t SteadyMs();
+  void LoseExpired();
 
   const LeaseOptions options_;
-  const redis::RedisEndpoint endpoint_;
+  std::unique_ptr<redis::ConnectionPool> own_pool_;  // endpoint constructor only
+  redis::RedisClient* redis_;                        // set once, in a constructor
+  const Clock& wall_;
+  const SteadyMs steady_ms_;
   LeaseListener* const listener_;
   DispatchMetrics* const metrics_;
   const redis::RedisScript renew_script_;
@@ -93,7 +119,6 @@ class LeaseManager {
   std::condition_variable cv_;
   bool stop_ = false;
   std::thread thread_;
-  std::unique_ptr<redis::RedisConnection> conn_;
 };
 
 }  // namespace omnigate::dispatch

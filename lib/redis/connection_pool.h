@@ -1,5 +1,6 @@
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -7,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "lib/redis/redis_client.h"
 #include "lib/redis/redis_connection.h"
 #include "lib/redis/redis_url.h"
 
@@ -16,7 +18,7 @@ namespace omnigate::redis {
 // operator RPCs). A caller borrows one connection for a short sequence of
 // commands; broken connections are dropped and replaced by a fresh connect
 // on the next borrow. Thread-safe.
-class ConnectionPool {
+class ConnectionPool final : public RedisClient {
  public:
   // A borrowed connection; goes back to the pool when destroyed (unless
   // broken).
@@ -35,33 +37,45 @@ class ConnectionPool {
     std::unique_ptr<RedisConnection> conn_;
   };
 
+  // `max_open` caps the connections open at once (idle + borrowed; 0 =
+  // unbounded): a borrower beyond it waits up to `acquire_timeout` for one
+  // to come back, so a burst cannot exhaust the server's client limit.
   ConnectionPool(RedisEndpoint endpoint, absl::Duration connect_timeout, absl::Duration io_timeout,
-                 size_t max_idle = 8);
+                 size_t max_idle = 8, size_t max_open = 0,
+                 absl::Duration acquire_timeout = absl::Milliseconds(500));
 
   // An idle connection or a new one. UNAVAILABLE when Redis cannot be
-  // reached, PERMISSION_DENIED on bad credentials.
+  // reached, PERMISSION_DENIED on bad credentials, RESOURCE_EXHAUSTED when
+  // max_open connections stayed borrowed for acquire_timeout.
   absl::StatusOr<Lease> Acquire();
 
   // Runs `fn` with a borrowed connection.
   absl::Status With(const std::function<absl::Status(RedisConnection&)>& fn);
 
-  // One command on a borrowed connection (error replies come back as replies).
-  absl::StatusOr<RedisReply> Run(const RedisCommand& command);
-
-  // True when Redis answers PING (for readiness).
-  bool Ping();
+  // RedisClient, each call on one borrowed connection.
+  absl::StatusOr<RedisReply> Run(const RedisCommand& command) override;
+  absl::StatusOr<std::vector<RedisReply>> RunPipeline(
+      const std::vector<RedisCommand>& commands) override;
+  absl::StatusOr<RedisReply> Eval(const RedisScript& script, const std::vector<std::string>& keys,
+                                  const std::vector<std::string>& args) override;
 
   const RedisEndpoint& endpoint() const { return endpoint_; }
 
  private:
   void Release(std::unique_ptr<RedisConnection> conn);
+  // Gives back an open slot (a connection closed or never opened).
+  void Forget();
 
   const RedisEndpoint endpoint_;
   const absl::Duration connect_timeout_;
   const absl::Duration io_timeout_;
   const size_t max_idle_;
+  const size_t max_open_;
+  const absl::Duration acquire_timeout_;
   std::mutex mu_;
+  std::condition_variable returned_;
   std::vector<std::unique_ptr<RedisConnection>> idle_;  // guarded by mu_
+  size_t open_ = 0;                                     // idle + borrowed; guarded by mu_
 };
 
 }  // namespace omnigate::redis

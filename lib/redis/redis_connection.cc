@@ -1,6 +1,9 @@
 #include "lib/redis/redis_connection.h"
 
+#include <poll.h>
 #include <sys/time.h>
+
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -85,6 +88,33 @@ absl::StatusOr<RedisReply> RedisConnection::ReadReply() {
   void* raw = nullptr;
   if (redisGetReply(ctx_.get(), &raw) != REDIS_OK || raw == nullptr) return IoError("read");
   return RedisReply(static_cast<redisReply*>(raw));
+}
+
+absl::StatusOr<std::optional<RedisReply>> RedisConnection::PollReply() {
+  if (broken_) return absl::UnavailableError("redis: connection is broken");
+  void* raw = nullptr;
+  if (redisGetReplyFromReader(ctx_.get(), &raw) != REDIS_OK) return IoError("read");
+  if (raw == nullptr) {
+    pollfd pfd{ctx_->fd, POLLIN, 0};
+    const int ready = poll(&pfd, 1, 0);
+    if (ready < 0) return IoError("poll");
+    if (ready == 0) return std::optional<RedisReply>();
+    // Readable: one read() of what has arrived (EOF is an error).
+    if (redisBufferRead(ctx_.get()) != REDIS_OK) return IoError("read");
+    if (redisGetReplyFromReader(ctx_.get(), &raw) != REDIS_OK) return IoError("read");
+    if (raw == nullptr) return std::optional<RedisReply>();
+  }
+  return std::optional<RedisReply>(RedisReply(static_cast<redisReply*>(raw)));
+}
+
+ConnectionFactory EndpointConnectionFactory(RedisEndpoint endpoint, absl::Duration connect_timeout,
+                                            absl::Duration io_timeout) {
+  return [endpoint = std::move(endpoint), connect_timeout,
+          io_timeout]() -> absl::StatusOr<std::unique_ptr<Connection>> {
+    auto conn = RedisConnection::Connect(endpoint, connect_timeout, io_timeout);
+    if (!conn.ok()) return conn.status();
+    return std::unique_ptr<Connection>(*std::move(conn));
+  };
 }
 
 }  // namespace omnigate::redis

@@ -35,6 +35,8 @@ class RedisReply {
   // Borrowed view of element i of an array reply (valid while this lives).
   const redisReply* element(size_t i) const { return i < size() ? reply_->element[i] : nullptr; }
   const redisReply* get() const { return reply_.get(); }
+  // Gives up ownership (for building a larger reply tree around it).
+  redisReply* release() { return reply_.release(); }
 
  private:
   struct Free {

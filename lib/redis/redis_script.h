@@ -17,10 +17,16 @@ class RedisScript {
 
   // Runs the script; an error reply (other than NOSCRIPT) is returned as a
   // reply, I/O failures as UNAVAILABLE.
-  absl::StatusOr<RedisReply> Run(RedisConnection& conn, const std::vector<std::string>& keys,
+  absl::StatusOr<RedisReply> Run(Connection& conn, const std::vector<std::string>& keys,
                                  const std::vector<std::string>& args) const;
 
+  // EVALSHA sha numkeys keys... args...; EVAL takes the source in place of
+  // the sha.
+  RedisCommand EvalShaCommand(const std::vector<std::string>& keys,
+                              const std::vector<std::string>& args) const;
+
   const std::string& sha() const { return sha_; }
+  const std::string& source() const { return source_; }
 
  private:
   const std::string source_;
