@@ -64,13 +64,14 @@ void Dispatcher::OnAcquired(uint32_t partition) {
     wo.sink = sink.name;
     wo.consumer = options_.instance_id;
     WorkerDeps deps;
-    deps.endpoint = endpoint_;
+    deps.connect = redis::EndpointConnectionFactory(endpoint_, absl::Seconds(1), absl::Seconds(5));
+    deps.reader_connect = PartitionReader::ConnectionFor(endpoint_, wo.idle_block);
     deps.router = router_;
     deps.sink = sink.client;
     deps.limiter = limiters_[sink.name].get();
     deps.metrics = metrics_;
     deps.clock = &clock_;
-    deps.lease_valid = [this, partition] { return leases_.Valid(partition); };
+    deps.lease_remaining = [this, partition] { return leases_.Remaining(partition); };
     auto worker = std::make_unique<PartitionWorker>(std::move(wo), std::move(deps));
     worker->Start();
     workers.push_back(std::move(worker));

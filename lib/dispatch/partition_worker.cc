@@ -14,25 +14,9 @@ namespace {
 using omnigate::v1::DeliverRequest;
 using omnigate::v1::Event;
 
-// How long to wait for completions between polls while calls are in flight:
-// short, because the next event of a conversation waits for this ack.
-constexpr absl::Duration kBusyPoll = absl::Milliseconds(2);
-// Acks gathered while no read happens that are sent on their own.
-constexpr size_t kAcksWithoutRead = 64;
 constexpr size_t kMaxAcksPerCommand = 1000;
-
-// The value of field `name` of a stream entry, or null when absent.
-const redisReply* FieldValue(const redisReply* fields, absl::string_view name) {
-  if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY) return nullptr;
-  for (size_t i = 0; i + 1 < fields->elements; i += 2) {
-    if (redis::ElementStr(fields->element[i]) == name) return fields->element[i + 1];
-  }
-  return nullptr;
-}
-
-absl::string_view Field(const redisReply* fields, absl::string_view name) {
-  return redis::ElementStr(FieldValue(fields, name));
-}
+// Longest sleep without looking at the lease (it can end without a call).
+constexpr absl::Duration kMaxWait = absl::Seconds(1);
 
 }  // namespace
 
@@ -42,14 +26,33 @@ PartitionWorker::PartitionWorker(WorkerOptions options, WorkerDeps deps)
       backoff_(options_.backoff_initial, options_.backoff_max),
       stream_key_(queue::StreamKey(options_.partition)),
       dead_letter_key_(queue::DeadLetterKey(options_.partition)),
-      dead_letter_script_(kDeadLetterScript) {}
+      dead_letter_script_(kDeadLetterScript),
+      reader_(
+          ReaderOptions{stream_key_, options_.sink, options_.consumer,
+                        queue::LeaseKey(options_.partition), options_.consumer, options_.read_count,
+                        options_.idle_block},
+          deps_.reader_connect ? deps_.reader_connect : deps_.connect, deps_.metrics,
+          [this] { return LeaseRemaining(); },
+          [this](const EntryFields& fields, StreamEntry* out) { return Filter(fields, out); },
+          [this](std::vector<StreamEntry> entries) {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (inbox_.empty()) {
+              inbox_ = std::move(entries);
+            } else {
+              for (auto& e : entries) inbox_.push_back(std::move(e));
+            }
+            cv_.notify_all();
+          }) {}
 
 PartitionWorker::~PartitionWorker() {
   RequestStop();
   Join();
+  deps_.limiter->Forget(this);
 }
 
 void PartitionWorker::Start() {
+  reader_.Grant(static_cast<size_t>(std::max(1, options_.max_buffered)));
+  reader_.Start();
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -66,15 +69,28 @@ bool PartitionWorker::finished() const {
 
 void PartitionWorker::Join() {
   if (thread_.joinable()) thread_.join();
+  reader_.Stop();
+}
+
+void PartitionWorker::PermitFreed() {
+  std::lock_guard<std::mutex> lock(mu_);
+  permit_freed_ = true;
+  cv_.notify_all();
+}
+
+absl::Duration PartitionWorker::LeaseRemaining() const {
+  return deps_.lease_remaining ? deps_.lease_remaining() : absl::InfiniteDuration();
 }
 
 bool PartitionWorker::Connected() {
   if (conn_ != nullptr && !conn_->broken()) return true;
-  conn_.reset();
-  setup_done_ = false;
-  auto conn = redis::RedisConnection::Connect(deps_.endpoint, absl::Seconds(1), absl::Seconds(5));
+  ResetConnection();
+  if (absl::Now() < next_connect_) return false;
+  auto conn = deps_.connect();
   if (!conn.ok()) {
     deps_.metrics->RedisError();
+    next_connect_ = absl::Now() + reconnect_backoff_;
+    reconnect_backoff_ = std::min(reconnect_backoff_ * 2, absl::Seconds(1));
     return false;
   }
   conn_ = *std::move(conn);
@@ -82,135 +98,68 @@ bool PartitionWorker::Connected() {
   return true;
 }
 
-absl::Status PartitionWorker::Setup() {
-  auto created = conn_->Run({"XGROUP", "CREATE", stream_key_, options_.sink, "0", "MKSTREAM"});
-  if (!created.ok()) return created.status();
-  if (created->is_error() && !absl::StartsWith(created->str(), "BUSYGROUP"))
-    return absl::InternalError(absl::StrCat("XGROUP CREATE: ", created->str()));
-  // Take over what any earlier consumer of this group left unacknowledged:
-  // the lease says nobody else works on this partition now.
-  std::string cursor = "0-0";
-  do {
-    auto claimed = conn_->Run({"XAUTOCLAIM", stream_key_, options_.sink, options_.consumer, "0",
-                               cursor, "COUNT", "1000", "JUSTID"});
-    if (!claimed.ok()) return claimed.status();
-    if (!claimed->is_array() || claimed->size() < 2)
-      return absl::InternalError(absl::StrCat("XAUTOCLAIM: ", claimed->str()));
-    cursor = std::string(redis::ElementStr(claimed->element(0)));
-  } while (cursor != "0-0");
-  // Read our pending list again on every (re)connect: an XREADGROUP whose
-  // reply was lost with the connection left entries pending for us that we
-  // never saw. Entries we already hold are skipped (held_).
-  history_done_ = false;
-  history_cursor_ = "0";
-  setup_done_ = true;
-  return absl::OkStatus();
+void PartitionWorker::ResetConnection() {
+  conn_.reset();
+  // Their replies are lost with the connection: send them again (XACK of an
+  // acknowledged entry is a no-op).
+  while (!acks_sent_.empty()) {
+    acks_.insert(acks_.begin(), acks_sent_.back().begin(), acks_sent_.back().end());
+    acks_sent_.pop_back();
+  }
 }
 
-void PartitionWorker::Accept(const redisReply* entry, bool history) {
-  if (entry == nullptr || entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) return;
-  const std::string id(redis::ElementStr(entry->element[0]));
-  const redisReply* fields = entry->element[1];
-  if (history) history_cursor_ = id;
-  if (held_.contains(id)) return;  // re-read after a reconnect: already ours
-  const redisReply* event_value = FieldValue(fields, queue::kEventField);
-  if (event_value == nullptr) {
-    // Trimmed away (MAXLEN) while pending, or not ours: nothing to deliver.
-    acks_.push_back(id);
-    held_.insert(id);
-    return;
+void PartitionWorker::Release(const std::string& entry_id) {
+  if (held_.erase(entry_id) > 0) reader_.Grant(1);
+}
+
+bool PartitionWorker::Filter(const EntryFields& fields, StreamEntry* out) const {
+  // No event: trimmed away (MAXLEN) while pending; nothing to deliver.
+  if (fields.event == nullptr) return false;
+  const absl::string_view bytes = redis::ElementStr(fields.event);
+  if (!out->event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    out->malformed = true;  // the worker dead-letters it, raw
+    return true;
   }
-  if (history) deps_.metrics->Redelivered(options_.sink, 1);
-  Pending pending;
-  pending.entry_id = id;
-  const absl::string_view bytes = redis::ElementStr(event_value);
-  if (!pending.event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    // Cannot be delivered to anyone: keep it as a dead letter, raw.
-    grpc::Status bad(grpc::StatusCode::DATA_LOSS, "entry is not an omnigate.v1.Event");
-    if (!DeadLetter(pending, bad, 0).ok()) {  // never block on it
-      acks_.push_back(id);
-      held_.insert(id);
-    }
-    return;
-  }
-  const routing::RouteDecision decision = deps_.router->Route(
-      pending.event, Field(fields, queue::kModeField), Field(fields, queue::kTargetSinkField));
+  const routing::RouteDecision decision =
+      deps_.router->Route(out->event, fields.mode, fields.target_sink);
   if (std::find(decision.sinks.begin(), decision.sinks.end(), options_.sink) ==
       decision.sinks.end()) {
-    acks_.push_back(id);
-    held_.insert(id);
     deps_.metrics->Events(options_.sink, EventOutcome::kRoutedElsewhere, 1);
-    return;
+    return false;
   }
-  auto& attributes = *pending.event.mutable_attributes();
+  auto& attributes = *out->event.mutable_attributes();
   if (!decision.priority.empty())
     attributes[std::string(routing::kPriorityAttribute)] = decision.priority;
   if (!decision.skill.empty()) attributes[std::string(routing::kSkillAttribute)] = decision.skill;
   if (!decision.rule.empty()) attributes[std::string(routing::kRuleAttribute)] = decision.rule;
+  return true;
+}
+
+void PartitionWorker::Accept(StreamEntry entry) {
+  const std::string& id = entry.id;
+  if (held_.contains(id)) {  // re-read after a reconnect: already ours
+    reader_.Grant(1);
+    return;
+  }
   held_.insert(id);
+  if (entry.redelivered) deps_.metrics->Redelivered(options_.sink, 1);
+  Pending pending;
+  pending.entry_id = id;
+  if (entry.malformed) {
+    // Cannot be delivered to anyone: keep it as a dead letter, raw.
+    grpc::Status bad(grpc::StatusCode::DATA_LOSS, "entry is not an omnigate.v1.Event");
+    if (DeadLetter(pending, bad, 0).ok()) {
+      Release(id);
+    } else {
+      acks_.push_back(id);  // never block on it
+    }
+    return;
+  }
+  pending.event = std::move(entry.event);
   Conversation& conv = conversations_[pending.event.conversation_key()];
   conv.queue.push_back(std::move(pending));
   ++buffered_;
   deps_.metrics->AddBuffered(options_.sink, 1);
-}
-
-absl::Status PartitionWorker::Read(bool history, absl::Duration block) {
-  const size_t room = static_cast<size_t>(options_.max_buffered) -
-                      std::min<size_t>(buffered_, options_.max_buffered);
-  if (room == 0) return absl::OkStatus();
-  const size_t count = std::min<size_t>(room, static_cast<size_t>(options_.read_count));
-  redis::RedisCommand command = {"XREADGROUP",      "GROUP", options_.sink,
-                                 options_.consumer, "COUNT", absl::StrCat(count)};
-  if (!history && block > absl::ZeroDuration()) {
-    command.push_back("BLOCK");
-    command.push_back(absl::StrCat(std::max<int64_t>(1, absl::ToInt64Milliseconds(block))));
-  }
-  command.push_back("STREAMS");
-  command.push_back(stream_key_);
-  command.push_back(history ? history_cursor_ : ">");
-  // Acknowledgements ride in the read's round trip: at low rates one round
-  // trip (and its thread wake-ups) per message instead of two.
-  const std::vector<redis::RedisCommand> acks = AckCommands();
-  absl::Status sent;
-  for (const redis::RedisCommand& ack : acks) {
-    if (sent.ok()) sent = conn_->Append(ack);
-  }
-  if (sent.ok()) sent = conn_->Append(command);
-  if (sent.ok()) sent = conn_->Flush();
-  if (!sent.ok()) return sent;
-  size_t acked = 0;
-  bool ack_refused = false;
-  for (const redis::RedisCommand& ack : acks) {
-    auto reply = conn_->ReadReply();
-    if (!reply.ok()) {
-      Acknowledged(acked);
-      return reply.status();
-    }
-    ack_refused = ack_refused || reply->is_error();
-    if (!ack_refused) acked += ack.size() - 3;  // the rest stays for the next pass
-  }
-  if (ack_refused) deps_.metrics->RedisError();
-  if (!acks.empty()) Acknowledged(acked);
-  auto reply = conn_->ReadReply();
-  if (!reply.ok()) return reply.status();
-  if (reply->is_error()) {
-    // NOGROUP: the stream or group was deleted under us; set up again.
-    setup_done_ = false;
-    return absl::InternalError(absl::StrCat("XREADGROUP: ", reply->str()));
-  }
-  size_t entries = 0;
-  if (reply->is_array()) {
-    for (size_t s = 0; s < reply->size(); ++s) {
-      const redisReply* stream = reply->element(s);
-      if (stream == nullptr || stream->type != REDIS_REPLY_ARRAY || stream->elements != 2) continue;
-      const redisReply* list = stream->element[1];
-      if (list == nullptr || list->type != REDIS_REPLY_ARRAY) continue;
-      entries += list->elements;
-      for (size_t i = 0; i < list->elements; ++i) Accept(list->element[i], history);
-    }
-  }
-  if (history && entries == 0) history_done_ = true;
-  return absl::OkStatus();
 }
 
 bool PartitionWorker::Dispatch() {
@@ -279,24 +228,17 @@ void PartitionWorker::Send(std::vector<std::pair<std::string, size_t>> parts,
   ++calls_in_flight_;
   deps_.metrics->AddInFlight(options_.sink, 1);
   const absl::Time started = absl::Now();
+  // Another replica may take the partition once our lease's local validity
+  // ends: no call of ours may still run then.
+  const absl::Duration timeout = std::min(options_.deliver_timeout, LeaseRemaining());
   deps_.sink->Deliver(
-      std::move(request), options_.deliver_timeout,
+      std::move(request), timeout,
       [this, parts = std::move(parts), started, events](grpc::Status status) {
         deps_.limiter->Release();
         std::lock_guard<std::mutex> lock(mu_);
         completions_.push_back(Completion{std::move(parts), std::move(status), started, events});
         cv_.notify_all();
       });
-}
-
-bool PartitionWorker::TakeCompletions(std::vector<Completion>* out, absl::Duration wait) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (completions_.empty() && wait > absl::ZeroDuration() && !stop_) {
-    cv_.wait_for(lock, absl::ToChronoNanoseconds(wait));
-  }
-  out->swap(completions_);
-  completions_.clear();
-  return stop_;
 }
 
 void PartitionWorker::Complete(Completion& c) {
@@ -350,7 +292,9 @@ void PartitionWorker::Complete(Completion& c) {
 
 absl::Status PartitionWorker::DeadLetter(const Pending& pending, const grpc::Status& status,
                                          int attempts) {
-  if (conn_ == nullptr || conn_->broken()) return absl::UnavailableError("redis not connected");
+  if (!Connected()) return absl::UnavailableError("redis not connected");
+  CollectAckReplies(/*block=*/true);  // the script's reply comes after theirs
+  if (conn_ == nullptr) return absl::UnavailableError("redis not connected");
   std::vector<std::string> args = {options_.sink,
                                    pending.entry_id,
                                    absl::StrCat(options_.dead_letter_max_len),
@@ -391,7 +335,7 @@ void PartitionWorker::DeadLetterFronts() {
       deps_.metrics->RedisError();
       return;  // retried on the next pass; the entry stays pending meanwhile
     }
-    held_.erase(conv.queue.front().entry_id);
+    Release(conv.queue.front().entry_id);
     conv.queue.pop_front();
     --buffered_;
     deps_.metrics->AddBuffered(options_.sink, -1);
@@ -402,42 +346,62 @@ void PartitionWorker::DeadLetterFronts() {
   }
 }
 
-void PartitionWorker::HandleCompletions() {
-  std::vector<Completion> done;
-  TakeCompletions(&done, absl::ZeroDuration());
-  for (auto& c : done) Complete(c);
-}
-
-std::vector<redis::RedisCommand> PartitionWorker::AckCommands() const {
-  std::vector<redis::RedisCommand> commands;
-  for (size_t start = 0; start < acks_.size(); start += kMaxAcksPerCommand) {
+void PartitionWorker::FlushAcks() {
+  if (acks_.empty() || !Connected()) return;
+  absl::Status sent;
+  size_t appended = 0;
+  for (size_t start = 0; start < acks_.size() && sent.ok(); start += kMaxAcksPerCommand) {
     const size_t end = std::min(acks_.size(), start + kMaxAcksPerCommand);
     redis::RedisCommand command = {"XACK", stream_key_, options_.sink};
-    command.insert(command.end(), acks_.begin() + start, acks_.begin() + end);
-    commands.push_back(std::move(command));
-  }
-  return commands;
-}
-
-void PartitionWorker::FlushAcks() {
-  if (acks_.empty() || conn_ == nullptr || conn_->broken()) return;
-  size_t acked = 0;
-  for (const redis::RedisCommand& command : AckCommands()) {
-    auto reply = conn_->Run(command);
-    if (!reply.ok() || reply->is_error()) {
-      // Kept for the next pass; if we die first they are redelivered.
-      deps_.metrics->RedisError();
-      break;
+    command.insert(command.end(), acks_.begin() + static_cast<std::ptrdiff_t>(start),
+                   acks_.begin() + static_cast<std::ptrdiff_t>(end));
+    sent = conn_->Append(command);
+    if (sent.ok()) {
+      acks_sent_.emplace_back(acks_.begin() + static_cast<std::ptrdiff_t>(start),
+                              acks_.begin() + static_cast<std::ptrdiff_t>(end));
+      appended = end;
     }
-    acked += command.size() - 3;
   }
-  Acknowledged(acked);
+  acks_.erase(acks_.begin(), acks_.begin() + static_cast<std::ptrdiff_t>(appended));
+  if (sent.ok()) sent = conn_->Flush();
+  if (!sent.ok()) {
+    // Kept for the next pass; if we die first they are redelivered.
+    deps_.metrics->RedisError();
+    ResetConnection();
+    return;
+  }
+  CollectAckReplies(/*block=*/false);
 }
 
-void PartitionWorker::Acknowledged(size_t count) {
-  for (size_t i = 0; i < count; ++i) held_.erase(acks_[i]);
-  acks_.erase(acks_.begin(), acks_.begin() + static_cast<std::ptrdiff_t>(count));
-  if (!acks_.empty()) return;
+void PartitionWorker::CollectAckReplies(bool block) {
+  while (!acks_sent_.empty() && conn_ != nullptr) {
+    absl::StatusOr<std::optional<redis::RedisReply>> reply;
+    if (block) {
+      auto r = conn_->ReadReply();
+      if (r.ok()) {
+        reply = std::optional<redis::RedisReply>(*std::move(r));
+      } else {
+        reply = r.status();
+      }
+    } else {
+      reply = conn_->PollReply();
+    }
+    if (!reply.ok()) {
+      deps_.metrics->RedisError();
+      ResetConnection();
+      return;
+    }
+    if (!reply->has_value()) return;  // not arrived yet: taken on a later pass
+    std::vector<std::string> ids = std::move(acks_sent_.front());
+    acks_sent_.pop_front();
+    if ((*reply)->is_error()) {
+      deps_.metrics->RedisError();  // kept for the next pass
+      acks_.insert(acks_.end(), ids.begin(), ids.end());
+      continue;
+    }
+    for (const std::string& id : ids) Release(id);
+  }
+  if (!acks_.empty() || !acks_sent_.empty()) return;
   // Forget conversations with nothing left, so memory follows the backlog.
   for (auto it = conversations_.begin(); it != conversations_.end();) {
     const Conversation& c = it->second;
@@ -455,81 +419,58 @@ absl::Duration PartitionWorker::NextWait() const {
     if (conv.in_flight == 0 && !conv.queue.empty() && !conv.dead_letter.has_value())
       earliest = std::min(earliest, conv.retry_at);
   }
-  const absl::Duration until = earliest - absl::Now();
-  return std::max(absl::ZeroDuration(), std::min(options_.idle_block, until));
+  if (dead_letters_due_ > 0 || !acks_.empty()) earliest = std::min(earliest, next_connect_);
+  absl::Duration wait = std::min({earliest - absl::Now(), kMaxWait, LeaseRemaining()});
+  return std::max(absl::ZeroDuration(), wait);
+}
+
+void PartitionWorker::Gather(absl::Duration wait, bool draining, std::vector<StreamEntry>* entries,
+                             std::vector<Completion>* completions) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto ready = [this, draining] {
+    if (draining) return !completions_.empty();
+    return stop_ || permit_freed_ || !inbox_.empty() || !completions_.empty();
+  };
+  if (!ready() && wait > absl::ZeroDuration())
+    cv_.wait_for(lock, absl::ToChronoNanoseconds(wait), ready);
+  entries->swap(inbox_);
+  completions->swap(completions_);
+  permit_freed_ = false;
 }
 
 void PartitionWorker::Run() {
-  bool stopping = false;
+  std::vector<StreamEntry> entries;
+  std::vector<Completion> done;
+  absl::Duration wait = absl::ZeroDuration();
   while (true) {
-    if (!stopping) {
+    entries.clear();
+    done.clear();
+    Gather(wait, /*draining=*/false, &entries, &done);
+    for (auto& c : done) Complete(c);
+    bool stopping;
+    {
       std::lock_guard<std::mutex> lock(mu_);
       stopping = stop_;
     }
-    if (!stopping && deps_.lease_valid && !deps_.lease_valid()) stopping = true;
-    if (stopping) {
-      // Finish what is in flight, acknowledge it, and leave the rest pending
-      // for the next owner.
-      std::vector<Completion> done;
-      if (calls_in_flight_ > 0) TakeCompletions(&done, absl::Milliseconds(20));
-      for (auto& c : done) Complete(c);
-      if (calls_in_flight_ == 0) {
-        if (Connected()) FlushAcks();
-        break;
-      }
-      continue;
-    }
-    if (!Connected()) {
-      std::vector<Completion> done;
-      TakeCompletions(&done, reconnect_backoff_);
-      for (auto& c : done) Complete(c);
-      reconnect_backoff_ = std::min(reconnect_backoff_ * 2, absl::Seconds(1));
-      continue;
-    }
-    if (!setup_done_) {
-      if (auto s = Setup(); !s.ok()) {
-        OG_LOG(WARNING) << "partition " << options_.partition << " sink " << options_.sink
-                        << ": setup failed: " << s.message();
-        deps_.metrics->RedisError();
-        conn_.reset();
-        std::vector<Completion> done;
-        TakeCompletions(&done, reconnect_backoff_);
-        for (auto& c : done) Complete(c);
-        reconnect_backoff_ = std::min(reconnect_backoff_ * 2, absl::Seconds(1));
-        continue;
-      }
-    }
-    HandleCompletions();
+    if (stopping || LeaseRemaining() <= absl::ZeroDuration()) break;
+    if (conn_ != nullptr) CollectAckReplies(/*block=*/false);
+    for (auto& e : entries) Accept(std::move(e));
     DeadLetterFronts();
-    // Acks normally ride with the next read; while completions keep the
-    // loop from reading, send them once enough have gathered.
-    if (acks_.size() >= kAcksWithoutRead) FlushAcks();
-    const bool starved = Dispatch();
-    absl::Duration block = absl::ZeroDuration();
-    if (calls_in_flight_ > 0 || starved) {
-      std::vector<Completion> done;
-      TakeCompletions(&done, kBusyPoll);
-      for (auto& c : done) Complete(c);
-      if (!done.empty()) continue;  // act on results before reading more
-    } else {
-      block = NextWait();
-    }
-    const bool full = buffered_ >= static_cast<size_t>(options_.max_buffered);
-    if (full) {
-      // Backpressure: wait for the sink instead of reading more.
-      FlushAcks();
-      std::vector<Completion> done;
-      TakeCompletions(&done, calls_in_flight_ > 0 ? kBusyPoll : NextWait());
-      for (auto& c : done) Complete(c);
-      continue;
-    }
-    absl::Status read = Read(!history_done_, block);
-    if (!read.ok()) {
-      deps_.metrics->RedisError();
-      OG_LOG(WARNING) << "partition " << options_.partition << " sink " << options_.sink
-                      << ": read failed: " << read.message();
-    }
+    FlushAcks();
+    if (Dispatch()) deps_.limiter->NotifyWhenFree(this);
+    wait = NextWait();
   }
+  // Stop reading, finish what is in flight and acknowledge it; the rest stays
+  // pending for the next owner.
+  reader_.Stop();
+  while (calls_in_flight_ > 0) {
+    done.clear();
+    Gather(absl::Milliseconds(100), /*draining=*/true, &entries, &done);
+    for (auto& c : done) Complete(c);
+  }
+  FlushAcks();
+  CollectAckReplies(/*block=*/true);
+  deps_.limiter->Forget(this);
   deps_.metrics->AddBuffered(options_.sink, -static_cast<double>(buffered_));
   std::lock_guard<std::mutex> lock(mu_);
   finished_ = true;

@@ -18,9 +18,10 @@
 #include "absl/time/time.h"
 #include "lib/common/clock.h"
 #include "lib/dispatch/dispatch_metrics.h"
+#include "lib/dispatch/partition_reader.h"
 #include "lib/dispatch/retry_policy.h"
 #include "lib/dispatch/sink_client.h"
-#include "lib/redis/redis_connection.h"
+#include "lib/redis/connection.h"
 #include "lib/redis/redis_script.h"
 #include "lib/routing/router.h"
 #include "omnigate/v1/event.pb.h"
@@ -30,48 +31,60 @@ namespace omnigate::dispatch {
 struct WorkerOptions {
   uint32_t partition = 0;
   std::string sink;
-  // Consumer name in the sink's group: the dispatcher instance id.
+  // Consumer name in the sink's group: the dispatcher instance id, which is
+  // also what the partition's lease key holds while this replica owns it.
   std::string consumer;
   int max_attempts = 8;
   absl::Duration backoff_initial = absl::Milliseconds(200);
   absl::Duration backoff_max = absl::Seconds(30);
+  // Deadline of a Deliver call; shortened to what is left of the lease.
   absl::Duration deliver_timeout = absl::Seconds(5);
   int batch_events = 100;
   int max_buffered = 1000;
   int read_count = 200;
-  // Longest XREADGROUP BLOCK when idle; bounds how fast a stop is noticed.
+  // Longest XREADGROUP BLOCK of the reader; bounds how fast a stop is noticed.
   absl::Duration idle_block = absl::Milliseconds(250);
   int64_t dead_letter_max_len = 1000000;
 };
 
 struct WorkerDeps {
-  redis::RedisEndpoint endpoint;
+  // The worker's Redis connection (acks and dead letters), made again after
+  // one broke.
+  redis::ConnectionFactory connect;
+  // The reader's, whose reads block up to idle_block and so need a longer
+  // I/O timeout (PartitionReader::ConnectionFor); empty: `connect`.
+  redis::ConnectionFactory reader_connect;
   const routing::Router* router = nullptr;
   SinkClient* sink = nullptr;
   InFlightLimiter* limiter = nullptr;
   DispatchMetrics* metrics = nullptr;
   const Clock* clock = nullptr;
-  // False once this replica may no longer act for the partition.
-  std::function<bool()> lease_valid;
+  // How long this replica may still act for the partition (zero: no more).
+  std::function<absl::Duration()> lease_remaining;
 };
 
 // Delivers one partition stream to one sink, as the only consumer of the
 // sink's group on that partition (the lease guarantees it).
 //
-// On start it takes over every pending entry of the group (a previous owner's
-// unacknowledged work) and delivers those first, in stream order; then it
-// reads new entries. Per conversation, event n+1 is sent only after the call
-// carrying event n succeeded (or n was dead-lettered); other conversations
-// proceed meanwhile, several per Deliver call. Entries are acknowledged
-// (XACK) only after the sink accepted them or they were dead-lettered, so a
-// crash at any moment leaves them pending for the next owner: at-least-once.
+// A PartitionReader thread reads entries (first whatever the group left
+// pending, then new ones) and hands them over; this worker's thread routes
+// them, sends Deliver calls and acknowledges. Per conversation, event n+1 is
+// sent only after the call carrying event n succeeded (or n was
+// dead-lettered); other conversations proceed meanwhile, several per Deliver
+// call. Entries are acknowledged (XACK) only after the sink accepted them or
+// they were dead-lettered, so a crash at any moment leaves them pending for
+// the next owner: at-least-once.
 //
-// Memory is bounded: at most max_buffered entries are held, and calls in
-// flight to the sink are capped across partitions by the limiter.
-class PartitionWorker {
+// Nothing polls: the reader blocks in Redis, this thread on a condition
+// variable that entries, call completions, a freed in-flight permit, a retry
+// timer or the lease's end wake. Memory is bounded: the reader holds at most
+// max_buffered entries' worth of credit, and calls in flight to the sink are
+// capped across partitions by the limiter. No call outlives the lease: its
+// deadline is cut to the lease's remaining local validity.
+class PartitionWorker final : public InFlightLimiter::Waiter {
  public:
   PartitionWorker(WorkerOptions options, WorkerDeps deps);
-  ~PartitionWorker();
+  ~PartitionWorker() override;
   PartitionWorker(const PartitionWorker&) = delete;
   PartitionWorker& operator=(const PartitionWorker&) = delete;
 
@@ -84,6 +97,9 @@ class PartitionWorker {
 
   uint32_t partition() const { return options_.partition; }
   const std::string& sink() const { return options_.sink; }
+
+  // InFlightLimiter::Waiter
+  void PermitFreed() override;
 
  private:
   struct Pending {
@@ -108,25 +124,33 @@ class PartitionWorker {
   };
 
   void Run();
+  // Redis connection for acks and dead letters; false while unreachable.
   bool Connected();
-  absl::Status Setup();
-  absl::Status Read(bool history, absl::Duration block);
-  void Accept(const redisReply* entry, bool history);
+  // On the reader thread: parses and routes an entry; false when it is not
+  // for this sink (the reader acknowledges it).
+  bool Filter(const EntryFields& fields, StreamEntry* out) const;
+  void Accept(StreamEntry entry);
   // Sends what is ready; true when the sink's in-flight cap stopped it.
   bool Dispatch();
   void Send(std::vector<std::pair<std::string, size_t>> parts,
             std::shared_ptr<omnigate::v1::DeliverRequest> request, int attempt);
-  void HandleCompletions();
   void Complete(Completion& c);
   void DeadLetterFronts();
   absl::Status DeadLetter(const Pending& pending, const grpc::Status& status, int attempts);
-  // XACKs what is acknowledged locally; Read() sends them with the read.
+  // Sends the gathered acks without waiting for their replies.
   void FlushAcks();
-  std::vector<redis::RedisCommand> AckCommands() const;
-  // The first `count` of acks_ are acknowledged in Redis: forget them.
-  void Acknowledged(size_t count);
+  // Takes the replies of acks sent; waits for them only when `block`.
+  void CollectAckReplies(bool block);
+  // The connection broke: acks sent and unconfirmed are sent again.
+  void ResetConnection();
+  // An entry the reader delivered is no longer held here: room for another.
+  void Release(const std::string& entry_id);
   absl::Duration NextWait() const;
-  bool TakeCompletions(std::vector<Completion>* out, absl::Duration wait);
+  absl::Duration LeaseRemaining() const;
+  // Waits for something to do (or `wait`), then takes it. While draining
+  // only completions count.
+  void Gather(absl::Duration wait, bool draining, std::vector<StreamEntry>* entries,
+              std::vector<Completion>* completions);
 
   const WorkerOptions options_;
   const WorkerDeps deps_;
@@ -135,28 +159,32 @@ class PartitionWorker {
   const std::string dead_letter_key_;
   const redis::RedisScript dead_letter_script_;
   absl::BitGen rng_;
+  PartitionReader reader_;
 
   // Worker thread only.
-  std::unique_ptr<redis::RedisConnection> conn_;
-  bool setup_done_ = false;
-  bool history_done_ = false;
-  std::string history_cursor_ = "0";
+  std::unique_ptr<redis::Connection> conn_;
+  absl::Time next_connect_ = absl::InfinitePast();
+  absl::Duration reconnect_backoff_ = absl::Milliseconds(50);
   absl::flat_hash_map<std::string, Conversation> conversations_;
   size_t buffered_ = 0;
   // Conversations whose front waits to be dead-lettered (DeadLetterFronts).
   size_t dead_letters_due_ = 0;
   int calls_in_flight_ = 0;
-  std::vector<std::string> acks_;
+  std::vector<std::string> acks_;  // to send
+  // XACKs sent whose replies were not read yet, oldest first. Replies are
+  // read when they have arrived, so a delivery costs no wait for its ack.
+  std::deque<std::vector<std::string>> acks_sent_;
   // Entry ids held here (queued, in flight, or waiting for XACK): the pending
   // list, read again after every reconnect, holds them too and must not
   // deliver them twice.
   absl::flat_hash_set<std::string> held_;
-  absl::Duration reconnect_backoff_ = absl::Milliseconds(50);
 
-  // Shared with completion callbacks.
+  // Shared with the reader, completion callbacks and the limiter.
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  std::vector<StreamEntry> inbox_;
   std::vector<Completion> completions_;
+  bool permit_freed_ = false;
   bool stop_ = false;
   bool finished_ = false;
   std::thread thread_;

@@ -1,5 +1,6 @@
 #include "lib/dispatch/sink_client.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace omnigate::dispatch {
@@ -41,6 +42,38 @@ bool InFlightLimiter::TryAcquire() {
     if (in_flight_.compare_exchange_weak(current, current + 1)) return true;
   }
   return false;
+}
+
+void InFlightLimiter::Release() {
+  in_flight_.fetch_sub(1);
+  if (has_waiters_.load()) WakeAll();
+}
+
+void InFlightLimiter::NotifyWhenFree(Waiter* waiter) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (std::find(waiters_.begin(), waiters_.end(), waiter) == waiters_.end())
+      waiters_.push_back(waiter);
+    has_waiters_.store(true);
+  }
+  // A permit freed between the refusal and the registration woke nobody.
+  if (in_flight_.load() < limit_) WakeAll();
+}
+
+void InFlightLimiter::Forget(Waiter* waiter) {
+  std::lock_guard<std::mutex> lock(mu_);
+  waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), waiter), waiters_.end());
+  has_waiters_.store(!waiters_.empty());
+}
+
+void InFlightLimiter::WakeAll() {
+  // Waking under the lock keeps Forget() a guarantee: once it returned, the
+  // waiter is never called again. PermitFreed() only takes the worker's own
+  // lock, which is never held while calling the limiter.
+  std::lock_guard<std::mutex> lock(mu_);
+  for (Waiter* w : waiters_) w->PermitFreed();
+  waiters_.clear();
+  has_waiters_.store(false);
 }
 
 }  // namespace omnigate::dispatch

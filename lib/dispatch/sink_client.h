@@ -5,7 +5,9 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "omnigate/v1/sink.grpc.pb.h"
@@ -39,17 +41,36 @@ class GrpcSinkClient final : public SinkClient {
 };
 
 // Caps the Deliver calls in flight to one sink over all partitions, so a
-// slow sink holds a bounded amount of work (and memory). Thread-safe.
+// slow sink holds a bounded amount of work (and memory). A worker refused a
+// permit asks to be woken when one frees (no polling). Thread-safe.
 class InFlightLimiter {
  public:
+  // Woken once after a permit was released.
+  class Waiter {
+   public:
+    virtual ~Waiter() = default;
+    // Called without the limiter's lock; must not block.
+    virtual void PermitFreed() = 0;
+  };
+
   explicit InFlightLimiter(int limit) : limit_(limit) {}
   bool TryAcquire();
-  void Release() { in_flight_.fetch_sub(1); }
+  void Release();
+  // Wakes `waiter` once, at the next Release() (or at once when a permit is
+  // free already). Registering again before that is a no-op.
+  void NotifyWhenFree(Waiter* waiter);
+  // Forgets `waiter` (before it is destroyed).
+  void Forget(Waiter* waiter);
   int in_flight() const { return in_flight_.load(); }
 
  private:
+  void WakeAll();
+
   const int limit_;
   std::atomic<int> in_flight_{0};
+  std::atomic<bool> has_waiters_{false};
+  std::mutex mu_;
+  std::vector<Waiter*> waiters_;  // guarded by mu_
 };
 
 }  // namespace omnigate::dispatch
