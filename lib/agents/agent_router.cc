@@ -30,7 +30,7 @@ std::string ConversationTag(const std::string& conversation_key) {
 }
 
 AgentRouter::AgentRouter(AgentStore* store, AgentDirectory* directory,
-                         ConversationsClient* conversations, RouterMetrics* metrics,
+                         conversations::ConversationsClient* conversations, RouterMetrics* metrics,
                          const Clock& clock, RouterOptions options)
     : store_(store),
       directory_(directory),
@@ -88,10 +88,34 @@ absl::StatusOr<AssignResult> AgentRouter::Route(const RouteRequest& request) {
   return result;
 }
 
-void AgentRouter::AfterFreed() {
+void AgentRouter::DrainAfterFreed() {
   if (auto drained = DrainQueue(); !drained.ok()) {
     OG_LOG(WARNING) << "queue drain: " << drained.status();
   }
+}
+
+void AgentRouter::RequestDrain() {
+  {
+    std::lock_guard<std::mutex> lock(tick_mu_);
+    drain_requested_ = true;
+  }
+  tick_cv_.notify_one();
+}
+
+bool AgentRouter::WaitForTick(absl::Duration period) {
+  std::unique_lock<std::mutex> lock(tick_mu_);
+  tick_cv_.wait_for(lock, absl::ToChronoNanoseconds(period),
+                    [this] { return drain_requested_ || stopping_.load(); });
+  drain_requested_ = false;
+  return !stopping_.load();
+}
+
+void AgentRouter::StopTicks() {
+  {
+    std::lock_guard<std::mutex> lock(tick_mu_);
+    stopping_.store(true);
+  }
+  tick_cv_.notify_all();
 }
 
 absl::StatusOr<std::string> AgentRouter::Resolve(const std::string& conversation_key,
@@ -115,7 +139,7 @@ absl::StatusOr<std::string> AgentRouter::Resolve(const std::string& conversation
       !s.ok()) {
     return DispatcherError(s);
   }
-  AfterFreed();
+  DrainAfterFreed();
   return freed;
 }
 
@@ -149,7 +173,7 @@ absl::StatusOr<TransferResult> AgentRouter::Transfer(const std::string& conversa
       !s.ok()) {
     return DispatcherError(s);
   }
-  if (moved->outcome == TransferOutcome::kTransferred) AfterFreed();
+  if (moved->outcome == TransferOutcome::kTransferred) DrainAfterFreed();
   return *moved;
 }
 
@@ -158,11 +182,12 @@ absl::Status AgentRouter::OnResolved(const std::string& conversation_key,
   auto released = store_->Release(conversation_key, agent_id);
   if (!released.ok()) return released.status();
   if (released->outcome == ReleaseOutcome::kReleased) {
-    // Resolved elsewhere (the dispatcher directly): count and let the queue in.
+    // Resolved elsewhere (the dispatcher directly): count and let the queue
+    // in, from the ticker.
     metrics_->CountResolution();
     OG_LOG(INFO) << "resolved (stream) conv=" << ConversationTag(conversation_key)
                  << " agent=" << released->agent_id;
-    AfterFreed();
+    RequestDrain();
   }
   return absl::OkStatus();
 }
@@ -173,7 +198,7 @@ absl::Status AgentRouter::OnLeftAgentMode(const std::string& conversation_key) {
   if (released->outcome == ReleaseOutcome::kReleased) {
     OG_LOG(INFO) << "left agent mode conv=" << ConversationTag(conversation_key)
                  << " agent=" << released->agent_id;
-    AfterFreed();
+    RequestDrain();
   }
   return absl::OkStatus();
 }
@@ -186,7 +211,7 @@ absl::Status AgentRouter::OnTransferred(const std::string& conversation_key,
   if (moved->outcome == TransferOutcome::kTransferred) {
     OG_LOG(INFO) << "transferred (stream) conv=" << ConversationTag(conversation_key)
                  << " from=" << moved->from_agent_id << " to=" << to_agent_id;
-    AfterFreed();
+    RequestDrain();
   } else if (moved->outcome == TransferOutcome::kTargetUnavailable) {
     // Recorded elsewhere for an agent who cannot take it: keep the current
     // holder rather than exceed capacity.
@@ -202,7 +227,7 @@ absl::Status AgentRouter::UpsertAgent(const Agent& agent) {
   if (auto s = directory_->Refresh(); !s.ok()) return s.status();
   // New, raised capacity or back online: the queue may move.
   if (!before.ok() || agent.capacity > before->capacity || before->presence != Presence::kOnline) {
-    AfterFreed();
+    DrainAfterFreed();
   }
   return absl::OkStatus();
 }
@@ -210,7 +235,7 @@ absl::Status AgentRouter::UpsertAgent(const Agent& agent) {
 absl::Status AgentRouter::SetPresence(const std::string& agent_id, Presence presence) {
   if (auto s = store_->SetPresence(agent_id, presence); !s.ok()) return s;
   if (auto s = directory_->Refresh(); !s.ok()) return s.status();
-  if (presence == Presence::kOnline) AfterFreed();
+  if (presence == Presence::kOnline) DrainAfterFreed();
   return absl::OkStatus();
 }
 
@@ -227,7 +252,7 @@ absl::StatusOr<int> AgentRouter::DrainQueue() {
     auto round = DrainOnce();
     if (!round.ok()) return round.status();
     assigned += *round;
-  } while (drain_again_.load());
+  } while (drain_again_.load() && !stopping_.load());
   return assigned;
 }
 
@@ -247,6 +272,7 @@ absl::StatusOr<int> AgentRouter::DrainOnce() {
     if (!entries.ok()) return entries.status();
     int round = 0;
     for (const QueueEntry& entry : *entries) {
+      if (stopping_.load()) return assigned + round;  // shutting down
       AssignInput input;
       input.conversation_key = entry.conversation_key;
       input.candidates = FilterCandidates(**agents, entry.skill, entry.language);
@@ -287,6 +313,7 @@ absl::Status AgentRouter::Tick() {
   auto pending = store_->PendingNotify(50);
   if (!pending.ok()) return pending.status();
   for (const std::string& conv : *pending) {
+    if (stopping_.load()) break;
     auto holder = store_->GetAssignment(conv);
     if (!holder.ok()) return holder.status();
     if (holder->empty()) {

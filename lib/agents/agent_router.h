@@ -1,18 +1,20 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "lib/agents/agent_directory.h"
 #include "lib/agents/agent_store.h"
-#include "lib/agents/conversations_client.h"
 #include "lib/agents/priority.h"
 #include "lib/agents/router_metrics.h"
 #include "lib/common/clock.h"
+#include "lib/conversations/conversations_client.h"
 
 namespace omnigate::agents {
 
@@ -37,11 +39,18 @@ struct RouterOptions {
 // service (operator and desk calls). State lives in Redis (AgentStore), so
 // any number of replicas may run it. Errors: UNAVAILABLE when Redis or the
 // dispatcher cannot be reached (callers retry; every step is idempotent).
-// Thread-safe.
+//
+// Freed capacity lets the queue in. Operator calls (Resolve, Transfer,
+// SetPresence, UpsertAgent) drain before they return. Lifecycle events from
+// the stream (On*) never do: a drain is one script and one Conversations
+// call per assigned conversation, more than a sink call may spend while its
+// partition waits. They request a drain, which the ticker runs on its own
+// thread (WaitForTick, then Tick). Thread-safe.
 class AgentRouter {
  public:
-  AgentRouter(AgentStore* store, AgentDirectory* directory, ConversationsClient* conversations,
-              RouterMetrics* metrics, const Clock& clock, RouterOptions options = {});
+  AgentRouter(AgentStore* store, AgentDirectory* directory,
+              conversations::ConversationsClient* conversations, RouterMetrics* metrics,
+              const Clock& clock, RouterOptions options = {});
 
   // Assigns the conversation (sticky, else least loaded then longest idle)
   // or queues it, and records a fresh assignment through Conversations.
@@ -60,6 +69,7 @@ class AgentRouter {
                                           const std::string& reason);
 
   // Lifecycle events seen in the stream: make Redis agree, idempotently.
+  // Freed capacity requests a drain rather than draining here.
   absl::Status OnResolved(const std::string& conversation_key, const std::string& agent_id);
   absl::Status OnLeftAgentMode(const std::string& conversation_key);
   absl::Status OnTransferred(const std::string& conversation_key, const std::string& to_agent_id);
@@ -74,16 +84,26 @@ class AgentRouter {
   // unconfirmed Conversations.Assign calls, refresh gauges.
   absl::Status Tick();
 
+  // The ticker's loop is `while (WaitForTick(period)) Tick();`.
+  // WaitForTick returns once a drain was requested (consuming the request),
+  // `period` passed or StopTicks() was called; false once stopped.
+  bool WaitForTick(absl::Duration period);
+  // Wakes the ticker for good and cuts a running drain short: for shutdown.
+  void StopTicks();
+
   AgentStore& store() { return *store_; }
 
  private:
   absl::Status Notify(const std::string& conversation_key, const std::string& agent_id);
-  void AfterFreed();
+  // Capacity freed on an operator call: drain now.
+  void DrainAfterFreed();
+  // Capacity freed on a sink call: wake the ticker.
+  void RequestDrain();
   absl::StatusOr<int> DrainOnce();
 
   AgentStore* const store_;
   AgentDirectory* const directory_;
-  ConversationsClient* const conversations_;
+  conversations::ConversationsClient* const conversations_;
   RouterMetrics* const metrics_;
   const Clock& clock_;
   const RouterOptions options_;
@@ -91,6 +111,11 @@ class AgentRouter {
   // Set when a drain was asked for while one ran: capacity may have freed
   // after the running one looked, so it goes round once more.
   std::atomic<bool> drain_again_{false};
+
+  std::mutex tick_mu_;
+  std::condition_variable tick_cv_;
+  bool drain_requested_ = false;       // guarded by tick_mu_
+  std::atomic<bool> stopping_{false};  // written under tick_mu_
 };
 
 // Short stable tag of a conversation key for logs (never the key itself:

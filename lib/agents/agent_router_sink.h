@@ -17,6 +17,8 @@ namespace omnigate::agents {
 //                                   (acknowledged; an agent desk reads it)
 //   RESOLVED / MODE_CHANGED away -> free the agent (idempotent)
 //   TRANSFERRED                  -> move the assignment (idempotent)
+// Freed capacity is handed to queued conversations by the router's ticker,
+// never inside Deliver: a drain may take longer than the dispatcher waits.
 // Every effect is idempotent, so on any failure the whole request answers
 // an error (UNAVAILABLE when Redis or the dispatcher is unreachable) and the
 // dispatcher's retry redoes it safely. Malformed events are acknowledged and

@@ -8,19 +8,32 @@ namespace omnigate::agents::scripts {
 
 // Assigns a conversation, or queues it.
 // KEYS: 1 assign:<conv>, 2 last:<conv>, 3 queue, 4 queued:<conv>,
-//       5 pending_notify, 6.. agent:<candidate> (same order as ARGV 8..).
+//       5 pending_notify, 6.. agent:<candidate> (same order as ARGV 9..).
 // ARGV: 1 conv, 2 now_ms, 3 queue score, 4 priority, 5 skill, 6 language,
-//       7 "1" to queue when nobody can take it ("0": leave it), 8.. candidate ids.
+//       7 "1" to queue when nobody can take it ("0": leave it), 8 retention
+//       ms, 9.. candidate ids.
 // Returns {outcome, agent_id, pending_notify(0|1), enqueued_ms}; outcome is
 // assigned | sticky | already_assigned | queued (just now) | still_queued
 // (kept its place: FIFO by first enqueue) | unassigned.
+// last:<conv> and queued:<conv> expire after the retention; every call for
+// the conversation is activity and renews them. assign:<conv> never expires:
+// it holds a unit of its agent's load, which only a release may give back.
+// A queue member whose details expired saw no activity for the retention:
+// the drain ("0") drops it, a new request queues it again at the back.
 inline constexpr char kAssign[] = R"lua(
 local conv = ARGV[1]
+local keep = ARGV[8]
 local cur = redis.call('GET', KEYS[1])
 if cur then
   redis.call('ZREM', KEYS[3], conv)
   redis.call('DEL', KEYS[4])
+  redis.call('PEXPIRE', KEYS[2], keep)
   return {'already_assigned', cur, redis.call('SISMEMBER', KEYS[5], conv), 0}
+end
+local waiting = redis.call('ZSCORE', KEYS[3], conv)
+if waiting and ARGV[7] ~= '1' and redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('ZREM', KEYS[3], conv)
+  return {'unassigned', '', 0, 0}
 end
 local function room(key)
   local h = redis.call('HMGET', key, 'presence', 'capacity', 'load', 'last_assigned_ms')
@@ -34,7 +47,7 @@ local chosen, outcome
 local sticky = redis.call('GET', KEYS[2])
 if sticky then
   for i = 1, n do
-    if ARGV[7 + i] == sticky then
+    if ARGV[8 + i] == sticky then
       if room(KEYS[5 + i]) then chosen = i; outcome = 'sticky' end
       break
     end
@@ -52,22 +65,33 @@ if not chosen then
 end
 local enqueued = tonumber(redis.call('HGET', KEYS[4], 'enqueued_ms')) or 0
 if chosen then
-  local agent = ARGV[7 + chosen]
+  local agent = ARGV[8 + chosen]
   redis.call('HINCRBY', KEYS[5 + chosen], 'load', 1)
   redis.call('HSET', KEYS[5 + chosen], 'last_assigned_ms', ARGV[2])
   redis.call('SET', KEYS[1], agent)
-  redis.call('SET', KEYS[2], agent)
+  redis.call('SET', KEYS[2], agent, 'PX', keep)
   redis.call('ZREM', KEYS[3], conv)
   redis.call('DEL', KEYS[4])
   redis.call('SADD', KEYS[5], conv)
   return {outcome, agent, 1, enqueued}
 end
 if ARGV[7] ~= '1' then return {'unassigned', '', 0, enqueued} end
-if redis.call('ZSCORE', KEYS[3], conv) then return {'still_queued', '', 0, enqueued} end
+redis.call('PEXPIRE', KEYS[2], keep)
+if waiting and redis.call('PEXPIRE', KEYS[4], keep) == 1 then
+  return {'still_queued', '', 0, enqueued}
+end
 redis.call('ZADD', KEYS[3], ARGV[3], conv)
 redis.call('HSET', KEYS[4], 'skill', ARGV[5], 'language', ARGV[6], 'priority', ARGV[4],
            'enqueued_ms', ARGV[2])
+redis.call('PEXPIRE', KEYS[4], keep)
 return {'queued', '', 0, tonumber(ARGV[2])}
+)lua";
+
+// Drops a waiting conversation whose details expired from the queue.
+// KEYS: 1 queue, 2 queued:<conv>. ARGV: 1 conv. Returns 1 when dropped.
+inline constexpr char kPruneQueued[] = R"lua(
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+return redis.call('ZREM', KEYS[1], ARGV[1])
 )lua";
 
 // Frees a conversation's agent (resolution, or the conversation left agent
@@ -97,7 +121,8 @@ return {'released', cur}
 // Moves a conversation from its current agent to another one that is
 // online and under capacity.
 // KEYS: 1 assign:<conv>, 2 last:<conv>, 3 agent:<from>, 4 agent:<to>.
-// ARGV: 1 from id (the holder read just before), 2 to id, 3 now_ms.
+// ARGV: 1 from id (the holder read just before), 2 to id, 3 now_ms,
+//       4 retention ms of last:<conv>.
 // Returns {outcome, holder}: transferred | already | not_assigned |
 // wrong_agent (holder changed meanwhile) | target_unavailable.
 inline constexpr char kTransfer[] = R"lua(
@@ -114,7 +139,7 @@ if load > 0 then redis.call('HINCRBY', KEYS[3], 'load', -1) end
 redis.call('HINCRBY', KEYS[4], 'load', 1)
 redis.call('HSET', KEYS[4], 'last_assigned_ms', ARGV[3])
 redis.call('SET', KEYS[1], ARGV[2])
-redis.call('SET', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
 return {'transferred', cur}
 )lua";
 

@@ -64,7 +64,8 @@ RedisStreamQueue::RedisStreamQueue(RedisStreamQueueOptions options,
       writer_(writer),
       script_sha_(redis::RedisPipelineWriter::ScriptSha(std::string(kEnqueueScript))),
       ttl_arg_(absl::StrCat(options.dedupe_ttl_seconds)),
-      max_len_arg_(absl::StrCat(options.stream_max_len)) {}
+      max_len_arg_(absl::StrCat(options.stream_max_len)),
+      retention_arg_(absl::StrCat(absl::ToInt64Milliseconds(options.conversation_retention))) {}
 
 void RedisStreamQueue::AddScripts(redis::PipelineWriterOptions* options) {
   options->scripts.emplace_back(kEnqueueScript);
@@ -84,7 +85,7 @@ void RedisStreamQueue::Enqueue(std::vector<EventToStore> events, EnqueueCallback
     commands[lane].push_back({"EVALSHA", script_sha_, "3",
                               DedupeKey(e.partition, e.idempotency_key), StreamKey(e.partition),
                               ConversationStateKey(e.partition, e.conversation_key), ttl_arg_,
-                              max_len_arg_, std::move(e.payload)});
+                              max_len_arg_, std::move(e.payload), retention_arg_});
     indexes[lane].push_back(i);
   }
   size_t parts = 0;

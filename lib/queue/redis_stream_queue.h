@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/time/time.h"
 #include "lib/queue/event_queue.h"
 #include "lib/redis/pipeline_writer.h"
 
@@ -15,6 +16,8 @@ struct RedisStreamQueueOptions {
   // load well before it; the cap is the last guard for Redis memory.
   int64_t stream_max_len = 1000000;
   int64_t quarantine_max_len = 100000;
+  // An inbound message renews its conversation's state for this long.
+  absl::Duration conversation_retention = absl::Hours(30 * 24);
 };
 
 // EventQueue on Redis Streams. Events are grouped by writer lane (partition
@@ -40,6 +43,7 @@ class RedisStreamQueue final : public EventQueue {
   const std::string script_sha_;
   const std::string ttl_arg_;
   const std::string max_len_arg_;
+  const std::string retention_arg_;
 };
 
 }  // namespace omnigate::queue

@@ -19,24 +19,26 @@
 #include "lib/agents/agent_router_sink.h"
 #include "lib/agents/agent_store.h"
 #include "lib/agents/keys.h"
-#include "lib/agents/redis_pool.h"
 #include "lib/agents/router_metrics.h"
 #include "lib/common/clock.h"
 #include "lib/grpcutil/server.h"
+#include "lib/redis/connection_pool.h"
 #include "omnigate/v1/sink.grpc.pb.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/wait.h"
 
 namespace omnigate::agents {
 namespace {
 
 using ::testing::ElementsAre;
 
-class FakeConversations : public ConversationsClient {
+class FakeConversations : public conversations::ConversationsClient {
  public:
   absl::Status Assign(const std::string& conv, const std::string& agent) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (fail_) return absl::UnavailableError("dispatcher down");
     assigns_.emplace_back(conv, agent);
+    assign_threads_.push_back(std::this_thread::get_id());
     return absl::OkStatus();
   }
   absl::Status Resolve(const std::string& conv, const std::string& agent,
@@ -57,6 +59,11 @@ class FakeConversations : public ConversationsClient {
     std::lock_guard<std::mutex> lock(mu_);
     return assigns_;
   }
+  // The thread of each Assign call, in the order of assigns().
+  std::vector<std::thread::id> assign_threads() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return assign_threads_;
+  }
   std::vector<std::pair<std::string, std::string>> resolves() {
     std::lock_guard<std::mutex> lock(mu_);
     return resolves_;
@@ -70,6 +77,25 @@ class FakeConversations : public ConversationsClient {
   std::mutex mu_;
   bool fail_ = false;
   std::vector<std::pair<std::string, std::string>> assigns_, resolves_, transfers_;
+  std::vector<std::thread::id> assign_threads_;
+};
+
+// The service's ticker loop on its own thread.
+class Ticker {
+ public:
+  Ticker(AgentRouter* router, absl::Duration period)
+      : router_(router), thread_([this, period] {
+          while (router_->WaitForTick(period)) (void)router_->Tick();
+        }) {}
+  ~Ticker() {
+    router_->StopTicks();
+    thread_.join();
+  }
+  std::thread::id id() const { return thread_.get_id(); }
+
+ private:
+  AgentRouter* const router_;
+  std::thread thread_;
 };
 
 // One replica's worth of router, on its own connections.
@@ -81,7 +107,7 @@ struct Replica {
         metrics(registry),
         router(&store, &directory, &conversations, &metrics, clock),
         sink(&router, &metrics) {}
-  RedisPool pool;
+  redis::ConnectionPool pool;
   AgentStore store;
   AgentDirectory directory;
   FakeConversations conversations;
@@ -99,6 +125,18 @@ Agent MakeAgent(std::string id, int capacity, std::vector<std::string> skills = 
   a.skills = std::move(skills);
   a.languages = std::move(languages);
   return a;
+}
+
+omnigate::v1::Event Lifecycle(const std::string& conv, omnigate::v1::ConversationEvent::Kind kind,
+                              const std::string& agent_id, const std::string& mode = "") {
+  omnigate::v1::Event e;
+  e.set_id(absl::StrCat("ev-", conv, "-", static_cast<int>(kind)));
+  e.set_conversation_key(conv);
+  e.mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
+  e.mutable_conversation()->set_kind(kind);
+  e.mutable_conversation()->set_agent_id(agent_id);
+  e.mutable_conversation()->set_mode(mode);
+  return e;
 }
 
 omnigate::v1::Event Handoff(const std::string& conv,
@@ -236,7 +274,7 @@ TEST_F(AgentRouterRedisTest, ConcurrentReplicasNeverOverAssign) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       // Separate connections per thread, like separate replicas.
-      RedisPool pool(endpoint_, absl::Seconds(1), absl::Seconds(5));
+      redis::ConnectionPool pool(endpoint_, absl::Seconds(1), absl::Seconds(5));
       AgentStore store(&pool);
       // Each conversation is tried by two threads at once.
       for (int i = 0; i < kConversations; ++i) {
@@ -414,9 +452,77 @@ TEST_F(AgentRouterRedisTest, MalformedEventsAreAcknowledgedAndCounted) {
   EXPECT_EQ(counted, 2);
 }
 
+// A drain is one script and one Conversations call per conversation let in:
+// Deliver must not spend them while its partition waits. Freed seats go to
+// the queue from the ticker's thread, woken at once rather than next period.
+TEST_F(AgentRouterRedisTest, SinkEventsLeaveTheQueueDrainToTheTicker) {
+  AddAgents({MakeAgent("a", 2)});
+  EXPECT_EQ(Route("busy1").agent_id, "a");
+  EXPECT_EQ(Route("busy2").agent_id, "a");
+  constexpr int kQueued = 200;
+  for (int i = 0; i < kQueued; ++i) {
+    clock_.AdvanceMs(1);
+    EXPECT_EQ(Route(absl::StrCat("q", i)).outcome, AssignOutcome::kQueued);
+  }
+  AddAgents({MakeAgent("b", 1)});  // store only: nothing drains
+  const size_t before = replica_->conversations.assigns().size();
+  ASSERT_EQ(before, 2u);
+
+  grpcutil::GrpcServerOptions options;
+  options.address = "127.0.0.1:0";
+  auto server = grpcutil::GrpcServer::Start(options, {&replica_->sink});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = omnigate::v1::Sink::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", (*server)->port()), grpc::InsecureChannelCredentials()));
+  auto deliver = [&](std::vector<omnigate::v1::Event> events) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    omnigate::v1::DeliverRequest req;
+    for (auto& e : events) *req.add_events() = std::move(e);
+    omnigate::v1::DeliverResponse resp;
+    return stub->Deliver(&ctx, req, &resp);
+  };
+  using Kind = omnigate::v1::ConversationEvent;
+
+  // No ticker yet: every way of freeing a seat returns with the queue as it was.
+  grpc::Status s = deliver({Lifecycle("busy1", Kind::KIND_RESOLVED, "a"),
+                            Lifecycle("busy2", Kind::KIND_TRANSFERRED, "b"),
+                            Lifecycle("busy2", Kind::KIND_MODE_CHANGED, "", "bot")});
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(Load("a"), 0);
+  EXPECT_EQ(Load("b"), 0);
+  EXPECT_EQ(replica_->conversations.assigns().size(), before);
+  EXPECT_EQ(static_cast<int>(QueueOrder().size()), kQueued);
+
+  // The pending request wakes the ticker at once (its period is far off).
+  auto ticker = std::make_unique<Ticker>(&replica_->router, absl::Hours(1));
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return replica_->conversations.assigns().size() == before + 3; }, absl::Seconds(10)));
+  for (const char* conv : {"q0", "q1", "q2"}) EXPECT_NE(Holder(conv), "") << conv;
+  EXPECT_EQ(static_cast<int>(QueueOrder().size()), kQueued - 3);
+
+  // With the ticker waiting, a resolve through Deliver wakes it.
+  s = deliver({Lifecycle("q0", Kind::KIND_RESOLVED, Holder("q0"))});
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return replica_->conversations.assigns().size() == before + 4; }, absl::Seconds(10)));
+  EXPECT_NE(Holder("q3"), "");
+  const auto threads = replica_->conversations.assign_threads();
+  ASSERT_EQ(threads.size(), before + 4);
+  for (size_t i = before; i < threads.size(); ++i) {
+    EXPECT_EQ(threads[i], ticker->id()) << "assign " << i << " made outside the ticker";
+  }
+
+  // Stopping is prompt.
+  const absl::Time stop_start = absl::Now();
+  ticker.reset();
+  EXPECT_LT(absl::Now() - stop_start, absl::Seconds(1));
+  (*server)->Shutdown(absl::Seconds(1));
+}
+
 TEST_F(AgentRouterRedisTest, RedisDownAnswersUnavailableOverGrpc) {
   AddAgents({MakeAgent("a", 2)});
-  auto server = grpcutil::GrpcServer::Start({"127.0.0.1:0"}, {&replica_->sink});
+  auto server = grpcutil::GrpcServer::Start(grpcutil::LoopbackServerOptions(), {&replica_->sink});
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = omnigate::v1::Sink::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", (*server)->port()), grpc::InsecureChannelCredentials()));
