@@ -17,8 +17,8 @@ absl::StatusOr<HandshakeReply> ChannelAdapter::Handshake(const InboundRequest&) 
   return absl::NotFoundError("this channel has no GET handshake");
 }
 
-absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(const ConnectorSettings& settings,
-                                                              const Clock& clock) {
+absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(
+    const connectors::ConnectorSettings& settings, const Clock& clock) {
   switch (settings.channel) {
     case omnigate::v1::CHANNEL_WHATSAPP:
       if (settings.secret.empty()) {
@@ -42,9 +42,9 @@ absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(const ConnectorSet
     case omnigate::v1::CHANNEL_MESSENGER:
     case omnigate::v1::CHANNEL_INSTAGRAM:
       if (settings.secret.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat("connector '", settings.name,
-                                                       "': ", ChannelName(settings.channel),
-                                                       " needs 'secret' (the Meta app secret)"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "connector '", settings.name, "': ", connectors::ChannelName(settings.channel),
+            " needs 'secret' (the Meta app secret)"));
       }
       return std::make_unique<MetaMessagingAdapter>(settings, clock);
     case omnigate::v1::CHANNEL_VIBER:
@@ -87,7 +87,7 @@ absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(const ConnectorSet
           "'sendgrid' with 'basic_auth' (user:password, also put in the Inbound Parse URL)"));
     default:
       return absl::InvalidArgumentError(absl::StrCat("connector '", settings.name, "': channel '",
-                                                     ChannelName(settings.channel),
+                                                     connectors::ChannelName(settings.channel),
                                                      "' is not supported yet"));
   }
 }

@@ -10,9 +10,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lib/channels/connector.h"
 #include "lib/common/clock.h"
 #include "lib/common/headers.h"
+#include "lib/connectors/connector.h"
 #include "omnigate/v1/event.pb.h"
 
 namespace omnigate::channels {
@@ -77,18 +77,18 @@ class ChannelAdapter {
 class ConnectorAdapter : public ChannelAdapter {
  public:
   // `clock` must outlive the adapter.
-  ConnectorAdapter(ConnectorSettings settings, const Clock& clock)
+  ConnectorAdapter(connectors::ConnectorSettings settings, const Clock& clock)
       : settings_(std::move(settings)), clock_(clock) {}
 
  protected:
-  const ConnectorSettings settings_;
+  const connectors::ConnectorSettings settings_;
   const Clock& clock_;
 };
 
 // Builds the adapter for `settings.channel`. INVALID_ARGUMENT naming the
 // connector when the channel is not supported or a required setting (such as
 // the secret) is missing. `clock` must outlive the adapter.
-absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(const ConnectorSettings& settings,
-                                                              const Clock& clock);
+absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(
+    const connectors::ConnectorSettings& settings, const Clock& clock);
 
 }  // namespace omnigate::channels

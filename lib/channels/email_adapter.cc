@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "lib/channels/event_fields.h"
 #include "lib/channels/form_encoding.h"
 #include "lib/channels/mime.h"
 #include "lib/channels/signature.h"
@@ -157,6 +158,49 @@ absl::Status FromMailgun(const Fields& fields, Mail* mail) {
   return absl::OkStatus();
 }
 
+// Sets the ids: Message-ID (or a digest of the request when there is none),
+// and the thread root, which is the first References id, else the replied-to
+// id, else this message.
+void SetIds(const Mail& mail, const std::string& recipient, absl::string_view body,
+            omnigate::v1::Event* event) {
+  const std::string message_id = mime::StripAngles(mail.message_id);
+  event->set_external_id(message_id);
+  event->set_idempotency_key(message_id.empty()
+                                 ? absl::StrCat("email:sha256:", HexEncode(crypto::Sha256(body)))
+                                 : absl::StrCat("email:msgid:", message_id));
+  std::string root;
+  const std::vector<absl::string_view> references =
+      absl::StrSplit(mail.references, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+  if (!references.empty()) root = mime::StripAngles(references.front());
+  const std::string in_reply_to = mime::StripAngles(mail.in_reply_to);
+  if (root.empty()) root = in_reply_to;
+  if (root.empty()) root = message_id.empty() ? event->idempotency_key() : message_id;
+  event->set_conversation_key(absl::StrCat("email:", recipient, ":", root));
+  event->set_reply_to_external_id(in_reply_to);
+}
+
+void SetParties(const std::string& sender_name, const std::string& sender,
+                const std::string& recipient, omnigate::v1::Event* event) {
+  auto* from = event->mutable_sender();
+  from->set_id(sender);
+  from->set_email(sender);
+  from->set_display_name(sender_name);
+  from->set_role(omnigate::v1::ROLE_CUSTOMER);
+  event->mutable_recipient()->set_id(recipient);
+  event->mutable_recipient()->set_email(recipient);
+  event->mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
+}
+
+void SetContent(const Mail& mail, omnigate::v1::Event* event) {
+  event->mutable_text()->set_body(mail.text);
+  auto& attributes = *event->mutable_attributes();
+  attributes["subject"] = mail.subject;
+  attributes["text_without_quote"] =
+      mail.text_without_quote.empty() ? mime::WithoutQuote(mail.text) : mail.text_without_quote;
+  attributes["source_charset"] = mail.source_charset;
+  if (!mail.envelope_from.empty()) attributes["envelope_from"] = mail.envelope_from;
+}
+
 }  // namespace
 
 absl::Status EmailAdapter::Authenticate(const InboundRequest& request) const {
@@ -207,47 +251,13 @@ absl::Status EmailAdapter::Normalize(const InboundRequest& request, NormalizeRes
   event.set_channel(omnigate::v1::CHANNEL_EMAIL);
   event.set_connector(settings_.name);
   event.set_account_id(recipient);
-  const std::string message_id = mime::StripAngles(mail.message_id);
-  event.set_external_id(message_id);
-  event.set_idempotency_key(
-      message_id.empty() ? absl::StrCat("email:sha256:", HexEncode(crypto::Sha256(request.body)))
-                         : absl::StrCat("email:msgid:", message_id));
-  // Thread root: the first References id, else the replied-to id, else this.
-  std::string root;
-  const std::vector<absl::string_view> references =
-      absl::StrSplit(mail.references, absl::ByAnyChar(" \t"), absl::SkipEmpty());
-  if (!references.empty()) root = mime::StripAngles(references.front());
-  const std::string in_reply_to = mime::StripAngles(mail.in_reply_to);
-  if (root.empty()) root = in_reply_to;
-  if (root.empty()) root = message_id.empty() ? event.idempotency_key() : message_id;
-  event.set_conversation_key(absl::StrCat("email:", recipient, ":", root));
-  event.set_reply_to_external_id(in_reply_to);
-
-  auto* from = event.mutable_sender();
-  from->set_id(sender);
-  from->set_email(sender);
-  from->set_display_name(sender_name);
-  from->set_role(omnigate::v1::ROLE_CUSTOMER);
-  event.mutable_recipient()->set_id(recipient);
-  event.mutable_recipient()->set_email(recipient);
-  event.mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
-
-  const int64_t date_ms = mime::ParseDateMs(mail.date);
-  if (date_ms > 0) {
-    event.set_sent_at_ms(date_ms);
-    event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_PAYLOAD);
-  } else {
-    event.set_sent_at_ms(ReceiptTimeMs(request, clock_));
-    event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
+  SetIds(mail, recipient, request.body, &event);
+  SetParties(sender_name, sender, recipient, &event);
+  SetSentAt(mime::ParseDateMs(mail.date), ReceiptTimeMs(request, clock_), &event);
+  SetContent(mail, &event);
+  if (settings_.provider == "mailgun") {
+    (*event.mutable_attributes())["mailgun_timestamp"] = Get(*fields, "timestamp");
   }
-  event.mutable_text()->set_body(mail.text);
-  auto& attributes = *event.mutable_attributes();
-  attributes["subject"] = mail.subject;
-  attributes["text_without_quote"] =
-      mail.text_without_quote.empty() ? mime::WithoutQuote(mail.text) : mail.text_without_quote;
-  attributes["source_charset"] = mail.source_charset;
-  if (!mail.envelope_from.empty()) attributes["envelope_from"] = mail.envelope_from;
-  if (settings_.provider == "mailgun") attributes["mailgun_timestamp"] = Get(*fields, "timestamp");
   return absl::OkStatus();
 }
 

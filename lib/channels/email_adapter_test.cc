@@ -4,12 +4,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "lib/channels/fixture_expectations.h"
-#include "lib/channels/fixture_loader.h"
 #include "lib/channels/mime.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/crypto/hmac.h"
+#include "tests/support/fixture_expectations.h"
+#include "tests/support/fixture_loader.h"
 
 namespace omnigate::channels {
 namespace {
@@ -21,8 +21,8 @@ constexpr char kSigningKey[] = "key-test-mailgun-signing-0000000001";
 // The fixtures' receipt time: 2026-02-03T13:45Z.
 constexpr int64_t kReceiptMs = 1770126300000;
 
-ConnectorSettings Settings(const std::string& provider) {
-  ConnectorSettings settings;
+connectors::ConnectorSettings Settings(const std::string& provider) {
+  connectors::ConnectorSettings settings;
   settings.name = "email-" + provider;
   settings.channel = omnigate::v1::CHANNEL_EMAIL;
   settings.provider = provider;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/channels/event_fields.h"
 #include "lib/channels/signature.h"
 #include "lib/common/reject.h"
 #include "lib/common/status_macros.h"
@@ -58,62 +59,67 @@ absl::Status FillMedia(const Value& message, MediaItem::Kind kind, Event* event)
   return absl::OkStatus();
 }
 
+absl::Status FillText(const Value& message, Event* event) {
+  OG_RETURN_IF_ERROR(json::GetString(message, "text", event->mutable_text()->mutable_body()));
+  const Value* emojis = nullptr;
+  OG_RETURN_IF_ERROR(json::GetArray(message, "emojis", &emojis));
+  if (emojis != nullptr && !emojis->Empty()) {
+    // LINE emojis appear in the text as "(name)" placeholders.
+    (*event->mutable_attributes())["line_emojis"] = absl::StrCat(emojis->Size());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FillLocation(const Value& message, Event* event) {
+  auto* location = event->mutable_location();
+  double latitude = 0, longitude = 0;
+  OG_RETURN_IF_ERROR(json::GetDouble(message, "latitude", &latitude));
+  OG_RETURN_IF_ERROR(json::GetDouble(message, "longitude", &longitude));
+  location->set_latitude(latitude);
+  location->set_longitude(longitude);
+  OG_RETURN_IF_ERROR(json::GetString(message, "title", location->mutable_name()));
+  return json::GetString(message, "address", location->mutable_address());
+}
+
+absl::Status FillSticker(const Value& message, Event* event) {
+  std::string package, sticker;
+  OG_RETURN_IF_ERROR(json::GetId(message, "packageId", &package));
+  OG_RETURN_IF_ERROR(json::RequireId(message, "stickerId", &sticker));
+  auto* media = event->mutable_media();
+  MediaItem* item = media->add_items();
+  item->set_kind(MediaItem::KIND_STICKER);
+  item->set_media_id(absl::StrCat(package, "/", sticker));
+  std::string resource;
+  OG_RETURN_IF_ERROR(json::GetString(message, "stickerResourceType", &resource));
+  item->set_animated(resource == "ANIMATION" || resource == "ANIMATION_SOUND" ||
+                     resource == "POPUP" || resource == "POPUP_SOUND");
+  // "Message stickers" carry text the user typed onto them.
+  OG_RETURN_IF_ERROR(json::GetString(message, "text", media->mutable_caption()));
+  const Value* keywords = nullptr;
+  OG_RETURN_IF_ERROR(json::GetArray(message, "keywords", &keywords));
+  if (keywords != nullptr) {
+    std::vector<std::string> words;
+    for (const Value& word : keywords->GetArray()) {
+      if (word.IsString()) words.emplace_back(word.GetString(), word.GetStringLength());
+    }
+    (*event->mutable_attributes())["sticker_keywords"] = absl::StrJoin(words, ",");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status FillMessage(const Value& message, Event* event) {
   std::string type;
   OG_RETURN_IF_ERROR(json::RequireString(message, "type", &type));
   OG_RETURN_IF_ERROR(json::RequireId(message, "id", event->mutable_external_id()));
   OG_RETURN_IF_ERROR(
       json::GetString(message, "quotedMessageId", event->mutable_reply_to_external_id()));
-  if (type == "text") {
-    OG_RETURN_IF_ERROR(json::GetString(message, "text", event->mutable_text()->mutable_body()));
-    const Value* emojis = nullptr;
-    OG_RETURN_IF_ERROR(json::GetArray(message, "emojis", &emojis));
-    if (emojis != nullptr && !emojis->Empty()) {
-      // LINE emojis appear in the text as "(name)" placeholders.
-      (*event->mutable_attributes())["line_emojis"] = absl::StrCat(emojis->Size());
-    }
-    return absl::OkStatus();
-  }
+  if (type == "text") return FillText(message, event);
   if (type == "image") return FillMedia(message, MediaItem::KIND_IMAGE, event);
   if (type == "video") return FillMedia(message, MediaItem::KIND_VIDEO, event);
   if (type == "audio") return FillMedia(message, MediaItem::KIND_AUDIO, event);
   if (type == "file") return FillMedia(message, MediaItem::KIND_DOCUMENT, event);
-  if (type == "location") {
-    auto* location = event->mutable_location();
-    double latitude = 0, longitude = 0;
-    OG_RETURN_IF_ERROR(json::GetDouble(message, "latitude", &latitude));
-    OG_RETURN_IF_ERROR(json::GetDouble(message, "longitude", &longitude));
-    location->set_latitude(latitude);
-    location->set_longitude(longitude);
-    OG_RETURN_IF_ERROR(json::GetString(message, "title", location->mutable_name()));
-    OG_RETURN_IF_ERROR(json::GetString(message, "address", location->mutable_address()));
-    return absl::OkStatus();
-  }
-  if (type == "sticker") {
-    std::string package, sticker;
-    OG_RETURN_IF_ERROR(json::GetId(message, "packageId", &package));
-    OG_RETURN_IF_ERROR(json::RequireId(message, "stickerId", &sticker));
-    auto* media = event->mutable_media();
-    MediaItem* item = media->add_items();
-    item->set_kind(MediaItem::KIND_STICKER);
-    item->set_media_id(absl::StrCat(package, "/", sticker));
-    std::string resource;
-    OG_RETURN_IF_ERROR(json::GetString(message, "stickerResourceType", &resource));
-    item->set_animated(resource == "ANIMATION" || resource == "ANIMATION_SOUND" ||
-                       resource == "POPUP" || resource == "POPUP_SOUND");
-    // "Message stickers" carry text the user typed onto them.
-    OG_RETURN_IF_ERROR(json::GetString(message, "text", media->mutable_caption()));
-    const Value* keywords = nullptr;
-    OG_RETURN_IF_ERROR(json::GetArray(message, "keywords", &keywords));
-    if (keywords != nullptr) {
-      std::vector<std::string> words;
-      for (const Value& word : keywords->GetArray()) {
-        if (word.IsString()) words.emplace_back(word.GetString(), word.GetStringLength());
-      }
-      (*event->mutable_attributes())["sticker_keywords"] = absl::StrJoin(words, ",");
-    }
-    return absl::OkStatus();
-  }
+  if (type == "location") return FillLocation(message, event);
+  if (type == "sticker") return FillSticker(message, event);
   event->mutable_unsupported()->set_type_name(absl::StrCat("message:", type));
   event->mutable_unsupported()->set_raw(json::Serialize(message));
   return absl::OkStatus();
@@ -125,6 +131,126 @@ ConversationEvent::Kind LifecycleKind(absl::string_view type) {
   if (type == "join" || type == "memberJoined") return ConversationEvent::KIND_JOIN;
   if (type == "leave" || type == "memberLeft") return ConversationEvent::KIND_LEAVE;
   return ConversationEvent::KIND_UNSPECIFIED;
+}
+
+// Who and where: a user 1:1, or a group/room with the user inside it.
+struct Source {
+  std::string user_id;
+  std::string thread_id;
+};
+
+absl::Status ReadSource(const Value& item, const std::string& destination, Source* out,
+                        Event* event) {
+  const Value* source = nullptr;
+  OG_RETURN_IF_ERROR(json::RequireObject(item, "source", &source));
+  std::string source_type;
+  OG_RETURN_IF_ERROR(json::GetString(*source, "type", &source_type));
+  OG_RETURN_IF_ERROR(json::GetString(*source, "userId", &out->user_id));
+  if (source_type == "group") {
+    OG_RETURN_IF_ERROR(json::RequireString(*source, "groupId", &out->thread_id));
+  } else if (source_type == "room") {
+    OG_RETURN_IF_ERROR(json::RequireString(*source, "roomId", &out->thread_id));
+  } else {
+    if (out->user_id.empty()) return Malformed("missing_required_field:userId");
+    out->thread_id = out->user_id;
+  }
+  if (source_type == "group" || source_type == "room") {
+    (*event->mutable_attributes())["source_type"] = source_type;
+  }
+  event->set_conversation_key(absl::StrCat("line:", destination, ":", out->thread_id));
+  event->mutable_sender()->set_id(out->user_id.empty() ? out->thread_id : out->user_id);
+  event->mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
+  return absl::OkStatus();
+}
+
+// Reply token, standby mode and redelivery: how the event may be answered.
+absl::Status ReadDelivery(const Value& item, Event* event) {
+  auto& attributes = *event->mutable_attributes();
+  std::string reply_token, mode;
+  OG_RETURN_IF_ERROR(json::GetString(item, "replyToken", &reply_token));
+  // Bots answer through the reply token (valid about a minute, free of
+  // charge), so it travels with the event.
+  if (!reply_token.empty()) attributes["reply_token"] = reply_token;
+  OG_RETURN_IF_ERROR(json::GetString(item, "mode", &mode));
+  if (mode == "standby") attributes["standby"] = "true";
+  const Value* delivery = nullptr;
+  OG_RETURN_IF_ERROR(json::GetObject(item, "deliveryContext", &delivery));
+  if (delivery != nullptr) {
+    bool redelivery = false;
+    OG_RETURN_IF_ERROR(json::GetBool(*delivery, "isRedelivery", &redelivery));
+    if (redelivery) attributes["redelivery"] = "true";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FillPostback(const Value& item, Event* event) {
+  const Value* postback = nullptr;
+  OG_RETURN_IF_ERROR(json::RequireObject(item, "postback", &postback));
+  auto* out = event->mutable_postback();
+  OG_RETURN_IF_ERROR(json::GetString(*postback, "data", out->mutable_payload()));
+  const Value* params = nullptr;
+  OG_RETURN_IF_ERROR(json::GetObject(*postback, "params", &params));
+  if (params != nullptr) {
+    // Picker values are local times without an offset: kept verbatim.
+    for (const auto& param : params->GetObject()) {
+      (*out->mutable_params())[param.name.GetString()] =
+          param.value.IsString() ? param.value.GetString() : json::Serialize(param.value);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Sets the payload by the event's type.
+absl::Status FillPayload(const Value& item, const std::string& type, Event* event) {
+  if (type == "message") {
+    const Value* message = nullptr;
+    OG_RETURN_IF_ERROR(json::RequireObject(item, "message", &message));
+    return FillMessage(*message, event);
+  }
+  if (type == "postback") return FillPostback(item, event);
+  if (type == "unsend") {
+    const Value* unsend = nullptr;
+    OG_RETURN_IF_ERROR(json::RequireObject(item, "unsend", &unsend));
+    return json::RequireString(*unsend, "messageId",
+                               event->mutable_delete_()->mutable_target_external_id());
+  }
+  if (LifecycleKind(type) != ConversationEvent::KIND_UNSPECIFIED) {
+    event->mutable_conversation()->set_kind(LifecycleKind(type));
+    event->mutable_conversation()->set_reason(type);
+    return absl::OkStatus();
+  }
+  event->mutable_unsupported()->set_type_name(type);
+  event->mutable_unsupported()->set_raw(json::Serialize(item));
+  return absl::OkStatus();
+}
+
+// webhookEventId is unique per event and kept across redeliveries.
+void SetIdempotencyKey(const std::string& event_id, const std::string& type, const Source& source,
+                       int64_t timestamp_ms, Event* event) {
+  if (!event_id.empty()) {
+    event->set_idempotency_key(absl::StrCat("line:event:", event_id));
+  } else if (!event->external_id().empty()) {
+    event->set_idempotency_key(absl::StrCat("line:msg:", event->external_id()));
+  } else {
+    event->set_idempotency_key(
+        absl::StrCat("line:", type, ":", source.thread_id, ":", source.user_id, ":", timestamp_ms));
+  }
+}
+
+absl::Status FillEvent(const Value& item, const std::string& destination, int64_t received_at_ms,
+                       Event* event) {
+  std::string type, event_id;
+  OG_RETURN_IF_ERROR(json::RequireString(item, "type", &type));
+  OG_RETURN_IF_ERROR(json::GetString(item, "webhookEventId", &event_id));
+  int64_t timestamp_ms = 0;
+  OG_RETURN_IF_ERROR(json::GetInt64(item, "timestamp", &timestamp_ms));
+  SetSentAt(timestamp_ms, received_at_ms, event);
+  Source source;
+  OG_RETURN_IF_ERROR(ReadSource(item, destination, &source, event));
+  OG_RETURN_IF_ERROR(ReadDelivery(item, event));
+  OG_RETURN_IF_ERROR(FillPayload(item, type, event));
+  SetIdempotencyKey(event_id, type, source, timestamp_ms, event);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -154,95 +280,7 @@ absl::Status LineAdapter::Normalize(const InboundRequest& request, NormalizeResu
     event.set_account_id(destination);
     event.mutable_recipient()->set_id(destination);
     event.mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
-    auto& attributes = *event.mutable_attributes();
-
-    std::string type, event_id;
-    OG_RETURN_IF_ERROR(json::RequireString(item, "type", &type));
-    OG_RETURN_IF_ERROR(json::GetString(item, "webhookEventId", &event_id));
-    int64_t timestamp_ms = 0;
-    OG_RETURN_IF_ERROR(json::GetInt64(item, "timestamp", &timestamp_ms));
-    if (timestamp_ms > 0) {
-      event.set_sent_at_ms(timestamp_ms);
-      event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_PAYLOAD);
-    } else {
-      event.set_sent_at_ms(received_at_ms);
-      event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
-    }
-
-    // Who and where: a user 1:1, or a group/room with the user inside it.
-    const Value* source = nullptr;
-    OG_RETURN_IF_ERROR(json::RequireObject(item, "source", &source));
-    std::string source_type, user_id, thread_id;
-    OG_RETURN_IF_ERROR(json::GetString(*source, "type", &source_type));
-    OG_RETURN_IF_ERROR(json::GetString(*source, "userId", &user_id));
-    if (source_type == "group") {
-      OG_RETURN_IF_ERROR(json::RequireString(*source, "groupId", &thread_id));
-    } else if (source_type == "room") {
-      OG_RETURN_IF_ERROR(json::RequireString(*source, "roomId", &thread_id));
-    } else {
-      if (user_id.empty()) return Malformed("missing_required_field:userId");
-      thread_id = user_id;
-    }
-    if (source_type == "group" || source_type == "room") attributes["source_type"] = source_type;
-    event.set_conversation_key(absl::StrCat("line:", destination, ":", thread_id));
-    event.mutable_sender()->set_id(user_id.empty() ? thread_id : user_id);
-    event.mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
-
-    std::string reply_token, mode;
-    OG_RETURN_IF_ERROR(json::GetString(item, "replyToken", &reply_token));
-    // Bots answer through the reply token (valid about a minute, free of
-    // charge), so it travels with the event.
-    if (!reply_token.empty()) attributes["reply_token"] = reply_token;
-    OG_RETURN_IF_ERROR(json::GetString(item, "mode", &mode));
-    if (mode == "standby") attributes["standby"] = "true";
-    const Value* delivery = nullptr;
-    OG_RETURN_IF_ERROR(json::GetObject(item, "deliveryContext", &delivery));
-    if (delivery != nullptr) {
-      bool redelivery = false;
-      OG_RETURN_IF_ERROR(json::GetBool(*delivery, "isRedelivery", &redelivery));
-      if (redelivery) attributes["redelivery"] = "true";
-    }
-
-    if (type == "message") {
-      const Value* message = nullptr;
-      OG_RETURN_IF_ERROR(json::RequireObject(item, "message", &message));
-      OG_RETURN_IF_ERROR(FillMessage(*message, &event));
-    } else if (type == "postback") {
-      const Value* postback = nullptr;
-      OG_RETURN_IF_ERROR(json::RequireObject(item, "postback", &postback));
-      auto* out = event.mutable_postback();
-      OG_RETURN_IF_ERROR(json::GetString(*postback, "data", out->mutable_payload()));
-      const Value* params = nullptr;
-      OG_RETURN_IF_ERROR(json::GetObject(*postback, "params", &params));
-      if (params != nullptr) {
-        // Picker values are local times without an offset: kept verbatim.
-        for (const auto& param : params->GetObject()) {
-          (*out->mutable_params())[param.name.GetString()] =
-              param.value.IsString() ? param.value.GetString() : json::Serialize(param.value);
-        }
-      }
-    } else if (type == "unsend") {
-      const Value* unsend = nullptr;
-      OG_RETURN_IF_ERROR(json::RequireObject(item, "unsend", &unsend));
-      OG_RETURN_IF_ERROR(json::RequireString(
-          *unsend, "messageId", event.mutable_delete_()->mutable_target_external_id()));
-    } else if (LifecycleKind(type) != ConversationEvent::KIND_UNSPECIFIED) {
-      event.mutable_conversation()->set_kind(LifecycleKind(type));
-      event.mutable_conversation()->set_reason(type);
-    } else {
-      event.mutable_unsupported()->set_type_name(type);
-      event.mutable_unsupported()->set_raw(json::Serialize(item));
-    }
-
-    // webhookEventId is unique per event and kept across redeliveries.
-    if (!event_id.empty()) {
-      event.set_idempotency_key(absl::StrCat("line:event:", event_id));
-    } else if (!event.external_id().empty()) {
-      event.set_idempotency_key(absl::StrCat("line:msg:", event.external_id()));
-    } else {
-      event.set_idempotency_key(
-          absl::StrCat("line:", type, ":", thread_id, ":", user_id, ":", timestamp_ms));
-    }
+    OG_RETURN_IF_ERROR(FillEvent(item, destination, received_at_ms, &event));
   }
   return absl::OkStatus();
 }

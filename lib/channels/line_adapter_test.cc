@@ -4,11 +4,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "lib/channels/fixture_expectations.h"
-#include "lib/channels/fixture_loader.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/crypto/hmac.h"
+#include "tests/support/fixture_expectations.h"
+#include "tests/support/fixture_loader.h"
 
 namespace omnigate::channels {
 namespace {
@@ -19,8 +19,8 @@ using omnigate::v1::Event;
 constexpr char kSecret[] = "00112233445566778899aabbccddeeff";
 constexpr int64_t kReceivedAtMs = 1770120000000;
 
-ConnectorSettings Settings() {
-  ConnectorSettings settings;
+connectors::ConnectorSettings Settings() {
+  connectors::ConnectorSettings settings;
   settings.name = "line-main";
   settings.channel = omnigate::v1::CHANNEL_LINE;
   settings.secret = kSecret;

@@ -4,9 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "lib/channels/fixture_expectations.h"
-#include "lib/channels/fixture_loader.h"
 #include "lib/common/reject.h"
+#include "tests/support/fixture_expectations.h"
+#include "tests/support/fixture_loader.h"
 
 namespace omnigate::channels {
 namespace {
@@ -16,8 +16,8 @@ using omnigate::v1::Event;
 
 constexpr int64_t kReceivedAtMs = 1770120000000;
 
-ConnectorSettings Settings(omnigate::v1::Channel channel) {
-  ConnectorSettings settings;
+connectors::ConnectorSettings Settings(omnigate::v1::Channel channel) {
+  connectors::ConnectorSettings settings;
   settings.name = channel == omnigate::v1::CHANNEL_INSTAGRAM ? "ig-main" : "fb-main";
   settings.channel = channel;
   settings.secret = "test-meta-app-secret-0001";

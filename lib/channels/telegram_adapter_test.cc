@@ -5,9 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/channels/fixture_expectations.h"
-#include "lib/channels/fixture_loader.h"
 #include "lib/common/reject.h"
+#include "tests/support/fixture_expectations.h"
+#include "tests/support/fixture_loader.h"
 
 namespace omnigate::channels {
 namespace {
@@ -19,8 +19,8 @@ using omnigate::v1::MediaItem;
 constexpr char kSecret[] = "test_tg_secret_Token-001";
 constexpr int64_t kReceivedAtMs = 1770120000000;
 
-ConnectorSettings Settings() {
-  ConnectorSettings settings;
+connectors::ConnectorSettings Settings() {
+  connectors::ConnectorSettings settings;
   settings.name = "tg-main";
   settings.channel = omnigate::v1::CHANNEL_TELEGRAM;
   settings.secret = kSecret;

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "lib/channels/event_fields.h"
 #include "lib/channels/form_encoding.h"
 #include "lib/channels/signature.h"
 #include "lib/common/encoding.h"
@@ -44,11 +46,143 @@ omnigate::v1::Status::State StatusState(absl::string_view name) {
   return Status::STATE_UNSPECIFIED;
 }
 
-MediaItem::Kind KindOf(absl::string_view mime) {
-  if (absl::StartsWith(mime, "image/")) return MediaItem::KIND_IMAGE;
-  if (absl::StartsWith(mime, "audio/")) return MediaItem::KIND_AUDIO;
-  if (absl::StartsWith(mime, "video/")) return MediaItem::KIND_VIDEO;
-  return MediaItem::KIND_DOCUMENT;
+// Form fields, checked to be UTF-8 like the body.
+absl::StatusOr<FormParams> ReadForm(absl::string_view body) {
+  if (body.empty()) return Malformed("empty_body");
+  if (!IsValidUtf8(body)) return Malformed("form_invalid_utf8");
+  auto params = ParseUrlEncoded(body);
+  if (!params.ok()) return params.status();
+  for (const auto& [name, value] : *params) {
+    if (!IsValidUtf8(value)) return Malformed(absl::StrCat("form_invalid_utf8:", name));
+  }
+  return params;
+}
+
+// Who and what every Twilio callback names.
+struct Envelope {
+  std::string sid;
+  std::string flavor;  // "sms", "whatsapp", ...
+  std::string from;
+  std::string to;
+};
+
+absl::Status ReadEnvelope(const FormParams& params, Envelope* envelope) {
+  envelope->sid = Param(params, "MessageSid");
+  if (envelope->sid.empty()) envelope->sid = Param(params, "SmsMessageSid");
+  if (envelope->sid.empty()) envelope->sid = Param(params, "SmsSid");
+  if (envelope->sid.empty()) return Malformed("missing_required_field:MessageSid");
+  const std::string from_param = Param(params, "From");
+  const std::string to_param = Param(params, "To");
+  if (from_param.empty()) return Malformed("missing_required_field:From");
+  if (to_param.empty()) return Malformed("missing_required_field:To");
+  std::tie(envelope->flavor, envelope->from) = SplitAddress(from_param);
+  envelope->to = SplitAddress(to_param).second;
+  return absl::OkStatus();
+}
+
+void CopyAttributes(const FormParams& params, Event* event) {
+  auto& attributes = *event->mutable_attributes();
+  for (const auto& [param, attribute] :
+       {std::pair<const char*, const char*>{"FromCity", "from_city"},
+        {"OptOutType", "opt_out"},
+        {"RawDlrDoneDate", "raw_dlr_done_date"},
+        {"MessagingServiceSid", "messaging_service_sid"},
+        {"AccountSid", "account_sid"}}) {
+    const std::string value = Param(params, param);
+    if (!value.empty()) attributes[attribute] = value;
+  }
+}
+
+// A status callback for a message the business sent: From is us.
+void FillStatus(const FormParams& params, const Envelope& envelope,
+                const std::string& message_status, Event* event) {
+  event->set_account_id(envelope.from);
+  event->set_conversation_key(
+      absl::StrCat("twilio_", envelope.flavor, ":", envelope.from, ":", envelope.to));
+  event->mutable_sender()->set_id(envelope.from);
+  event->mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
+  event->mutable_recipient()->set_id(envelope.to);
+  event->mutable_recipient()->set_role(omnigate::v1::ROLE_CUSTOMER);
+  auto* status = event->mutable_status();
+  status->set_target_external_id(envelope.sid);
+  status->set_state(StatusState(message_status));
+  status->set_recipient_id(envelope.to);
+  status->set_error_code(Param(params, "ErrorCode"));
+  status->set_error_message(Param(params, "ErrorMessage"));
+  if (status->state() == omnigate::v1::Status::STATE_UNSPECIFIED)
+    (*event->mutable_attributes())["status_name"] = message_status;
+  event->set_idempotency_key(absl::StrCat("twilio:status:", envelope.sid, ":", message_status));
+}
+
+// An inbound message: the customer writes to the business number.
+void SetMessageParties(const FormParams& params, const Envelope& envelope, Event* event) {
+  event->set_account_id(envelope.to);
+  event->set_conversation_key(
+      absl::StrCat("twilio_", envelope.flavor, ":", envelope.to, ":", envelope.from));
+  event->set_idempotency_key(absl::StrCat("twilio:msg:", envelope.sid));
+  event->mutable_sender()->set_id(envelope.from);
+  event->mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
+  event->mutable_sender()->set_display_name(Param(params, "ProfileName"));
+  if (!envelope.from.empty() && envelope.from[0] == '+') {
+    event->mutable_sender()->set_phone(envelope.from);
+  }
+  event->mutable_recipient()->set_id(envelope.to);
+  event->mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
+  event->set_reply_to_external_id(Param(params, "OriginalRepliedMessageSid"));
+}
+
+absl::Status FillMedia(const FormParams& params, int media_count, const std::string& body,
+                       Event* event) {
+  auto* media = event->mutable_media();
+  media->set_caption(body);
+  for (int i = 0; i < media_count; ++i) {
+    const std::string url = Param(params, absl::StrCat("MediaUrl", i));
+    if (url.empty()) return Malformed(absl::StrCat("missing_required_field:MediaUrl", i));
+    MediaItem* item = media->add_items();
+    item->set_url(url);
+    item->set_mime_type(Param(params, absl::StrCat("MediaContentType", i)));
+    item->set_kind(MediaKindOfMime(item->mime_type()));
+    // One attachment: the body is its caption (WhatsApp semantics).
+    if (media_count == 1) item->set_caption(body);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FillLocation(const FormParams& params, const std::string& latitude, Event* event) {
+  double lat = 0, lon = 0;
+  if (!absl::SimpleAtod(latitude, &lat) || !absl::SimpleAtod(Param(params, "Longitude"), &lon)) {
+    return Malformed("schema_type_mismatch:Latitude");
+  }
+  auto* location = event->mutable_location();
+  location->set_latitude(lat);
+  location->set_longitude(lon);
+  location->set_name(Param(params, "Label"));
+  location->set_address(Param(params, "Address"));
+  return absl::OkStatus();
+}
+
+// The payload: media, a location, a button press, or text.
+absl::Status FillMessageContent(const FormParams& params, Event* event) {
+  const std::string body = Param(params, "Body");
+  int media_count = 0;
+  const std::string num_media = Param(params, "NumMedia");
+  if (!num_media.empty() &&
+      (!absl::SimpleAtoi(num_media, &media_count) || media_count < 0 || media_count > 10)) {
+    return Malformed("integer_out_of_range:NumMedia");
+  }
+  const std::string latitude = Param(params, "Latitude");
+  const std::string button = Param(params, "ButtonPayload");
+  if (media_count > 0) return FillMedia(params, media_count, body, event);
+  if (!latitude.empty()) return FillLocation(params, latitude, event);
+  if (!button.empty()) {
+    auto* reply = event->mutable_interactive();
+    reply->set_type(omnigate::v1::InteractiveReply::TYPE_BUTTON);
+    reply->set_id(button);
+    reply->set_title(Param(params, "ButtonText"));
+    return absl::OkStatus();
+  }
+  event->mutable_text()->set_body(body);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -76,116 +210,25 @@ absl::Status TwilioAdapter::Authenticate(const InboundRequest& request) const {
 
 absl::Status TwilioAdapter::Normalize(const InboundRequest& request,
                                       NormalizeResult* result) const {
-  if (request.body.empty()) return Malformed("empty_body");
-  if (!IsValidUtf8(request.body)) return Malformed("form_invalid_utf8");
-  auto parsed = ParseUrlEncoded(request.body);
-  if (!parsed.ok()) return parsed.status();
-  const FormParams& params = *parsed;
-  for (const auto& [name, value] : params) {
-    if (!IsValidUtf8(value)) return Malformed(absl::StrCat("form_invalid_utf8:", name));
-  }
-
-  std::string sid = Param(params, "MessageSid");
-  if (sid.empty()) sid = Param(params, "SmsMessageSid");
-  if (sid.empty()) sid = Param(params, "SmsSid");
-  if (sid.empty()) return Malformed("missing_required_field:MessageSid");
-  const std::string from_param = Param(params, "From");
-  const std::string to_param = Param(params, "To");
-  if (from_param.empty()) return Malformed("missing_required_field:From");
-  if (to_param.empty()) return Malformed("missing_required_field:To");
-  const auto [flavor, from] = SplitAddress(from_param);
-  const auto to = SplitAddress(to_param).second;
+  auto params = ReadForm(request.body);
+  if (!params.ok()) return params.status();
+  Envelope envelope;
+  OG_RETURN_IF_ERROR(ReadEnvelope(*params, &envelope));
 
   Event event;
   event.set_channel(omnigate::v1::CHANNEL_TWILIO);
   event.set_connector(settings_.name);
-  event.set_external_id(sid);
-  event.set_sent_at_ms(ReceiptTimeMs(request, clock_));
-  event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
-  auto& attributes = *event.mutable_attributes();
-  attributes["twilio_channel"] = flavor;
-  for (const auto& [param, attribute] :
-       {std::pair<const char*, const char*>{"FromCity", "from_city"},
-        {"OptOutType", "opt_out"},
-        {"RawDlrDoneDate", "raw_dlr_done_date"},
-        {"MessagingServiceSid", "messaging_service_sid"},
-        {"AccountSid", "account_sid"}}) {
-    const std::string value = Param(params, param);
-    if (!value.empty()) attributes[attribute] = value;
-  }
+  event.set_external_id(envelope.sid);
+  SetSentAt(0, ReceiptTimeMs(request, clock_), &event);
+  (*event.mutable_attributes())["twilio_channel"] = envelope.flavor;
+  CopyAttributes(*params, &event);
 
-  const std::string message_status = Param(params, "MessageStatus");
+  const std::string message_status = Param(*params, "MessageStatus");
   if (!message_status.empty() && message_status != "received" && message_status != "receiving") {
-    // A status callback for a message the business sent: From is us.
-    event.set_account_id(from);
-    event.set_conversation_key(absl::StrCat("twilio_", flavor, ":", from, ":", to));
-    event.mutable_sender()->set_id(from);
-    event.mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
-    event.mutable_recipient()->set_id(to);
-    event.mutable_recipient()->set_role(omnigate::v1::ROLE_CUSTOMER);
-    auto* status = event.mutable_status();
-    status->set_target_external_id(sid);
-    status->set_state(StatusState(message_status));
-    status->set_recipient_id(to);
-    status->set_error_code(Param(params, "ErrorCode"));
-    status->set_error_message(Param(params, "ErrorMessage"));
-    if (status->state() == omnigate::v1::Status::STATE_UNSPECIFIED)
-      attributes["status_name"] = message_status;
-    event.set_idempotency_key(absl::StrCat("twilio:status:", sid, ":", message_status));
-    result->events.push_back(std::move(event));
-    return absl::OkStatus();
-  }
-
-  event.set_account_id(to);
-  event.set_conversation_key(absl::StrCat("twilio_", flavor, ":", to, ":", from));
-  event.set_idempotency_key(absl::StrCat("twilio:msg:", sid));
-  event.mutable_sender()->set_id(from);
-  event.mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
-  event.mutable_sender()->set_display_name(Param(params, "ProfileName"));
-  if (!from.empty() && from[0] == '+') event.mutable_sender()->set_phone(from);
-  event.mutable_recipient()->set_id(to);
-  event.mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
-  event.set_reply_to_external_id(Param(params, "OriginalRepliedMessageSid"));
-  const std::string body = Param(params, "Body");
-
-  int media_count = 0;
-  const std::string num_media = Param(params, "NumMedia");
-  if (!num_media.empty() &&
-      (!absl::SimpleAtoi(num_media, &media_count) || media_count < 0 || media_count > 10)) {
-    return Malformed("integer_out_of_range:NumMedia");
-  }
-  const std::string latitude = Param(params, "Latitude");
-  const std::string button = Param(params, "ButtonPayload");
-  if (media_count > 0) {
-    auto* media = event.mutable_media();
-    media->set_caption(body);
-    for (int i = 0; i < media_count; ++i) {
-      const std::string url = Param(params, absl::StrCat("MediaUrl", i));
-      if (url.empty()) return Malformed(absl::StrCat("missing_required_field:MediaUrl", i));
-      MediaItem* item = media->add_items();
-      item->set_url(url);
-      item->set_mime_type(Param(params, absl::StrCat("MediaContentType", i)));
-      item->set_kind(KindOf(item->mime_type()));
-      // One attachment: the body is its caption (WhatsApp semantics).
-      if (media_count == 1) item->set_caption(body);
-    }
-  } else if (!latitude.empty()) {
-    double lat = 0, lon = 0;
-    if (!absl::SimpleAtod(latitude, &lat) || !absl::SimpleAtod(Param(params, "Longitude"), &lon)) {
-      return Malformed("schema_type_mismatch:Latitude");
-    }
-    auto* location = event.mutable_location();
-    location->set_latitude(lat);
-    location->set_longitude(lon);
-    location->set_name(Param(params, "Label"));
-    location->set_address(Param(params, "Address"));
-  } else if (!button.empty()) {
-    auto* reply = event.mutable_interactive();
-    reply->set_type(omnigate::v1::InteractiveReply::TYPE_BUTTON);
-    reply->set_id(button);
-    reply->set_title(Param(params, "ButtonText"));
+    FillStatus(*params, envelope, message_status, &event);
   } else {
-    event.mutable_text()->set_body(body);
+    SetMessageParties(*params, envelope, &event);
+    OG_RETURN_IF_ERROR(FillMessageContent(*params, &event));
   }
   result->events.push_back(std::move(event));
   return absl::OkStatus();

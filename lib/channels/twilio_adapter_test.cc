@@ -3,11 +3,11 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "lib/channels/fixture_expectations.h"
-#include "lib/channels/fixture_loader.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/crypto/hmac.h"
+#include "tests/support/fixture_expectations.h"
+#include "tests/support/fixture_loader.h"
 
 namespace omnigate::channels {
 namespace {
@@ -18,8 +18,8 @@ using omnigate::v1::Event;
 constexpr char kAuthToken[] = "feedfacefeedfacefeedfacefeedface";
 constexpr int64_t kReceivedAtMs = 1770120000000;
 
-ConnectorSettings Settings(const std::string& public_url) {
-  ConnectorSettings settings;
+connectors::ConnectorSettings Settings(const std::string& public_url) {
+  connectors::ConnectorSettings settings;
   settings.name = "twilio-main";
   settings.channel = omnigate::v1::CHANNEL_TWILIO;
   settings.secret = kAuthToken;

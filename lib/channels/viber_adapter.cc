@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "lib/channels/event_fields.h"
 #include "lib/channels/signature.h"
 #include "lib/common/reject.h"
 #include "lib/common/status_macros.h"
@@ -94,6 +95,91 @@ ConversationEvent::Kind LifecycleKind(absl::string_view name) {
   return ConversationEvent::KIND_CONVERSATION_STARTED;
 }
 
+// What every Viber callback names: its kind and, for messages and receipts,
+// the message token.
+struct Callback {
+  std::string kind;
+  std::string token;
+  std::string bot;
+  std::string user_id;
+  int64_t timestamp = 0;
+};
+
+// The user: a `sender` (message), a `user` (subscribed,
+// conversation_started) or only a `user_id` (receipts, unsubscribed).
+absl::Status ReadUser(const Value& root, Callback* callback, Event* event) {
+  const Value* user = nullptr;
+  OG_RETURN_IF_ERROR(json::GetObject(root, callback->kind == "message" ? "sender" : "user", &user));
+  if (user != nullptr) {
+    OG_RETURN_IF_ERROR(json::RequireString(*user, "id", &callback->user_id));
+    OG_RETURN_IF_ERROR(
+        json::GetString(*user, "name", event->mutable_sender()->mutable_display_name()));
+    std::string language;
+    OG_RETURN_IF_ERROR(json::GetString(*user, "language", &language));
+    event->set_locale(language);
+  } else {
+    OG_RETURN_IF_ERROR(json::GetString(root, "user_id", &callback->user_id));
+  }
+  if (callback->user_id.empty()) return Malformed("missing_required_field:user_id");
+  event->set_conversation_key(absl::StrCat("viber:", callback->bot, ":", callback->user_id));
+  return absl::OkStatus();
+}
+
+bool IsReceipt(absl::string_view kind) {
+  return kind == "delivered" || kind == "seen" || kind == "failed";
+}
+
+// A receipt on a message the bot sent.
+absl::Status FillReceipt(const Value& root, const Callback& callback, Event* event) {
+  if (callback.token.empty()) return Malformed("missing_required_field:message_token");
+  event->mutable_sender()->set_id(callback.bot);
+  event->mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
+  event->mutable_recipient()->set_id(callback.user_id);
+  event->mutable_recipient()->set_role(omnigate::v1::ROLE_CUSTOMER);
+  event->set_external_id(callback.token);
+  auto* status = event->mutable_status();
+  status->set_state(StatusState(callback.kind));
+  status->set_target_external_id(callback.token);
+  status->set_recipient_id(callback.user_id);
+  OG_RETURN_IF_ERROR(json::GetString(root, "desc", status->mutable_error_message()));
+  event->set_idempotency_key(absl::StrCat("viber:status:", callback.token, ":", callback.kind));
+  return absl::OkStatus();
+}
+
+// A message or lifecycle event from the user; other kinds kept unsupported.
+absl::Status FillUserEvent(const Value& root, absl::string_view body, const Callback& callback,
+                           Event* event) {
+  const std::string& kind = callback.kind;
+  event->mutable_sender()->set_id(callback.user_id);
+  event->mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
+  event->mutable_recipient()->set_id(callback.bot);
+  event->mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
+  if (kind == "message") {
+    if (callback.token.empty()) return Malformed("missing_required_field:message_token");
+    const Value* message = nullptr;
+    OG_RETURN_IF_ERROR(json::RequireObject(root, "message", &message));
+    event->set_external_id(callback.token);
+    event->set_idempotency_key(absl::StrCat("viber:msg:", callback.token));
+    return FillMessage(*message, event);
+  }
+  if (kind == "subscribed" || kind == "unsubscribed" || kind == "conversation_started") {
+    event->mutable_conversation()->set_kind(LifecycleKind(kind));
+    event->mutable_conversation()->set_reason(kind);
+    std::string context;
+    OG_RETURN_IF_ERROR(json::GetString(root, "context", &context));
+    if (!context.empty()) (*event->mutable_attributes())["context"] = context;
+  } else {
+    event->mutable_unsupported()->set_type_name(kind);
+    event->mutable_unsupported()->set_raw(body.data(), body.size());
+  }
+  // Keyed by the token, or by user and time when there is none.
+  event->set_idempotency_key(
+      absl::StrCat("viber:event:", kind, ":",
+                   callback.token.empty() ? absl::StrCat(callback.user_id, ":", callback.timestamp)
+                                          : callback.token));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ViberAdapter::Authenticate(const InboundRequest& request) const {
@@ -105,87 +191,23 @@ absl::Status ViberAdapter::Normalize(const InboundRequest& request, NormalizeRes
   auto doc = json::ParseStrictObject(request.body);
   if (!doc.ok()) return doc.status();
   const Value& root = **doc;
-  std::string kind, token;
-  OG_RETURN_IF_ERROR(json::RequireString(root, "event", &kind));
-  OG_RETURN_IF_ERROR(json::GetId(root, "message_token", &token));
+  Callback callback;
+  OG_RETURN_IF_ERROR(json::RequireString(root, "event", &callback.kind));
+  OG_RETURN_IF_ERROR(json::GetId(root, "message_token", &callback.token));
   // The set-up callback Viber sends when the webhook is registered.
-  if (kind == "webhook") return absl::OkStatus();
+  if (callback.kind == "webhook") return absl::OkStatus();
+  callback.bot = settings_.account_id.empty() ? settings_.name : settings_.account_id;
 
-  const std::string bot = settings_.account_id.empty() ? settings_.name : settings_.account_id;
   Event event;
   event.set_channel(omnigate::v1::CHANNEL_VIBER);
   event.set_connector(settings_.name);
-  event.set_account_id(bot);
-  int64_t timestamp = 0;
-  OG_RETURN_IF_ERROR(json::GetInt64(root, "timestamp", &timestamp));
-  if (timestamp > 0) {
-    event.set_sent_at_ms(timestamp);
-    event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_PAYLOAD);
-  } else {
-    event.set_sent_at_ms(ReceiptTimeMs(request, clock_));
-    event.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
-  }
-
-  // The user: a `sender` (message), a `user` (subscribed,
-  // conversation_started) or only a `user_id` (receipts, unsubscribed).
-  std::string user_id;
-  const Value* user = nullptr;
-  OG_RETURN_IF_ERROR(json::GetObject(root, kind == "message" ? "sender" : "user", &user));
-  if (user != nullptr) {
-    OG_RETURN_IF_ERROR(json::RequireString(*user, "id", &user_id));
-    OG_RETURN_IF_ERROR(
-        json::GetString(*user, "name", event.mutable_sender()->mutable_display_name()));
-    std::string language;
-    OG_RETURN_IF_ERROR(json::GetString(*user, "language", &language));
-    event.set_locale(language);
-  } else {
-    OG_RETURN_IF_ERROR(json::GetString(root, "user_id", &user_id));
-  }
-  if (user_id.empty()) return Malformed("missing_required_field:user_id");
-  event.set_conversation_key(absl::StrCat("viber:", bot, ":", user_id));
-
-  if (kind == "delivered" || kind == "seen" || kind == "failed") {
-    if (token.empty()) return Malformed("missing_required_field:message_token");
-    event.mutable_sender()->set_id(bot);
-    event.mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
-    event.mutable_recipient()->set_id(user_id);
-    event.mutable_recipient()->set_role(omnigate::v1::ROLE_CUSTOMER);
-    event.set_external_id(token);
-    auto* status = event.mutable_status();
-    status->set_state(StatusState(kind));
-    status->set_target_external_id(token);
-    status->set_recipient_id(user_id);
-    OG_RETURN_IF_ERROR(json::GetString(root, "desc", status->mutable_error_message()));
-    event.set_idempotency_key(absl::StrCat("viber:status:", token, ":", kind));
-    result->events.push_back(std::move(event));
-    return absl::OkStatus();
-  }
-
-  event.mutable_sender()->set_id(user_id);
-  event.mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
-  event.mutable_recipient()->set_id(bot);
-  event.mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
-  if (kind == "message") {
-    if (token.empty()) return Malformed("missing_required_field:message_token");
-    const Value* message = nullptr;
-    OG_RETURN_IF_ERROR(json::RequireObject(root, "message", &message));
-    event.set_external_id(token);
-    event.set_idempotency_key(absl::StrCat("viber:msg:", token));
-    OG_RETURN_IF_ERROR(FillMessage(*message, &event));
-  } else if (kind == "subscribed" || kind == "unsubscribed" || kind == "conversation_started") {
-    event.mutable_conversation()->set_kind(LifecycleKind(kind));
-    event.mutable_conversation()->set_reason(kind);
-    std::string context;
-    OG_RETURN_IF_ERROR(json::GetString(root, "context", &context));
-    if (!context.empty()) (*event.mutable_attributes())["context"] = context;
-  } else {
-    event.mutable_unsupported()->set_type_name(kind);
-    event.mutable_unsupported()->set_raw(request.body.data(), request.body.size());
-  }
-  if (event.idempotency_key().empty()) {
-    event.set_idempotency_key(absl::StrCat(
-        "viber:event:", kind, ":", token.empty() ? absl::StrCat(user_id, ":", timestamp) : token));
-  }
+  event.set_account_id(callback.bot);
+  OG_RETURN_IF_ERROR(json::GetInt64(root, "timestamp", &callback.timestamp));
+  SetSentAt(callback.timestamp, ReceiptTimeMs(request, clock_), &event);
+  OG_RETURN_IF_ERROR(ReadUser(root, &callback, &event));
+  OG_RETURN_IF_ERROR(IsReceipt(callback.kind)
+                         ? FillReceipt(root, callback, &event)
+                         : FillUserEvent(root, request.body, callback, &event));
   result->events.push_back(std::move(event));
   return absl::OkStatus();
 }

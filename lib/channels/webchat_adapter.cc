@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "lib/channels/event_fields.h"
 #include "lib/channels/signature.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
@@ -43,13 +44,6 @@ absl::Status ReadIsoTime(const Value& object, const char* key, int64_t received_
   return absl::OkStatus();
 }
 
-MediaItem::Kind KindOf(absl::string_view mime) {
-  if (absl::StartsWith(mime, "image/")) return MediaItem::KIND_IMAGE;
-  if (absl::StartsWith(mime, "audio/")) return MediaItem::KIND_AUDIO;
-  if (absl::StartsWith(mime, "video/")) return MediaItem::KIND_VIDEO;
-  return MediaItem::KIND_DOCUMENT;
-}
-
 absl::Status FillMessage(const Value& message, Event* event) {
   std::string text;
   OG_RETURN_IF_ERROR(json::GetString(message, "text", &text));
@@ -82,12 +76,84 @@ absl::Status FillMessage(const Value& message, Event* event) {
       OG_RETURN_IF_ERROR(json::GetInt64(attachment, "size_bytes", &size));
       if (size < 0) return Malformed("integer_out_of_range:size_bytes");
       item->set_size_bytes(static_cast<uint64_t>(size));
-      item->set_kind(KindOf(item->mime_type()));
+      item->set_kind(MediaKindOfMime(item->mime_type()));
     }
     return absl::OkStatus();
   }
   event->mutable_text()->set_body(text);
   return absl::OkStatus();
+}
+
+// The session an event happened in: who the visitor is, on which page.
+absl::Status ReadSession(const Value& item, const std::string& site, Event* event) {
+  const Value* session = nullptr;
+  OG_RETURN_IF_ERROR(json::RequireObject(item, "session", &session));
+  std::string session_id, visitor;
+  OG_RETURN_IF_ERROR(json::RequireString(*session, "id", &session_id));
+  OG_RETURN_IF_ERROR(json::GetString(*session, "visitor_id", &visitor));
+  OG_RETURN_IF_ERROR(json::GetString(*session, "locale", event->mutable_locale()));
+  std::string page;
+  OG_RETURN_IF_ERROR(json::GetString(*session, "page_url", &page));
+  if (!page.empty()) (*event->mutable_attributes())["page_url"] = page;
+  event->set_conversation_key(absl::StrCat("webchat:", site, ":", session_id));
+  event->mutable_sender()->set_id(visitor.empty() ? session_id : visitor);
+  event->mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
+  event->mutable_recipient()->set_id(site);
+  event->mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
+  return absl::OkStatus();
+}
+
+absl::Status FillMessageCreated(const Value& item, const std::string& site, Event* event) {
+  const Value* message = nullptr;
+  OG_RETURN_IF_ERROR(json::RequireObject(item, "message", &message));
+  OG_RETURN_IF_ERROR(
+      json::RequireString(*message, "client_message_id", event->mutable_external_id()));
+  // The widget reuses client_message_id on every retry.
+  event->set_idempotency_key(absl::StrCat("webchat:msg:", site, ":", event->external_id()));
+  return FillMessage(*message, event);
+}
+
+absl::Status FillRating(const Value& item, Event* event) {
+  const Value* rating = nullptr;
+  OG_RETURN_IF_ERROR(json::RequireObject(item, "rating", &rating));
+  int64_t score = 0, scale = 5;
+  OG_RETURN_IF_ERROR(json::GetInt64(*rating, "score", &score));
+  OG_RETURN_IF_ERROR(json::GetInt64(*rating, "scale", &scale));
+  if (scale < 1 || scale > 100 || score < 0 || score > scale) {
+    return Malformed("integer_out_of_range:score");
+  }
+  auto* out = event->mutable_rating();
+  out->set_score(static_cast<int32_t>(score));
+  out->set_scale(static_cast<int32_t>(scale));
+  return json::GetString(*rating, "comment", out->mutable_comment());
+}
+
+// Sets the payload by the event's type.
+absl::Status FillPayload(const Value& item, const std::string& type, const std::string& site,
+                         Event* event) {
+  if (type == "message.created") return FillMessageCreated(item, site, event);
+  if (type == "session.started" || type == "session.ended") {
+    auto* conversation = event->mutable_conversation();
+    conversation->set_kind(type == "session.started" ? ConversationEvent::KIND_SESSION_STARTED
+                                                     : ConversationEvent::KIND_SESSION_ENDED);
+    conversation->set_reason(type == "session.started" ? "session_started" : "session_ended");
+    return absl::OkStatus();
+  }
+  if (type == "rating.submitted") return FillRating(item, event);
+  event->mutable_unsupported()->set_type_name(type);
+  event->mutable_unsupported()->set_raw(json::Serialize(item));
+  return absl::OkStatus();
+}
+
+absl::Status FillEvent(const Value& item, const std::string& site, int64_t received_at_ms,
+                       Event* event) {
+  std::string type, event_id;
+  OG_RETURN_IF_ERROR(json::RequireString(item, "type", &type));
+  OG_RETURN_IF_ERROR(json::RequireString(item, "event_id", &event_id));
+  OG_RETURN_IF_ERROR(ReadIsoTime(item, "occurred_at", received_at_ms, event));
+  OG_RETURN_IF_ERROR(ReadSession(item, site, event));
+  event->set_idempotency_key(absl::StrCat("webchat:event:", site, ":", event_id));
+  return FillPayload(item, type, site, event);
 }
 
 }  // namespace
@@ -141,56 +207,7 @@ absl::Status WebchatAdapter::Normalize(const InboundRequest& request,
     event.set_channel(omnigate::v1::CHANNEL_WEBCHAT);
     event.set_connector(settings_.name);
     event.set_account_id(site);
-    std::string type, event_id;
-    OG_RETURN_IF_ERROR(json::RequireString(item, "type", &type));
-    OG_RETURN_IF_ERROR(json::RequireString(item, "event_id", &event_id));
-    OG_RETURN_IF_ERROR(ReadIsoTime(item, "occurred_at", received_at_ms, &event));
-    const Value* session = nullptr;
-    OG_RETURN_IF_ERROR(json::RequireObject(item, "session", &session));
-    std::string session_id, visitor;
-    OG_RETURN_IF_ERROR(json::RequireString(*session, "id", &session_id));
-    OG_RETURN_IF_ERROR(json::GetString(*session, "visitor_id", &visitor));
-    OG_RETURN_IF_ERROR(json::GetString(*session, "locale", event.mutable_locale()));
-    std::string page;
-    OG_RETURN_IF_ERROR(json::GetString(*session, "page_url", &page));
-    if (!page.empty()) (*event.mutable_attributes())["page_url"] = page;
-    event.set_conversation_key(absl::StrCat("webchat:", site, ":", session_id));
-    event.mutable_sender()->set_id(visitor.empty() ? session_id : visitor);
-    event.mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
-    event.mutable_recipient()->set_id(site);
-    event.mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
-    event.set_idempotency_key(absl::StrCat("webchat:event:", site, ":", event_id));
-
-    if (type == "message.created") {
-      const Value* message = nullptr;
-      OG_RETURN_IF_ERROR(json::RequireObject(item, "message", &message));
-      OG_RETURN_IF_ERROR(
-          json::RequireString(*message, "client_message_id", event.mutable_external_id()));
-      // The widget reuses client_message_id on every retry.
-      event.set_idempotency_key(absl::StrCat("webchat:msg:", site, ":", event.external_id()));
-      OG_RETURN_IF_ERROR(FillMessage(*message, &event));
-    } else if (type == "session.started" || type == "session.ended") {
-      auto* conversation = event.mutable_conversation();
-      conversation->set_kind(type == "session.started" ? ConversationEvent::KIND_SESSION_STARTED
-                                                       : ConversationEvent::KIND_SESSION_ENDED);
-      conversation->set_reason(type == "session.started" ? "session_started" : "session_ended");
-    } else if (type == "rating.submitted") {
-      const Value* rating = nullptr;
-      OG_RETURN_IF_ERROR(json::RequireObject(item, "rating", &rating));
-      int64_t score = 0, scale = 5;
-      OG_RETURN_IF_ERROR(json::GetInt64(*rating, "score", &score));
-      OG_RETURN_IF_ERROR(json::GetInt64(*rating, "scale", &scale));
-      if (scale < 1 || scale > 100 || score < 0 || score > scale) {
-        return Malformed("integer_out_of_range:score");
-      }
-      auto* out = event.mutable_rating();
-      out->set_score(static_cast<int32_t>(score));
-      out->set_scale(static_cast<int32_t>(scale));
-      OG_RETURN_IF_ERROR(json::GetString(*rating, "comment", out->mutable_comment()));
-    } else {
-      event.mutable_unsupported()->set_type_name(type);
-      event.mutable_unsupported()->set_raw(json::Serialize(item));
-    }
+    OG_RETURN_IF_ERROR(FillEvent(item, site, received_at_ms, &event));
   }
   return absl::OkStatus();
 }

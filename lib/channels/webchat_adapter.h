@@ -1,12 +1,12 @@
 #pragma once
 
 #include "lib/channels/adapter.h"
-#include "lib/channels/connector.h"
 #include "lib/common/clock.h"
+#include "lib/connectors/connector.h"
 
 namespace omnigate::channels {
 
-// The omnigate web chat widget protocol (README "Web chat"): a JSON batch
+// The omnigate web chat widget protocol (docs/channels.md, "Web chat"): a JSON batch
 // {schema_version, site_id, delivery_id, sent_at, events[]} of
 // message.created, session.started, session.ended and rating.submitted
 // events; other types are kept as unsupported. Signed by the site's backend:

@@ -77,6 +77,183 @@ absl::Status SetTimestamp(const Value& item, int64_t received_at_ms, Event* even
   return absl::OkStatus();
 }
 
+Event* NewEvent(const std::string& connector, const ChangeScope& scope,
+                std::vector<Event>* events) {
+  Event& event = events->emplace_back();
+  event.set_channel(omnigate::v1::CHANNEL_WHATSAPP);
+  event.set_connector(connector);
+  event.set_account_id(scope.phone_number_id);
+  if (!scope.waba_id.empty()) (*event.mutable_attributes())["waba_id"] = scope.waba_id;
+  return &event;
+}
+
+// Account-level notifications (template status, quality, ...): kept as one
+// unsupported event of the business account, deduped by content since they
+// carry no id.
+void FillAccountChange(const Value& change, const std::string& field, const ChangeScope& scope,
+                       int64_t received_at_ms, Event* event) {
+  const std::string raw = json::Serialize(change);
+  event->set_account_id(scope.waba_id);
+  event->set_external_id(HexEncode(crypto::Sha256(raw)));
+  event->set_conversation_key(absl::StrCat("whatsapp:", scope.waba_id, ":_account"));
+  event->mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
+  event->set_idempotency_key(absl::StrCat("whatsapp:change:", event->external_id()));
+  event->set_sent_at_ms(received_at_ms);
+  event->set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
+  event->mutable_unsupported()->set_type_name(absl::StrCat("field:", field));
+  event->mutable_unsupported()->set_raw(raw);
+}
+
+// The phone number and customer profiles of one "messages" change value.
+absl::Status ReadChangeScope(const Value& value, ChangeScope* scope) {
+  const Value* metadata = nullptr;
+  OG_RETURN_IF_ERROR(json::RequireObject(value, "metadata", &metadata));
+  OG_RETURN_IF_ERROR(json::RequireId(*metadata, "phone_number_id", &scope->phone_number_id));
+  return ReadProfiles(value, scope);
+}
+
+// The customer who wrote: wa_id, or a business-scoped id for users known by
+// no phone number.
+absl::Status ReadFrom(const Value& message, std::string* from) {
+  OG_RETURN_IF_ERROR(json::GetId(message, "from", from));
+  if (from->empty()) OG_RETURN_IF_ERROR(json::GetId(message, "from_user_id", from));
+  if (from->empty()) return Malformed("missing_required_field:from");
+  return absl::OkStatus();
+}
+
+void SetCustomerSender(const std::string& from, const ChangeScope& scope, Event* event) {
+  auto* sender = event->mutable_sender();
+  sender->set_id(from);
+  sender->set_role(omnigate::v1::ROLE_CUSTOMER);
+  if (AllDigits(from)) sender->set_phone(absl::StrCat("+", from));
+  if (auto it = scope.profiles.find(from); it != scope.profiles.end()) {
+    sender->set_display_name(it->second.name);
+    sender->set_username(it->second.username);
+    if (!it->second.username.empty())
+      (*event->mutable_attributes())["username"] = it->second.username;
+  }
+}
+
+// context (the message replied to, forwarding) and referral (ad clicks).
+absl::Status ReadMessageContext(const Value& message, Event* event) {
+  const Value* context = nullptr;
+  OG_RETURN_IF_ERROR(json::GetObject(message, "context", &context));
+  if (context != nullptr) {
+    OG_RETURN_IF_ERROR(json::GetString(*context, "id", event->mutable_reply_to_external_id()));
+    bool forwarded = false;
+    OG_RETURN_IF_ERROR(json::GetBool(*context, "forwarded", &forwarded));
+    if (forwarded) (*event->mutable_attributes())["forwarded"] = "true";
+  }
+  const Value* referral = nullptr;
+  OG_RETURN_IF_ERROR(json::GetObject(message, "referral", &referral));
+  if (referral != nullptr) {
+    std::string source;
+    OG_RETURN_IF_ERROR(json::GetString(*referral, "source_url", &source));
+    if (!source.empty()) (*event->mutable_attributes())["referral_source_url"] = source;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FillMessage(const Value& message, const ChangeScope& scope, int64_t received_at_ms,
+                         Event* event) {
+  std::string from;
+  OG_RETURN_IF_ERROR(ReadFrom(message, &from));
+  OG_RETURN_IF_ERROR(json::RequireString(message, "id", event->mutable_external_id()));
+  OG_RETURN_IF_ERROR(SetTimestamp(message, received_at_ms, event));
+  SetCustomerSender(from, scope, event);
+  event->mutable_recipient()->set_id(scope.phone_number_id);
+  event->mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
+  event->set_conversation_key(absl::StrCat("whatsapp:", scope.phone_number_id, ":", from));
+  event->set_idempotency_key(absl::StrCat("whatsapp:msg:", event->external_id()));
+  OG_RETURN_IF_ERROR(ReadMessageContext(message, event));
+  return whatsapp::FillMessageContent(message, event);
+}
+
+// The first of a status's errors: code and the best message there is.
+absl::Status ReadStatusError(const Value& item, omnigate::v1::Status* status) {
+  const Value* errors = nullptr;
+  OG_RETURN_IF_ERROR(json::GetArray(item, "errors", &errors));
+  if (errors == nullptr || errors->Empty()) return absl::OkStatus();
+  const Value& error = (*errors)[0];
+  OG_RETURN_IF_ERROR(json::ExpectObject(&error, "errors[]"));
+  OG_RETURN_IF_ERROR(json::GetId(error, "code", status->mutable_error_code()));
+  OG_RETURN_IF_ERROR(json::GetString(error, "title", status->mutable_error_message()));
+  if (status->error_message().empty()) {
+    OG_RETURN_IF_ERROR(json::GetString(error, "message", status->mutable_error_message()));
+  }
+  // Newer payloads put the human-readable cause only here.
+  const Value* error_data = nullptr;
+  OG_RETURN_IF_ERROR(json::GetObject(error, "error_data", &error_data));
+  if (status->error_message().empty() && error_data != nullptr) {
+    OG_RETURN_IF_ERROR(json::GetString(*error_data, "details", status->mutable_error_message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FillStatus(const Value& item, const ChangeScope& scope, int64_t received_at_ms,
+                        Event* event) {
+  auto* status = event->mutable_status();
+  std::string state;
+  OG_RETURN_IF_ERROR(json::RequireString(item, "id", event->mutable_external_id()));
+  OG_RETURN_IF_ERROR(json::RequireString(item, "status", &state));
+  status->set_target_external_id(event->external_id());
+  status->set_state(whatsapp::StatusState(state));
+  OG_RETURN_IF_ERROR(json::GetId(item, "recipient_id", status->mutable_recipient_id()));
+  if (status->recipient_id().empty()) {
+    OG_RETURN_IF_ERROR(json::GetId(item, "recipient_user_id", status->mutable_recipient_id()));
+  }
+  if (status->recipient_id().empty()) return Malformed("missing_required_field:recipient_id");
+  OG_RETURN_IF_ERROR(SetTimestamp(item, received_at_ms, event));
+  OG_RETURN_IF_ERROR(ReadStatusError(item, status));
+  event->mutable_sender()->set_id(scope.phone_number_id);
+  event->mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
+  event->mutable_recipient()->set_id(status->recipient_id());
+  event->mutable_recipient()->set_role(omnigate::v1::ROLE_CUSTOMER);
+  event->set_conversation_key(
+      absl::StrCat("whatsapp:", scope.phone_number_id, ":", status->recipient_id()));
+  event->set_idempotency_key(absl::StrCat("whatsapp:status:", event->external_id(), ":", state));
+  if (status->state() == omnigate::v1::Status::STATE_UNSPECIFIED) {
+    (*event->mutable_attributes())["status_name"] = state;
+  }
+  return absl::OkStatus();
+}
+
+// The events of one `changes[]` item: its messages, then its statuses.
+absl::Status AppendChange(const Value& change, const ChangeScope& base,
+                          const std::string& connector, int64_t received_at_ms,
+                          std::vector<Event>* events) {
+  OG_RETURN_IF_ERROR(json::ExpectObject(&change, "changes[]"));
+  std::string field;
+  OG_RETURN_IF_ERROR(json::RequireString(change, "field", &field));
+  if (field != "messages") {
+    FillAccountChange(change, field, base, received_at_ms, NewEvent(connector, base, events));
+    return absl::OkStatus();
+  }
+  const Value* value = nullptr;
+  OG_RETURN_IF_ERROR(json::RequireObject(change, "value", &value));
+  ChangeScope scope = base;
+  OG_RETURN_IF_ERROR(ReadChangeScope(*value, &scope));
+  const Value* messages = nullptr;
+  OG_RETURN_IF_ERROR(json::GetArray(*value, "messages", &messages));
+  if (messages != nullptr) {
+    for (const Value& message : messages->GetArray()) {
+      OG_RETURN_IF_ERROR(json::ExpectObject(&message, "messages[]"));
+      OG_RETURN_IF_ERROR(
+          FillMessage(message, scope, received_at_ms, NewEvent(connector, scope, events)));
+    }
+  }
+  const Value* statuses = nullptr;
+  OG_RETURN_IF_ERROR(json::GetArray(*value, "statuses", &statuses));
+  if (statuses != nullptr) {
+    for (const Value& item : statuses->GetArray()) {
+      OG_RETURN_IF_ERROR(json::ExpectObject(&item, "statuses[]"));
+      OG_RETURN_IF_ERROR(
+          FillStatus(item, scope, received_at_ms, NewEvent(connector, scope, events)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status WhatsAppAdapter::Authenticate(const InboundRequest& request) const {
@@ -100,16 +277,6 @@ absl::Status WhatsAppAdapter::Normalize(const InboundRequest& request,
     return absl::OkStatus();
   }
   const int64_t received_at_ms = ReceiptTimeMs(request, clock_);
-
-  auto new_event = [&](const ChangeScope& scope) {
-    Event& event = result->events.emplace_back();
-    event.set_channel(omnigate::v1::CHANNEL_WHATSAPP);
-    event.set_connector(settings_.name);
-    event.set_account_id(scope.phone_number_id);
-    if (!scope.waba_id.empty()) (*event.mutable_attributes())["waba_id"] = scope.waba_id;
-    return &event;
-  };
-
   const Value* entries = nullptr;
   OG_RETURN_IF_ERROR(json::RequireArray(root, "entry", &entries));
   for (const Value& entry : entries->GetArray()) {
@@ -119,137 +286,8 @@ absl::Status WhatsAppAdapter::Normalize(const InboundRequest& request,
     const Value* changes = nullptr;
     OG_RETURN_IF_ERROR(json::RequireArray(entry, "changes", &changes));
     for (const Value& change : changes->GetArray()) {
-      OG_RETURN_IF_ERROR(json::ExpectObject(&change, "changes[]"));
-      std::string field;
-      OG_RETURN_IF_ERROR(json::RequireString(change, "field", &field));
-      if (field != "messages") {
-        // Account-level notifications (template status, quality, ...): kept
-        // as one unsupported event of the business account, deduped by
-        // content since they carry no id.
-        Event* event = new_event(base);
-        const std::string raw = json::Serialize(change);
-        event->set_account_id(base.waba_id);
-        event->set_external_id(HexEncode(crypto::Sha256(raw)));
-        event->set_conversation_key(absl::StrCat("whatsapp:", base.waba_id, ":_account"));
-        event->mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
-        event->set_idempotency_key(absl::StrCat("whatsapp:change:", event->external_id()));
-        event->set_sent_at_ms(received_at_ms);
-        event->set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
-        event->mutable_unsupported()->set_type_name(absl::StrCat("field:", field));
-        event->mutable_unsupported()->set_raw(raw);
-        continue;
-      }
-      const Value* value = nullptr;
-      OG_RETURN_IF_ERROR(json::RequireObject(change, "value", &value));
-      ChangeScope scope = base;
-      const Value* metadata = nullptr;
-      OG_RETURN_IF_ERROR(json::RequireObject(*value, "metadata", &metadata));
-      OG_RETURN_IF_ERROR(json::RequireId(*metadata, "phone_number_id", &scope.phone_number_id));
-      OG_RETURN_IF_ERROR(ReadProfiles(*value, &scope));
-
-      const Value* messages = nullptr;
-      OG_RETURN_IF_ERROR(json::GetArray(*value, "messages", &messages));
-      if (messages != nullptr) {
-        for (const Value& message : messages->GetArray()) {
-          OG_RETURN_IF_ERROR(json::ExpectObject(&message, "messages[]"));
-          Event* event = new_event(scope);
-          std::string from;
-          OG_RETURN_IF_ERROR(json::GetId(message, "from", &from));
-          if (from.empty()) {
-            // Users known by a business-scoped id only (no phone number).
-            OG_RETURN_IF_ERROR(json::GetId(message, "from_user_id", &from));
-          }
-          if (from.empty()) return Malformed("missing_required_field:from");
-          OG_RETURN_IF_ERROR(json::RequireString(message, "id", event->mutable_external_id()));
-          OG_RETURN_IF_ERROR(SetTimestamp(message, received_at_ms, event));
-
-          auto* sender = event->mutable_sender();
-          sender->set_id(from);
-          sender->set_role(omnigate::v1::ROLE_CUSTOMER);
-          if (AllDigits(from)) sender->set_phone(absl::StrCat("+", from));
-          if (auto it = scope.profiles.find(from); it != scope.profiles.end()) {
-            sender->set_display_name(it->second.name);
-            sender->set_username(it->second.username);
-            if (!it->second.username.empty())
-              (*event->mutable_attributes())["username"] = it->second.username;
-          }
-          event->mutable_recipient()->set_id(scope.phone_number_id);
-          event->mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
-          event->set_conversation_key(absl::StrCat("whatsapp:", scope.phone_number_id, ":", from));
-          event->set_idempotency_key(absl::StrCat("whatsapp:msg:", event->external_id()));
-
-          const Value* context = nullptr;
-          OG_RETURN_IF_ERROR(json::GetObject(message, "context", &context));
-          if (context != nullptr) {
-            OG_RETURN_IF_ERROR(
-                json::GetString(*context, "id", event->mutable_reply_to_external_id()));
-            bool forwarded = false;
-            OG_RETURN_IF_ERROR(json::GetBool(*context, "forwarded", &forwarded));
-            if (forwarded) (*event->mutable_attributes())["forwarded"] = "true";
-          }
-          const Value* referral = nullptr;
-          OG_RETURN_IF_ERROR(json::GetObject(message, "referral", &referral));
-          if (referral != nullptr) {
-            std::string source;
-            OG_RETURN_IF_ERROR(json::GetString(*referral, "source_url", &source));
-            if (!source.empty()) (*event->mutable_attributes())["referral_source_url"] = source;
-          }
-          OG_RETURN_IF_ERROR(whatsapp::FillMessageContent(message, event));
-        }
-      }
-
-      const Value* statuses = nullptr;
-      OG_RETURN_IF_ERROR(json::GetArray(*value, "statuses", &statuses));
-      if (statuses != nullptr) {
-        for (const Value& item : statuses->GetArray()) {
-          OG_RETURN_IF_ERROR(json::ExpectObject(&item, "statuses[]"));
-          Event* event = new_event(scope);
-          auto* status = event->mutable_status();
-          std::string state;
-          OG_RETURN_IF_ERROR(json::RequireString(item, "id", event->mutable_external_id()));
-          OG_RETURN_IF_ERROR(json::RequireString(item, "status", &state));
-          status->set_target_external_id(event->external_id());
-          status->set_state(whatsapp::StatusState(state));
-          OG_RETURN_IF_ERROR(json::GetId(item, "recipient_id", status->mutable_recipient_id()));
-          if (status->recipient_id().empty()) {
-            OG_RETURN_IF_ERROR(
-                json::GetId(item, "recipient_user_id", status->mutable_recipient_id()));
-          }
-          if (status->recipient_id().empty())
-            return Malformed("missing_required_field:recipient_id");
-          OG_RETURN_IF_ERROR(SetTimestamp(item, received_at_ms, event));
-          const Value* errors = nullptr;
-          OG_RETURN_IF_ERROR(json::GetArray(item, "errors", &errors));
-          if (errors != nullptr && !errors->Empty()) {
-            const Value& error = (*errors)[0];
-            OG_RETURN_IF_ERROR(json::ExpectObject(&error, "errors[]"));
-            OG_RETURN_IF_ERROR(json::GetId(error, "code", status->mutable_error_code()));
-            OG_RETURN_IF_ERROR(json::GetString(error, "title", status->mutable_error_message()));
-            if (status->error_message().empty()) {
-              OG_RETURN_IF_ERROR(
-                  json::GetString(error, "message", status->mutable_error_message()));
-            }
-            // Newer payloads put the human-readable cause only here.
-            const Value* error_data = nullptr;
-            OG_RETURN_IF_ERROR(json::GetObject(error, "error_data", &error_data));
-            if (status->error_message().empty() && error_data != nullptr) {
-              OG_RETURN_IF_ERROR(
-                  json::GetString(*error_data, "details", status->mutable_error_message()));
-            }
-          }
-          event->mutable_sender()->set_id(scope.phone_number_id);
-          event->mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
-          event->mutable_recipient()->set_id(status->recipient_id());
-          event->mutable_recipient()->set_role(omnigate::v1::ROLE_CUSTOMER);
-          event->set_conversation_key(
-              absl::StrCat("whatsapp:", scope.phone_number_id, ":", status->recipient_id()));
-          event->set_idempotency_key(
-              absl::StrCat("whatsapp:status:", event->external_id(), ":", state));
-          if (status->state() == omnigate::v1::Status::STATE_UNSPECIFIED) {
-            (*event->mutable_attributes())["status_name"] = state;
-          }
-        }
-      }
+      OG_RETURN_IF_ERROR(
+          AppendChange(change, base, settings_.name, received_at_ms, &result->events));
     }
   }
   return absl::OkStatus();

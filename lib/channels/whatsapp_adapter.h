@@ -1,8 +1,8 @@
 #pragma once
 
 #include "lib/channels/adapter.h"
-#include "lib/channels/connector.h"
 #include "lib/common/clock.h"
+#include "lib/connectors/connector.h"
 
 namespace omnigate::channels {
 

@@ -8,12 +8,12 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/channels/fixture_expectations.h"
-#include "lib/channels/fixture_loader.h"
 #include "lib/common/clock.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/crypto/hmac.h"
+#include "tests/support/fixture_expectations.h"
+#include "tests/support/fixture_loader.h"
 
 namespace omnigate::channels {
 namespace {
@@ -25,8 +25,8 @@ using omnigate::v1::MediaItem;
 constexpr char kSecret[] = "test-meta-app-secret-0001";
 constexpr int64_t kReceivedAtMs = 1770099999000;
 
-ConnectorSettings Settings() {
-  ConnectorSettings settings;
+connectors::ConnectorSettings Settings() {
+  connectors::ConnectorSettings settings;
   settings.name = "wa-main";
   settings.channel = omnigate::v1::CHANNEL_WHATSAPP;
   settings.secret = kSecret;

@@ -8,12 +8,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "lib/channels/fixture_expectations.h"
-#include "lib/channels/fixture_loader.h"
 #include "lib/channels/whatsapp_adapter.h"
 #include "lib/common/clock.h"
 #include "lib/common/reject.h"
 #include "lib/json/strict_json.h"
+#include "tests/support/fixture_expectations.h"
+#include "tests/support/fixture_loader.h"
 
 namespace omnigate::channels {
 namespace {
@@ -23,8 +23,8 @@ using omnigate::v1::Event;
 
 constexpr int64_t kReceivedAtMs = 1770099999000;
 
-ConnectorSettings Settings() {
-  ConnectorSettings settings;
+connectors::ConnectorSettings Settings() {
+  connectors::ConnectorSettings settings;
   settings.name = "wa-main";
   settings.channel = omnigate::v1::CHANNEL_WHATSAPP;
   settings.secret = "test-meta-app-secret-0001";

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "lib/channels/event_fields.h"
 #include "lib/channels/form_encoding.h"
 #include "lib/channels/signature.h"
 #include "lib/common/encoding.h"
@@ -34,13 +35,7 @@ std::string PairKey(const std::string& a, const std::string& b) {
 absl::Status ReadTime(const Value& item, int64_t received_at_ms, Event* event) {
   int64_t ms = 0;
   OG_RETURN_IF_ERROR(json::GetInt64(item, "created_timestamp", &ms));
-  if (ms > 0) {
-    event->set_sent_at_ms(ms);
-    event->set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_PAYLOAD);
-  } else {
-    event->set_sent_at_ms(received_at_ms);
-    event->set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
-  }
+  SetSentAt(ms, received_at_ms, event);
   return absl::OkStatus();
 }
 
@@ -88,6 +83,115 @@ absl::Status FillMessageData(const Value& data, Event* event) {
   return absl::OkStatus();
 }
 
+// What the events of one activity request share.
+struct Activity {
+  std::string connector;
+  std::string account;  // the subscribed user: the business
+  const Value* users = nullptr;
+  int64_t received_at_ms = 0;
+  std::vector<Event>* events = nullptr;
+};
+
+Event& NewEvent(const Activity& activity, const std::string& sender, const std::string& recipient) {
+  Event& event = activity.events->emplace_back();
+  event.set_channel(omnigate::v1::CHANNEL_X);
+  event.set_connector(activity.connector);
+  event.set_account_id(activity.account);
+  event.set_conversation_key(
+      absl::StrCat(kPrefix, ":", activity.account, ":", PairKey(sender, recipient)));
+  event.mutable_sender()->set_id(sender);
+  event.mutable_recipient()->set_id(recipient);
+  const Value* user = activity.users != nullptr ? json::Find(*activity.users, sender) : nullptr;
+  if (user != nullptr && user->IsObject()) {
+    (void)json::GetString(*user, "name", event.mutable_sender()->mutable_display_name());
+    (void)json::GetString(*user, "screen_name", event.mutable_sender()->mutable_username());
+  }
+  return event;
+}
+
+// A message_create between the business and a user, either way.
+absl::Status AppendMessageCreate(const Value& item, const std::string& id, const Value& create,
+                                 const Activity& activity) {
+  std::string sender, recipient;
+  OG_RETURN_IF_ERROR(json::RequireId(create, "sender_id", &sender));
+  const Value* target = nullptr;
+  OG_RETURN_IF_ERROR(json::RequireObject(create, "target", &target));
+  OG_RETURN_IF_ERROR(json::RequireId(*target, "recipient_id", &recipient));
+  Event& event = NewEvent(activity, sender, recipient);
+  // The business's own sends come back as events too.
+  const bool echo = sender == activity.account;
+  event.set_is_echo(echo);
+  event.mutable_sender()->set_role(echo ? omnigate::v1::ROLE_BUSINESS
+                                        : omnigate::v1::ROLE_CUSTOMER);
+  event.mutable_recipient()->set_role(echo ? omnigate::v1::ROLE_CUSTOMER
+                                           : omnigate::v1::ROLE_BUSINESS);
+  event.set_external_id(id);
+  event.set_idempotency_key(absl::StrCat(kPrefix, ":dm:", id));
+  OG_RETURN_IF_ERROR(ReadTime(item, activity.received_at_ms, &event));
+  const Value* data = nullptr;
+  OG_RETURN_IF_ERROR(json::RequireObject(create, "message_data", &data));
+  return FillMessageData(*data, &event);
+}
+
+absl::Status AppendDirectMessage(const Value& item, const Activity& activity) {
+  std::string type, id;
+  OG_RETURN_IF_ERROR(json::RequireString(item, "type", &type));
+  OG_RETURN_IF_ERROR(json::RequireId(item, "id", &id));
+  const Value* create = nullptr;
+  OG_RETURN_IF_ERROR(json::GetObject(item, "message_create", &create));
+  if (type == "message_create" && create != nullptr) {
+    return AppendMessageCreate(item, id, *create, activity);
+  }
+  Event& event = NewEvent(activity, activity.account, activity.account);
+  event.set_external_id(id);
+  event.set_idempotency_key(absl::StrCat(kPrefix, ":dm:", id));
+  OG_RETURN_IF_ERROR(ReadTime(item, activity.received_at_ms, &event));
+  event.mutable_unsupported()->set_type_name(type);
+  event.mutable_unsupported()->set_raw(json::Serialize(item));
+  return absl::OkStatus();
+}
+
+// Everything up to last_read was read: a receipt on our messages.
+absl::Status AppendReadReceipt(const Value& item, const Activity& activity) {
+  std::string reader, last_read;
+  OG_RETURN_IF_ERROR(json::RequireId(item, "sender_id", &reader));
+  OG_RETURN_IF_ERROR(json::RequireId(item, "last_read_event_id", &last_read));
+  Event& event = NewEvent(activity, activity.account, reader);
+  event.mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
+  event.mutable_recipient()->set_role(omnigate::v1::ROLE_CUSTOMER);
+  event.set_external_id(last_read);
+  auto* status = event.mutable_status();
+  status->set_state(omnigate::v1::Status::STATE_READ);
+  status->set_target_external_id(last_read);
+  status->set_recipient_id(reader);
+  event.set_idempotency_key(absl::StrCat(kPrefix, ":read:", reader, ":", last_read));
+  return ReadTime(item, activity.received_at_ms, &event);
+}
+
+// Tweets, likes, follows, ...: kept under their activity name.
+absl::Status AppendOther(const std::string& key, const Value& item, const Activity& activity) {
+  Event& event = NewEvent(activity, activity.account, activity.account);
+  const std::string raw = json::Serialize(item);
+  event.set_idempotency_key(absl::StrCat(kPrefix, ":", key, ":", HexEncode(crypto::Sha256(raw))));
+  OG_RETURN_IF_ERROR(ReadTime(item, activity.received_at_ms, &event));
+  event.mutable_unsupported()->set_type_name(key);
+  event.mutable_unsupported()->set_raw(raw);
+  return absl::OkStatus();
+}
+
+absl::Status AppendItem(const std::string& key, const Value& item, const Activity& activity) {
+  OG_RETURN_IF_ERROR(json::ExpectObject(&item, key));
+  if (key == "direct_message_events") return AppendDirectMessage(item, activity);
+  if (key == "direct_message_mark_read_events") return AppendReadReceipt(item, activity);
+  return AppendOther(key, item, activity);
+}
+
+// Context, or typing indicators: nothing to answer.
+bool IsSkippedKey(const std::string& key) {
+  return key == "for_user_id" || key == "users" || key == "user_has_blocked" ||
+         key == "direct_message_indicate_typing_events";
+}
+
 }  // namespace
 
 absl::Status XAdapter::Authenticate(const InboundRequest& request) const {
@@ -112,96 +216,18 @@ absl::Status XAdapter::Normalize(const InboundRequest& request, NormalizeResult*
   auto doc = json::ParseStrictObject(request.body);
   if (!doc.ok()) return doc.status();
   const Value& root = **doc;
-  std::string account;
-  OG_RETURN_IF_ERROR(json::RequireId(root, "for_user_id", &account));
-  const Value* users = nullptr;
-  OG_RETURN_IF_ERROR(json::GetObject(root, "users", &users));
-  const int64_t received_at_ms = ReceiptTimeMs(request, clock_);
-
-  auto new_event = [&](const std::string& sender, const std::string& recipient) -> Event& {
-    Event& event = result->events.emplace_back();
-    event.set_channel(omnigate::v1::CHANNEL_X);
-    event.set_connector(settings_.name);
-    event.set_account_id(account);
-    event.set_conversation_key(
-        absl::StrCat(kPrefix, ":", account, ":", PairKey(sender, recipient)));
-    event.mutable_sender()->set_id(sender);
-    event.mutable_recipient()->set_id(recipient);
-    const Value* user = users != nullptr ? json::Find(*users, sender) : nullptr;
-    if (user != nullptr && user->IsObject()) {
-      (void)json::GetString(*user, "name", event.mutable_sender()->mutable_display_name());
-      (void)json::GetString(*user, "screen_name", event.mutable_sender()->mutable_username());
-    }
-    return event;
-  };
-
+  Activity activity;
+  activity.connector = settings_.name;
+  OG_RETURN_IF_ERROR(json::RequireId(root, "for_user_id", &activity.account));
+  OG_RETURN_IF_ERROR(json::GetObject(root, "users", &activity.users));
+  activity.received_at_ms = ReceiptTimeMs(request, clock_);
+  activity.events = &result->events;
   for (const auto& member : root.GetObject()) {
     const std::string key = member.name.GetString();
-    if (key == "for_user_id" || key == "users" || key == "user_has_blocked" ||
-        key == "direct_message_indicate_typing_events") {
-      continue;  // context, or typing indicators: nothing to answer
-    }
+    if (IsSkippedKey(key)) continue;
     OG_RETURN_IF_ERROR(json::ExpectArray(&member.value, key));
     for (const Value& item : member.value.GetArray()) {
-      OG_RETURN_IF_ERROR(json::ExpectObject(&item, key));
-      if (key == "direct_message_events") {
-        std::string type, id, sender, recipient;
-        OG_RETURN_IF_ERROR(json::RequireString(item, "type", &type));
-        OG_RETURN_IF_ERROR(json::RequireId(item, "id", &id));
-        const Value* create = nullptr;
-        OG_RETURN_IF_ERROR(json::GetObject(item, "message_create", &create));
-        if (type != "message_create" || create == nullptr) {
-          Event& event = new_event(account, account);
-          event.set_external_id(id);
-          event.set_idempotency_key(absl::StrCat(kPrefix, ":dm:", id));
-          OG_RETURN_IF_ERROR(ReadTime(item, received_at_ms, &event));
-          event.mutable_unsupported()->set_type_name(type);
-          event.mutable_unsupported()->set_raw(json::Serialize(item));
-          continue;
-        }
-        OG_RETURN_IF_ERROR(json::RequireId(*create, "sender_id", &sender));
-        const Value* target = nullptr;
-        OG_RETURN_IF_ERROR(json::RequireObject(*create, "target", &target));
-        OG_RETURN_IF_ERROR(json::RequireId(*target, "recipient_id", &recipient));
-        Event& event = new_event(sender, recipient);
-        // The business's own sends come back as events too.
-        const bool echo = sender == account;
-        event.set_is_echo(echo);
-        event.mutable_sender()->set_role(echo ? omnigate::v1::ROLE_BUSINESS
-                                              : omnigate::v1::ROLE_CUSTOMER);
-        event.mutable_recipient()->set_role(echo ? omnigate::v1::ROLE_CUSTOMER
-                                                 : omnigate::v1::ROLE_BUSINESS);
-        event.set_external_id(id);
-        event.set_idempotency_key(absl::StrCat(kPrefix, ":dm:", id));
-        OG_RETURN_IF_ERROR(ReadTime(item, received_at_ms, &event));
-        const Value* data = nullptr;
-        OG_RETURN_IF_ERROR(json::RequireObject(*create, "message_data", &data));
-        OG_RETURN_IF_ERROR(FillMessageData(*data, &event));
-      } else if (key == "direct_message_mark_read_events") {
-        std::string reader, last_read;
-        OG_RETURN_IF_ERROR(json::RequireId(item, "sender_id", &reader));
-        OG_RETURN_IF_ERROR(json::RequireId(item, "last_read_event_id", &last_read));
-        // Everything up to last_read was read: a receipt on our messages.
-        Event& event = new_event(account, reader);
-        event.mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
-        event.mutable_recipient()->set_role(omnigate::v1::ROLE_CUSTOMER);
-        event.set_external_id(last_read);
-        auto* status = event.mutable_status();
-        status->set_state(omnigate::v1::Status::STATE_READ);
-        status->set_target_external_id(last_read);
-        status->set_recipient_id(reader);
-        event.set_idempotency_key(absl::StrCat(kPrefix, ":read:", reader, ":", last_read));
-        OG_RETURN_IF_ERROR(ReadTime(item, received_at_ms, &event));
-      } else {
-        // Tweets, likes, follows, ...: kept under their activity name.
-        Event& event = new_event(account, account);
-        const std::string raw = json::Serialize(item);
-        event.set_idempotency_key(
-            absl::StrCat(kPrefix, ":", key, ":", HexEncode(crypto::Sha256(raw))));
-        OG_RETURN_IF_ERROR(ReadTime(item, received_at_ms, &event));
-        event.mutable_unsupported()->set_type_name(key);
-        event.mutable_unsupported()->set_raw(raw);
-      }
+      OG_RETURN_IF_ERROR(AppendItem(key, item, activity));
     }
   }
   return absl::OkStatus();

@@ -3,11 +3,11 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "lib/channels/fixture_expectations.h"
-#include "lib/channels/fixture_loader.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/crypto/hmac.h"
+#include "tests/support/fixture_expectations.h"
+#include "tests/support/fixture_loader.h"
 
 namespace omnigate::channels {
 namespace {
@@ -18,8 +18,8 @@ using omnigate::v1::Event;
 constexpr char kSecret[] = "test_x_consumer_secret_000000000000000000000000001";
 constexpr int64_t kReceivedAtMs = 1770130000000;
 
-ConnectorSettings Settings() {
-  ConnectorSettings settings;
+connectors::ConnectorSettings Settings() {
+  connectors::ConnectorSettings settings;
   settings.name = "x-main";
   settings.channel = omnigate::v1::CHANNEL_X;
   settings.secret = kSecret;

@@ -27,7 +27,7 @@ std::string CustomerText(const omnigate::v1::Event& event) {
 }
 
 Chatbot::Chatbot(const Faq& faq, ChatbotOptions options, BotMemory* memory,
-                 ConversationsClient* conversations, const Clock& clock)
+                 conversations::ConversationsClient* conversations, const Clock& clock)
     : faq_(faq),
       options_(options),
       matcher_(faq, options.match_threshold),

@@ -7,12 +7,12 @@
 #include "absl/status/statusor.h"
 #include "lib/chatbot/bot_memory.h"
 #include "lib/chatbot/chatbot_metrics.h"
-#include "lib/chatbot/conversations_client.h"
 #include "lib/chatbot/faq.h"
 #include "lib/chatbot/handoff.h"
 #include "lib/chatbot/matcher.h"
 #include "lib/common/clock.h"
 #include "lib/common/uuid.h"
+#include "lib/conversations/conversations_client.h"
 #include "omnigate/v1/event.pb.h"
 
 namespace omnigate::chatbot {
@@ -39,7 +39,7 @@ struct EventResult {
 class Chatbot {
  public:
   Chatbot(const Faq& faq, ChatbotOptions options, BotMemory* memory,
-          ConversationsClient* conversations, const Clock& clock);
+          conversations::ConversationsClient* conversations, const Clock& clock);
 
   // OK with what was done (ignored events included). UNAVAILABLE when Redis
   // or the Conversations service failed: nothing was applied for this event
@@ -53,7 +53,7 @@ class Chatbot {
   const ChatbotOptions options_;
   const FaqMatcher matcher_;
   BotMemory* memory_;
-  ConversationsClient* conversations_;
+  conversations::ConversationsClient* conversations_;
   const Clock& clock_;
   UuidV7Generator ids_;
 };

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "lib/config/fanout_config.h"
 #include "lib/config/yaml_fields.h"
+#include "lib/connectors/outbound_defaults.h"
 
 namespace omnigate::config {
 namespace {
@@ -19,14 +20,79 @@ namespace {
 using yaml::CheckKeys;
 using yaml::ConfigError;
 using yaml::Duration;
+using yaml::HttpUrl;
 using yaml::Integer;
+using yaml::Number;
 using yaml::Scalar;
 
+// Upper bound of configured send rates: far above any provider's limit, so a
+// larger value is a mistake.
+constexpr double kMaxRatePerSecond = 100000;
+
+// `connectors[i].outbound` (`node` undefined when absent); absent fields get
+// the channel's defaults, so the channel and provider must be parsed first.
+absl::Status ParseOutbound(const YAML::Node& node, const std::string& path, const EnvLookup& env,
+                           connectors::ConnectorSettings* connector) {
+  connectors::OutboundSettings& out = connector->outbound;
+  // An empty `outbound:` counts as absent.
+  const bool present = node && !node.IsNull();
+  auto has = [&](const char* key) -> bool { return present && node[key]; };
+  if (present) {
+    if (auto s = CheckKeys(node, path,
+                           {"api_base_url", "token", "account", "from", "rate_per_s",
+                            "status_callback_url", "recipient_rate_per_s"});
+        !s.ok()) {
+      return s;
+    }
+  }
+  struct Field {
+    const char* key;
+    std::string* target;
+  };
+  for (const Field& f :
+       {Field{"token", &out.token}, Field{"account", &out.account}, Field{"from", &out.from}}) {
+    if (!has(f.key)) continue;
+    auto v = Scalar(node[f.key], absl::StrCat(path, ".", f.key), env);
+    if (!v.ok()) return v.status();
+    *f.target = *std::move(v);
+  }
+  for (const Field& f : {Field{"api_base_url", &out.api_base_url},
+                         Field{"status_callback_url", &out.status_callback_url}}) {
+    if (!has(f.key)) continue;
+    if (auto s = HttpUrl(node[f.key], absl::StrCat(path, ".", f.key), env, f.target); !s.ok())
+      return s;
+  }
+  if (has("rate_per_s")) {
+    if (auto s = Number(node["rate_per_s"], path + ".rate_per_s", env, 0, /*min_inclusive=*/false,
+                        kMaxRatePerSecond, &out.rate_per_s);
+        !s.ok()) {
+      return s;
+    }
+  } else {
+    out.rate_per_s = connectors::DefaultRatePerSecond(connector->channel);
+  }
+  // An explicit 0 turns the per-recipient limit off, so only absence defaults.
+  if (has("recipient_rate_per_s")) {
+    if (auto s = Number(node["recipient_rate_per_s"], path + ".recipient_rate_per_s", env, 0,
+                        /*min_inclusive=*/true, kMaxRatePerSecond, &out.recipient_rate_per_s);
+        !s.ok()) {
+      return s;
+    }
+  } else {
+    out.recipient_rate_per_s = connectors::DefaultRecipientRatePerSecond(connector->channel);
+  }
+  if (!has("api_base_url")) {
+    out.api_base_url =
+        std::string(connectors::DefaultApiBaseUrl(connector->channel, connector->provider));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseConnector(const YAML::Node& node, const std::string& path, const EnvLookup& env,
-                            channels::ConnectorSettings* out) {
+                            connectors::ConnectorSettings* out) {
   if (auto s = CheckKeys(node, path,
                          {"name", "channel", "secret", "verify_token", "public_url", "provider",
-                          "basic_auth", "account_id"});
+                          "basic_auth", "account_id", "outbound"});
       !s.ok()) {
     return s;
   }
@@ -56,7 +122,7 @@ absl::Status ParseConnector(const YAML::Node& node, const std::string& path, con
   if (out->name == "unknown" || out->name == "publish")
     return ConfigError(absl::StrCat(path, ".name"), "'unknown' and 'publish' are reserved");
   if (channel.empty()) return ConfigError(absl::StrCat(path, ".channel"), "required");
-  out->channel = channels::ChannelFromName(channel);
+  out->channel = connectors::ChannelFromName(channel);
   if (out->channel == omnigate::v1::CHANNEL_UNSPECIFIED) {
     return ConfigError(
         absl::StrCat(path, ".channel"),
@@ -67,7 +133,7 @@ absl::Status ParseConnector(const YAML::Node& node, const std::string& path, con
   if (!out->basic_auth.empty() && out->basic_auth.find(':') == std::string::npos) {
     return ConfigError(absl::StrCat(path, ".basic_auth"), "expected user:password");
   }
-  return absl::OkStatus();
+  return ParseOutbound(node["outbound"], absl::StrCat(path, ".outbound"), env, out);
 }
 
 absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestConfig* out) {
@@ -76,7 +142,7 @@ absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestCon
           {"partitions", "dedupe_ttl_seconds", "stream_max_len", "max_backlog", "max_body_bytes",
            "header_timeout", "body_timeout", "idle_timeout", "http_threads", "redis_connections",
            "max_pending_events", "max_in_flight_calls", "max_streams_per_connection",
-           "max_loop_lag", "drain_delay", "drain_timeout"});
+           "max_loop_lag", "drain_delay", "drain_timeout", "conversation_retention"});
       !s.ok()) {
     return s;
   }
@@ -129,6 +195,14 @@ absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestCon
     s.Update(Duration(node["drain_delay"], "ingest.drain_delay", env, &out->drain_delay));
   if (node["drain_timeout"])
     s.Update(Duration(node["drain_timeout"], "ingest.drain_timeout", env, &out->drain_timeout));
+  if (node["conversation_retention"]) {
+    s.Update(Duration(node["conversation_retention"], "ingest.conversation_retention", env,
+                      &out->conversation_retention));
+    // Zero would delete state on the write that creates it.
+    if (s.ok() && out->conversation_retention < absl::Seconds(1)) {
+      return ConfigError("ingest.conversation_retention", "must be at least 1s");
+    }
+  }
   // Unset: half the stream cap, so a backlog never reaches trimming.
   if (!node["max_backlog"]) out->max_backlog = out->stream_max_len / 2;
   if (s.ok() && out->max_backlog >= out->stream_max_len) {
@@ -168,7 +242,7 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
     std::set<std::string> names;
     for (size_t i = 0; i < connectors.size(); ++i) {
       const std::string path = absl::StrCat("connectors[", i, "]");
-      channels::ConnectorSettings c;
+      connectors::ConnectorSettings c;
       if (auto s = ParseConnector(connectors[i], path, env, &c); !s.ok()) return s;
       if (!names.insert(c.name).second)
         return ConfigError(path, absl::StrCat("duplicate name '", c.name, "'"));

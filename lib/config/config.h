@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "lib/channels/connector.h"
+#include "lib/connectors/connector.h"
 
 namespace omnigate::config {
 
@@ -100,6 +100,10 @@ struct IngestConfig {
   int partitions = 16;
   int64_t dedupe_ttl_seconds = 24 * 3600;
   int64_t stream_max_len = 1000000;
+  // How long a conversation's state in Redis (mode, sticky agent, bot
+  // counter, queue details) outlives its last activity: a change or an
+  // inbound message renews it. Like partitions, read by every service.
+  absl::Duration conversation_retention = absl::Hours(30 * 24);
   // Undelivered events per partition (largest consumer-group lag + pending)
   // above which ingest refuses new events for it (503 / RESOURCE_EXHAUSTED);
   // 0 turns it off. Below stream_max_len so trimming never drops work;
@@ -162,7 +166,7 @@ struct Config {
   std::optional<std::string> http_addr;
   std::optional<std::string> metrics_addr;
   std::optional<std::string> log_level;
-  std::vector<channels::ConnectorSettings> connectors;
+  std::vector<connectors::ConnectorSettings> connectors;
   std::vector<SinkConfig> sinks;
   RoutingConfig routing;
   IngestConfig ingest;

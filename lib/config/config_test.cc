@@ -146,5 +146,175 @@ TEST(ParseConfigTest, StreamsPerConnectionDefaultsTo128AndMustBePositive) {
               ::testing::HasSubstr("ingest.max_streams_per_connection"));
 }
 
+TEST(ParseConfigTest, ConversationRetentionDefaultsTo30DaysAndMustBeAtLeastASecond) {
+  auto env = [](absl::string_view) -> std::optional<std::string> { return std::nullopt; };
+  EXPECT_EQ(ParseConfig("", env)->ingest.conversation_retention, absl::Hours(720));
+  auto config = ParseConfig("ingest:\n  conversation_retention: 168h\n", env);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ingest.conversation_retention, absl::Hours(168));
+  EXPECT_THAT(ParseConfig("ingest:\n  conversation_retention: 0s\n", env).status().message(),
+              ::testing::HasSubstr("ingest.conversation_retention: must be at least 1s"));
+  EXPECT_THAT(ParseConfig("ingest:\n  conversation_retention: 30d\n", env).status().message(),
+              ::testing::HasSubstr("ingest.conversation_retention: expected a duration"));
+}
+
+}  // namespace
+}  // namespace omnigate::config
+
+namespace omnigate::config {
+namespace {
+
+using ::testing::DoubleEq;
+using ::testing::HasSubstr;
+
+EnvLookup NoEnv() {
+  return [](absl::string_view) -> std::optional<std::string> { return std::nullopt; };
+}
+
+TEST(ParseOutboundTest, ParsesAFullBlockWithEnvExpansion) {
+  auto config = ParseConfig(R"yaml(
+connectors:
+  - name: sms
+    channel: twilio
+    secret: ${TWILIO_AUTH_TOKEN}
+    outbound:
+      api_base_url: http://127.0.0.1:18080
+      token: ${TWILIO_AUTH_TOKEN}
+      account: "AC00000000000000000000000000000001"
+      from: "+12025550100"
+      status_callback_url: https://hooks.example.com/webhooks/sms
+      rate_per_s: 10
+      recipient_rate_per_s: 0.5
+)yaml",
+                            FakeEnv({{"TWILIO_AUTH_TOKEN", "tw-secret"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  const connectors::OutboundSettings& out = config->connectors[0].outbound;
+  EXPECT_EQ(out.api_base_url, "http://127.0.0.1:18080");
+  EXPECT_EQ(out.token, "tw-secret");
+  EXPECT_EQ(out.account, "AC00000000000000000000000000000001");
+  EXPECT_EQ(out.from, "+12025550100");
+  EXPECT_EQ(out.status_callback_url, "https://hooks.example.com/webhooks/sms");
+  EXPECT_THAT(out.rate_per_s, DoubleEq(10));
+  EXPECT_THAT(out.recipient_rate_per_s, DoubleEq(0.5));
+}
+
+TEST(ParseOutboundTest, DefaultsPerChannelWhenTheBlockIsAbsent) {
+  auto config = ParseConfig(R"yaml(
+connectors:
+  - {name: wa, channel: whatsapp}
+  - {name: fb, channel: messenger}
+  - {name: ig, channel: instagram}
+  - {name: tg, channel: telegram}
+  - {name: ln, channel: line}
+  - {name: tw, channel: twilio}
+  - {name: vb, channel: viber}
+  - {name: xx, channel: x}
+  - {name: sg, channel: email, provider: sendgrid}
+  - {name: mg, channel: email, provider: mailgun}
+  - {name: web, channel: webchat}
+  - name: empty
+    channel: line
+    outbound:
+)yaml",
+                            NoEnv());
+  ASSERT_TRUE(config.ok()) << config.status();
+  struct Want {
+    const char* api_base_url;
+    double rate_per_s;
+    double recipient_rate_per_s;
+  };
+  const std::vector<Want> want = {
+      {"https://graph.facebook.com/v21.0", 80, 1.0 / 6},
+      {"https://graph.facebook.com/v21.0", 300, 0},
+      {"https://graph.facebook.com/v21.0", 300, 0},
+      {"https://api.telegram.org", 30, 1},
+      {"https://api.line.me", 2000, 0},
+      {"https://api.twilio.com", 1, 0},
+      {"https://chatapi.viber.com", 50, 0},
+      {"https://api.x.com", 0.2, 0},
+      {"https://api.sendgrid.com", 100, 0},
+      {"https://api.mailgun.net", 100, 0},
+      {"", 1000, 0},
+      {"https://api.line.me", 2000, 0},
+  };
+  ASSERT_EQ(config->connectors.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    const connectors::ConnectorSettings& c = config->connectors[i];
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(c.outbound.api_base_url, want[i].api_base_url);
+    EXPECT_THAT(c.outbound.rate_per_s, DoubleEq(want[i].rate_per_s));
+    EXPECT_THAT(c.outbound.recipient_rate_per_s, DoubleEq(want[i].recipient_rate_per_s));
+    EXPECT_TRUE(c.outbound.token.empty());
+  }
+  EXPECT_NEAR(config->connectors[0].outbound.recipient_rate_per_s, 0.166, 0.001);
+}
+
+TEST(ParseOutboundTest, DefaultsFillOnlyTheAbsentFields) {
+  auto config = ParseConfig(R"yaml(
+connectors:
+  - name: wa
+    channel: whatsapp
+    outbound:
+      token: t
+      account: "100000000000001"
+  - name: tg
+    channel: telegram
+    outbound:
+      rate_per_s: 5
+      recipient_rate_per_s: 0
+)yaml",
+                            NoEnv());
+  ASSERT_TRUE(config.ok()) << config.status();
+  const connectors::OutboundSettings& wa = config->connectors[0].outbound;
+  EXPECT_EQ(wa.token, "t");
+  EXPECT_EQ(wa.account, "100000000000001");
+  EXPECT_EQ(wa.api_base_url, "https://graph.facebook.com/v21.0");
+  EXPECT_THAT(wa.rate_per_s, DoubleEq(80));
+  EXPECT_THAT(wa.recipient_rate_per_s, DoubleEq(1.0 / 6));
+  const connectors::OutboundSettings& tg = config->connectors[1].outbound;
+  EXPECT_EQ(tg.api_base_url, "https://api.telegram.org");
+  EXPECT_THAT(tg.rate_per_s, DoubleEq(5));
+  EXPECT_THAT(tg.recipient_rate_per_s, DoubleEq(0));  // explicit 0: no per-recipient limit
+}
+
+TEST(ParseOutboundTest, ErrorsNameThePath) {
+  auto parse = [](const std::string& outbound) {
+    return ParseConfig(absl::StrCat("connectors:\n  - {name: a, channel: line}\n"
+                                    "  - name: b\n    channel: whatsapp\n    outbound:\n",
+                                    outbound),
+                       NoEnv())
+        .status();
+  };
+  EXPECT_THAT(
+      parse("      api_base_url: graph.facebook.com/v21.0\n").message(),
+      HasSubstr("connectors[1].outbound.api_base_url: expected an http:// or https:// URL"));
+  EXPECT_THAT(parse("      api_base_url: ftp://example.com\n").message(),
+              HasSubstr("connectors[1].outbound.api_base_url"));
+  EXPECT_THAT(parse("      api_base_url: 'https://'\n").message(),
+              HasSubstr("connectors[1].outbound.api_base_url"));
+  EXPECT_THAT(parse("      status_callback_url: /webhooks/b\n").message(),
+              HasSubstr("connectors[1].outbound.status_callback_url"));
+  EXPECT_THAT(parse("      rate_per_s: -5\n").message(),
+              HasSubstr("connectors[1].outbound.rate_per_s: expected a number in (0, 100000]"));
+  EXPECT_THAT(parse("      rate_per_s: 0\n").message(),
+              HasSubstr("connectors[1].outbound.rate_per_s"));
+  EXPECT_THAT(parse("      rate_per_s: 100001\n").message(),
+              HasSubstr("connectors[1].outbound.rate_per_s"));
+  EXPECT_THAT(parse("      rate_per_s: fast\n").message(),
+              HasSubstr("connectors[1].outbound.rate_per_s"));
+  EXPECT_THAT(parse("      rate_per_s: .nan\n").message(),
+              HasSubstr("connectors[1].outbound.rate_per_s"));
+  EXPECT_THAT(parse("      recipient_rate_per_s: -1\n").message(),
+              HasSubstr("connectors[1].outbound.recipient_rate_per_s"));
+  EXPECT_THAT(parse("      tokn: t\n").message(),
+              HasSubstr("connectors[1].outbound.tokn: unknown key"));
+  EXPECT_THAT(parse("      token: ${WA_ACCESS_TOKEN}\n").message(),
+              HasSubstr("connectors[1].outbound.token: environment variable WA_ACCESS_TOKEN is "
+                        "not set"));
+  EXPECT_THAT(parse("      - token\n").message(),
+              HasSubstr("connectors[1].outbound: expected a mapping"));
+  EXPECT_TRUE(parse("      rate_per_s: 0.2\n").ok());
+}
+
 }  // namespace
 }  // namespace omnigate::config

@@ -114,7 +114,7 @@ absl::Status ParseRule(const YAML::Node& node, const std::string& path, const En
     if (auto e = ParseMode(m, path + ".modes"); !e.ok()) return e;
   }
   for (const auto& c : channels) {
-    const auto channel = channels::ChannelFromName(c);
+    const auto channel = connectors::ChannelFromName(c);
     if (channel == omnigate::v1::CHANNEL_UNSPECIFIED)
       return ConfigError(path + ".channels", absl::StrCat("unknown channel '", c, "'"));
     rule->channels.push_back(channel);

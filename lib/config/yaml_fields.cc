@@ -1,7 +1,10 @@
 #include "lib/config/yaml_fields.h"
 
+#include <cmath>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 
 namespace omnigate::config::yaml {
 
@@ -70,6 +73,36 @@ absl::Status Duration(const YAML::Node& node, absl::string_view path, const EnvL
     return ConfigError(path,
                        absl::StrCat("expected a duration like 500ms or 10s, got '", *text, "'"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Number(const YAML::Node& node, absl::string_view path, const EnvLookup& env,
+                    double min, bool min_inclusive, double max, double* out) {
+  auto text = Scalar(node, path, env);
+  if (!text.ok()) return text.status();
+  double v = 0;
+  const bool parsed = absl::SimpleAtod(*text, &v) && std::isfinite(v);
+  if (!parsed || (min_inclusive ? v < min : v <= min) || v > max) {
+    return ConfigError(path, absl::StrCat("expected a number in ", min_inclusive ? "[" : "(", min,
+                                          ", ", max, "], got '", *text, "'"));
+  }
+  *out = v;
+  return absl::OkStatus();
+}
+
+absl::Status HttpUrl(const YAML::Node& node, absl::string_view path, const EnvLookup& env,
+                     std::string* out) {
+  auto text = Scalar(node, path, env);
+  if (!text.ok()) return text.status();
+  absl::string_view rest = *text;
+  const bool http = absl::ConsumePrefix(&rest, "http://") || absl::ConsumePrefix(&rest, "https://");
+  bool has_space = false;
+  for (char c : rest) has_space |= absl::ascii_isspace(static_cast<unsigned char>(c));
+  if (!http || rest.empty() || rest[0] == '/' || has_space) {
+    return ConfigError(path,
+                       absl::StrCat("expected an http:// or https:// URL, got '", *text, "'"));
+  }
+  *out = *std::move(text);
   return absl::OkStatus();
 }
 

@@ -39,6 +39,15 @@ absl::Status Bool(const YAML::Node& node, absl::string_view path, const EnvLooku
 absl::Status Duration(const YAML::Node& node, absl::string_view path, const EnvLookup& env,
                       absl::Duration* out);
 
+// A decimal number in [min, max] (or (min, max] when !min_inclusive); NaN
+// and infinities are refused.
+absl::Status Number(const YAML::Node& node, absl::string_view path, const EnvLookup& env,
+                    double min, bool min_inclusive, double max, double* out);
+
+// An absolute http:// or https:// URL with a host.
+absl::Status HttpUrl(const YAML::Node& node, absl::string_view path, const EnvLookup& env,
+                     std::string* out);
+
 template <typename T>
 absl::Status Integer(const YAML::Node& node, absl::string_view path, const EnvLookup& env, T min,
                      T max, T* out) {

@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "lib/loadgen/histogram.h"
+#include "tools/loadgen/histogram.h"
 
 namespace omnigate::loadgen {
 

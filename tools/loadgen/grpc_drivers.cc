@@ -1,4 +1,4 @@
-#include "lib/loadgen/grpc_drivers.h"
+#include "tools/loadgen/grpc_drivers.h"
 
 #include <condition_variable>
 #include <deque>

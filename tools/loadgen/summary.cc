@@ -1,4 +1,4 @@
-#include "lib/loadgen/summary.h"
+#include "tools/loadgen/summary.h"
 
 #include <cmath>
 #include <cstdio>

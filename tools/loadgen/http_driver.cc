@@ -1,4 +1,4 @@
-#include "lib/loadgen/http_driver.h"
+#include "tools/loadgen/http_driver.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>

@@ -1,4 +1,6 @@
-#include "lib/loadgen/servers.h"
+#include "tools/loadgen/servers.h"
+
+#include <grpcpp/alarm.h>
 
 #include <chrono>
 #include <deque>
@@ -135,7 +137,16 @@ grpc::ServerUnaryReactor* CountingSink::Deliver(grpc::CallbackServerContext* con
   }
   events_.fetch_add(request->events_size());
   auto* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
+  if (delay_ <= absl::ZeroDuration()) {
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  // A callback alarm answers later; it deletes itself when it fired.
+  auto* alarm = new grpc::Alarm();
+  alarm->Set(absl::ToChronoTime(absl::Now() + delay_), [reactor, alarm](bool) {
+    reactor->Finish(grpc::Status::OK);
+    delete alarm;
+  });
   return reactor;
 }
 

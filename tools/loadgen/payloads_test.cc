@@ -2,7 +2,7 @@
 // normalize to exactly one event with a unique id: otherwise the load test
 // would measure 401s or dedupe hits instead of the ingest path.
 
-#include "lib/loadgen/payloads.h"
+#include "tools/loadgen/payloads.h"
 
 #include <set>
 
@@ -26,7 +26,7 @@ class PayloadSigningTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(PayloadSigningTest, RealAdapterAcceptsAndNormalizesOneEvent) {
   const Case c = GetParam();
-  channels::ConnectorSettings settings;
+  connectors::ConnectorSettings settings;
   settings.name = "load";
   settings.channel = c.channel;
   settings.secret = c.secret;

@@ -1,4 +1,4 @@
-#include "lib/loadgen/loopback.h"
+#include "tools/loadgen/loopback.h"
 
 #include <arpa/inet.h>
 

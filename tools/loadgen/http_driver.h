@@ -5,9 +5,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "lib/loadgen/driver.h"
-#include "lib/loadgen/loopback.h"
-#include "lib/loadgen/payloads.h"
+#include "tools/loadgen/driver.h"
+#include "tools/loadgen/loopback.h"
+#include "tools/loadgen/payloads.h"
 
 namespace omnigate::loadgen {
 

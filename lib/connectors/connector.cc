@@ -1,9 +1,9 @@
-#include "lib/channels/connector.h"
+#include "lib/connectors/connector.h"
 
 #include <array>
 #include <utility>
 
-namespace omnigate::channels {
+namespace omnigate::connectors {
 namespace {
 
 using omnigate::v1::Channel;
@@ -38,4 +38,4 @@ absl::string_view ChannelName(Channel channel) {
   return "unspecified";
 }
 
-}  // namespace omnigate::channels
+}  // namespace omnigate::connectors

@@ -1,4 +1,4 @@
-#include "lib/loadgen/pacer.h"
+#include "tools/loadgen/pacer.h"
 
 #include "gtest/gtest.h"
 

@@ -1,4 +1,4 @@
-#include "lib/loadgen/payloads.h"
+#include "tools/loadgen/payloads.h"
 
 #include <algorithm>
 #include <map>

@@ -1,6 +1,6 @@
-// omnigate-loadgen: load generator and baselines for omnigate (issue 6).
+// omnigate-loadgen: load generator and baselines for omnigate.
 //
-// This file only wires flags to lib/loadgen: drivers (webhook, gRPC unary,
+// This file only wires flags to the library beside it: drivers (webhook, gRPC unary,
 // gRPC stream), the closed/open-loop runner, the no-op servers and the JSON
 // summary.
 
@@ -17,15 +17,15 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "lib/channels/connector.h"
-#include "lib/loadgen/grpc_drivers.h"
-#include "lib/loadgen/http_driver.h"
-#include "lib/loadgen/loopback.h"
-#include "lib/loadgen/payloads.h"
-#include "lib/loadgen/runner.h"
-#include "lib/loadgen/servers.h"
-#include "lib/loadgen/summary.h"
+#include "lib/connectors/connector.h"
 #include "lib/runtime/runtime.h"
+#include "tools/loadgen/grpc_drivers.h"
+#include "tools/loadgen/http_driver.h"
+#include "tools/loadgen/loopback.h"
+#include "tools/loadgen/payloads.h"
+#include "tools/loadgen/runner.h"
+#include "tools/loadgen/servers.h"
+#include "tools/loadgen/summary.h"
 
 ABSL_FLAG(std::string, mode, "grpc-unary",
           "webhook | grpc-unary | grpc-stream | e2e | noop-server | sink");
@@ -53,6 +53,7 @@ ABSL_FLAG(std::string, secret, "", "webhook: the connector's signing secret.");
 ABSL_FLAG(std::string, public_url, "", "webhook (twilio): the connector's public_url.");
 ABSL_FLAG(std::string, sink_addr, "127.0.0.1:0",
           "e2e: where the built-in Sink listens (the dispatcher's sink address).");
+ABSL_FLAG(int, sink_delay_ms, 0, "sink: answer each Deliver call this long after it arrived.");
 ABSL_FLAG(double, e2e_wait, 20, "e2e/sink: seconds to wait for deliveries after sending.");
 ABSL_FLAG(std::string, json, "", "Write the JSON summary to this file ('-' = stdout).");
 ABSL_FLAG(int, progress, -1, "Live progress line on stderr: 1 on, 0 off, -1 when a terminal.");
@@ -176,7 +177,7 @@ int RunServer(const std::string& mode) {
   auto listen = loadgen::ParseLoopbackTarget(absl::GetFlag(FLAGS_grpc_addr));
   if (!listen.ok()) return Fail(listen.status());
   loadgen::NoopIngestService ingest;
-  loadgen::CountingSink sink;
+  loadgen::CountingSink sink(absl::Milliseconds(absl::GetFlag(FLAGS_sink_delay_ms)));
   int port = 0;
   auto server =
       loadgen::Serve(absl::GetFlag(FLAGS_grpc_addr),
@@ -229,7 +230,7 @@ int Run(int argc, char** argv) {
   if (mode == "webhook") {
     loadgen::WebhookSpec spec;
     const std::string channel_name = absl::GetFlag(FLAGS_channel);
-    spec.channel = channels::ChannelFromName(channel_name);
+    spec.channel = connectors::ChannelFromName(channel_name);
     if (!loadgen::SupportsWebhookChannel(spec.channel)) {
       return Fail(absl::InvalidArgumentError(absl::StrCat("unsupported channel ", channel_name)));
     }

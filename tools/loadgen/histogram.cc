@@ -1,4 +1,4 @@
-#include "lib/loadgen/histogram.h"
+#include "tools/loadgen/histogram.h"
 
 #include <algorithm>
 #include <cmath>

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "lib/loadgen/driver.h"
-#include "lib/loadgen/histogram.h"
+#include "tools/loadgen/driver.h"
+#include "tools/loadgen/histogram.h"
 
 namespace omnigate::loadgen {
 

@@ -6,8 +6,8 @@
 #include <memory>
 #include <vector>
 
-#include "lib/loadgen/driver.h"
 #include "omnigate/v1/ingest.grpc.pb.h"
+#include "tools/loadgen/driver.h"
 
 namespace omnigate::loadgen {
 

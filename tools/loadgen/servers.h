@@ -8,9 +8,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "lib/loadgen/histogram.h"
+#include "absl/time/time.h"
 #include "omnigate/v1/ingest.grpc.pb.h"
 #include "omnigate/v1/sink.grpc.pb.h"
+#include "tools/loadgen/histogram.h"
 
 namespace omnigate::loadgen {
 
@@ -40,6 +41,10 @@ class NoopIngestService final : public omnigate::v1::Ingest::CallbackService {
 // for events carrying kSentAtAttribute, how long they took).
 class CountingSink final : public omnigate::v1::Sink::CallbackService {
  public:
+  // `delay`: each call is answered that long after it arrived (a sink doing
+  // real work), without holding a thread.
+  explicit CountingSink(absl::Duration delay = absl::ZeroDuration()) : delay_(delay) {}
+
   grpc::ServerUnaryReactor* Deliver(grpc::CallbackServerContext* context,
                                     const omnigate::v1::DeliverRequest* request,
                                     omnigate::v1::DeliverResponse* response) override;
@@ -52,6 +57,7 @@ class CountingSink final : public omnigate::v1::Sink::CallbackService {
   LatencyHistogram latency() const;
 
  private:
+  const absl::Duration delay_;
   std::atomic<int64_t> events_{0};
   std::atomic<int64_t> calls_{0};
   std::atomic<int64_t> first_ns_{0};

@@ -1,4 +1,4 @@
-#include "lib/loadgen/runner.h"
+#include "tools/loadgen/runner.h"
 
 #include <atomic>
 #include <chrono>
@@ -7,7 +7,7 @@
 #include <memory>
 #include <thread>
 
-#include "lib/loadgen/pacer.h"
+#include "tools/loadgen/pacer.h"
 
 namespace omnigate::loadgen {
 namespace {
