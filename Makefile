@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test test-faults test-unit test-integration run stop format clean fuzz bench
+.PHONY: all deps configure build test test-faults test-unit test-integration test-docker test-sanitize run stop format format-check clean fuzz bench
 
 all: build
 
@@ -17,9 +17,10 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Every test: unit, integration (real redis-server) and end-to-end (real binaries).
+# Every test: unit, integration (real redis-server) and end-to-end (real
+# binaries); not the capacity measurements (label capacity: make test-faults).
 test: build
-	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600 -LE capacity
 
 # Long form of the fault suite (crash loops, Redis faults, storms, drain);
 # figures are appended to build/reliability.txt (see RELIABILITY.md).
@@ -31,6 +32,11 @@ test-faults: build
 test-unit: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
 
+# The Dockerfile's build stage (build + unit tests) replayed in an empty
+# directory holding only what it COPYs: the image builds from the repository.
+test-docker: deps
+	@bash deploy/tests/check-docker-context.sh --full
+
 # Local stack: redis-server on loopback plus the services, in the background.
 run: build
 	@bash tools/run-local.sh start
@@ -39,7 +45,22 @@ stop:
 	@bash tools/run-local.sh stop
 
 format:
-	@find lib services tests bench tools -name '*.cc' -o -name '*.h' | xargs clang-format -i
+	@git ls-files --cached --others --exclude-standard -- '*.cc' '*.h' | grep -v '^fuzz/corpus/' \
+	  | xargs clang-format -i
+
+# Fails when a C++ file is not as clang-format makes it (CI runs it).
+format-check:
+	@bash tools/check-format.sh
+
+# Unit and integration tests built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (and warnings as errors) in build-asan/.
+test-sanitize: deps
+	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O1 \
+	  -DOMNIGATE_SANITIZE=ON -DOMNIGATE_WERROR=ON -DOMNIGATE_BUILD_BENCH=OFF >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 600 -L 'unit|integration'
 
 # Every benchmark in one run (load generator, baselines, microbenchmarks): bench/results/*.json,
 # bench/results/bench.png and the table in BENCHMARKS.md. Method in BENCHMARKS.md; < 10 min.
@@ -59,4 +80,4 @@ fuzz: deps
 	@bash tools/run-fuzz.sh $(FUZZ_SECONDS)
 
 clean:
-	@rm -rf $(BUILD_DIR)
+	@rm -rf $(BUILD_DIR) build-asan

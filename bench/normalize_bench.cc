@@ -1,5 +1,5 @@
 // Cost of turning one channel webhook into canonical events: signature check
-// and normalization, per example in ../shared/fixtures/channels.
+// and normalization, per example in tests/fixtures/channels.
 //
 // Method: each benchmark runs the adapter on the same in-memory request in a
 // loop (Google Benchmark picks the iteration count, >= 0.5 s per case), on
@@ -16,20 +16,21 @@
 
 #include "absl/strings/match.h"
 #include "lib/channels/adapter.h"
-#include "lib/channels/fixture_loader.h"
 #include "lib/common/clock.h"
+#include "lib/connectors/connector.h"
+#include "tests/support/fixture_loader.h"
 
 namespace {
 
-using omnigate::channels::ConnectorSettings;
 using omnigate::channels::testing::ChannelFixture;
+using omnigate::connectors::ConnectorSettings;
 
 // Settings that make each example's signature verify (the fixtures' secrets).
 ConnectorSettings SettingsFor(const std::string& name, const ChannelFixture& fixture) {
   const std::string prefix = name.substr(0, name.find("__"));
   ConnectorSettings s;
   s.name = "bench";
-  s.channel = omnigate::channels::ChannelFromName(prefix == "twitter" ? "x" : prefix);
+  s.channel = omnigate::connectors::ChannelFromName(prefix == "twitter" ? "x" : prefix);
   static const std::map<std::string, std::string> kSecrets = {
       {"whatsapp", "test-meta-app-secret-0001"},
       {"messenger", "test-meta-app-secret-0001"},

@@ -30,15 +30,21 @@ function(omnigate_test name)
   if(ARG_LABELS)
     set(labels ${ARG_LABELS})
   endif()
-  # gtest_discover_tests writes properties into a generated file where a
-  # list value is split at ';' (the second label would be read as a property
-  # name): each test gets its first label only (unit, integration, e2e, ...).
-  list(GET labels 0 labels)
   set(serial FALSE)
   if(ARG_SERIAL)
     set(serial TRUE)
   endif()
   gtest_discover_tests(${name}
-    PROPERTIES LABELS "${labels}" RUN_SERIAL ${serial}
+    PROPERTIES RUN_SERIAL ${serial}
     DISCOVERY_TIMEOUT 60)
+  # Labels are applied after discovery, from a file CTest includes after the
+  # one gtest_discover_tests generates (it defines ${name}_TESTS):
+  # gtest_discover_tests splits a list-valued property into separate
+  # arguments, so several labels cannot go through it.
+  set(labels_file ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+  file(WRITE ${labels_file}
+    "foreach(t IN LISTS ${name}_TESTS)\n"
+    "  set_tests_properties(\"\${t}\" PROPERTIES LABELS \"${labels}\")\n"
+    "endforeach()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_file})
 endfunction()

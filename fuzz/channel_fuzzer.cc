@@ -13,6 +13,7 @@
 #include "lib/channels/adapter.h"
 #include "lib/common/clock.h"
 #include "lib/common/encoding.h"
+#include "lib/connectors/connector.h"
 
 #ifndef OMNIGATE_FUZZ_TARGET
 #error "define OMNIGATE_FUZZ_TARGET"
@@ -20,14 +21,14 @@
 
 namespace {
 
-using omnigate::channels::ConnectorSettings;
+using omnigate::connectors::ConnectorSettings;
 
 ConnectorSettings Settings() {
   const std::string target = OMNIGATE_FUZZ_TARGET;
   ConnectorSettings settings;
   settings.name = "fuzz";
   const std::string channel = target.substr(0, target.find('_'));
-  settings.channel = omnigate::channels::ChannelFromName(channel);
+  settings.channel = omnigate::connectors::ChannelFromName(channel);
   settings.secret = "fuzz-secret";
   settings.verify_token = "fuzz-token";
   settings.account_id = "fuzz-bot";

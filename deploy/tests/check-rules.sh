@@ -19,8 +19,8 @@ targets = {r.get("target_label") for r in job["relabel_configs"]}
 assert {"__address__", "__metrics_path__", "job"} <= targets, targets
 print("kubernetes-pods.yml: parsed, pod role, job/address/path relabelled")
 PY
-# Every alert documented in the README's Operate section.
+# Every alert documented in the operations manual's alert table.
 for alert in $(sed -n 's/^ *- alert: *//p' rules/omnigate-alerts.yml); do
-  grep -q "$alert" ../../README.md || { echo "alert $alert is not described in README.md (Operate)" >&2; exit 1; }
+  grep -q "$alert" ../../docs/operations.md || { echo "alert $alert is not described in docs/operations.md" >&2; exit 1; }
 done
 echo "check-rules: ok"

@@ -39,7 +39,20 @@ class LogLine {
 
 }  // namespace omnigate::log
 
-#define OG_LOG(severity)                                                \
-  if (!::omnigate::log::Enabled(::omnigate::log::Level::k##severity)) { \
-  } else                                                                \
-    ::omnigate::log::LogLine(::omnigate::log::Level::k##severity, __FILE__, __LINE__).stream()
+namespace omnigate::log {
+// Turns the streamed expression into void, so both arms of OG_LOG's ternary
+// match; & binds more loosely than <<, so it applies to the whole record.
+struct Voidify {
+  void operator&(std::ostream&) {}
+};
+}  // namespace omnigate::log
+
+// An expression, not a statement with an if: `if (c) OG_LOG(INFO) << x;
+// else ...` binds the else to the caller's if, and compilers do not warn.
+// Nothing after << is evaluated when the level is off.
+#define OG_LOG(severity)                                                                      \
+  !::omnigate::log::Enabled(::omnigate::log::Level::k##severity)                              \
+      ? (void)0                                                                               \
+      : ::omnigate::log::Voidify() &                                                          \
+            ::omnigate::log::LogLine(::omnigate::log::Level::k##severity, __FILE__, __LINE__) \
+                .stream()

@@ -26,6 +26,13 @@ struct GrpcServerOptions {
   int max_concurrent_streams = 0;
 };
 
+// A plaintext server on a free loopback port (tests and tools).
+inline GrpcServerOptions LoopbackServerOptions() {
+  GrpcServerOptions options;
+  options.address = "127.0.0.1:0";
+  return options;
+}
+
 // A started gRPC server that also serves grpc.health.v1.Health and server
 // reflection. Health answers follow SetServing() (SERVING after Start).
 class GrpcServer {

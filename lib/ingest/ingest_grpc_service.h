@@ -13,8 +13,8 @@ class IngestGrpcService final : public omnigate::v1::Ingest::CallbackService {
   // `pipeline` must outlive the service. Unary calls (Receive, Publish)
   // arriving while the pipeline already has `max_in_flight` requests in work
   // are shed at once with RESOURCE_EXHAUSTED: each waiting call holds gRPC
-  // buffers (~9 KB measured), so without a bound an overloaded ingest grows
-  // by the client's concurrency instead of answering "retry later".
+  // buffers, so without a bound an overloaded ingest grows by the client's
+  // concurrency instead of answering "retry later".
   explicit IngestGrpcService(IngestPipeline* pipeline, size_t max_stream_in_flight = 64,
                              size_t max_in_flight = 2048)
       : pipeline_(pipeline),

@@ -1,6 +1,6 @@
 #include "lib/ingest/ingest_metrics.h"
 
-#include "lib/channels/connector.h"
+#include "lib/connectors/connector.h"
 
 namespace omnigate::ingest {
 namespace {
@@ -169,7 +169,7 @@ prometheus::Counter& IngestMetrics::CachedChild(
     // Channels and kinds are enums, so the label set is bounded; Add() returns
     // the same child to racing callers.
     std::map<std::string, std::string> labels = {
-        {"channel", std::string(channels::ChannelName(channel))}};
+        {"channel", std::string(connectors::ChannelName(channel))}};
     if (with_kind) labels["kind"] = KindName(kind);
     counter = &family.Add(labels);
     slot.store(counter, std::memory_order_release);
@@ -188,7 +188,7 @@ void IngestMetrics::Event(omnigate::v1::Channel channel, omnigate::v1::Event::Pa
 
 void IngestMetrics::Reject(omnigate::v1::Channel channel, absl::string_view reason_family) {
   rejects_family_
-      .Add({{"channel", std::string(channels::ChannelName(channel))},
+      .Add({{"channel", std::string(connectors::ChannelName(channel))},
             {"reason", std::string(reason_family)}})
       .Increment();
 }

@@ -4,10 +4,10 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "lib/channels/connector.h"
 #include "lib/common/encoding.h"
 #include "lib/common/log.h"
 #include "lib/common/reject.h"
+#include "lib/connectors/connector.h"
 #include "lib/crypto/hmac.h"
 #include "lib/queue/partitioner.h"
 
@@ -353,7 +353,7 @@ void IngestPipeline::Publish(std::vector<Event> events, PublishDone done) {
         finish(bad("external_id or idempotency_key"));
         return;
       }
-      e.set_idempotency_key(absl::StrCat(channels::ChannelName(e.channel()), ":", e.account_id(),
+      e.set_idempotency_key(absl::StrCat(connectors::ChannelName(e.channel()), ":", e.account_id(),
                                          ":", e.external_id()));
     }
     if (e.idempotency_key().size() > 1024) {

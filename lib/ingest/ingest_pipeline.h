@@ -39,7 +39,7 @@ struct IngestOptions {
 
 // A configured connector and its adapter.
 struct Connector {
-  channels::ConnectorSettings settings;
+  connectors::ConnectorSettings settings;
   std::unique_ptr<channels::ChannelAdapter> adapter;
 };
 

@@ -84,10 +84,10 @@ class IngestPipelineTest : public ::testing::Test {
  protected:
   IngestPipelineTest() : clock_(1770091506000), metrics_(registry_, {"wa", "mail"}) {
     std::vector<Connector> connectors;
-    channels::ConnectorSettings wa;
+    connectors::ConnectorSettings wa;
     wa.name = "wa";
     connectors.push_back(Connector{wa, std::make_unique<ScriptedAdapter>()});
-    channels::ConnectorSettings mail;
+    connectors::ConnectorSettings mail;
     mail.name = "mail";
     mail.basic_auth = "user:pw";
     connectors.push_back(Connector{mail, std::make_unique<ScriptedAdapter>()});

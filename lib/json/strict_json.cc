@@ -18,9 +18,8 @@ namespace {
 
 // Without kParseFullPrecisionFlag: that strtod path of RapidJSON 1.1 reads
 // out of bounds on some numbers with many digits and a large negative
-// exponent (found by the 5-minute fuzz run). Numbers up to 15 significant
-// digits (coordinates, amounts) still parse exactly; ids are read as
-// integers or checked against their text.
+// exponent. Numbers up to 15 significant digits (coordinates, amounts) still
+// parse exactly; ids are read as integers or checked against their text.
 constexpr unsigned kParseFlags =
     rapidjson::kParseValidateEncodingFlag | rapidjson::kParseStopWhenDoneFlag;
 
@@ -36,7 +35,7 @@ std::string SafeKey(absl::string_view key) {
 
 // The longest number token a document may hold. int64 needs 20 characters
 // and a double 24; longer ones are refused before parsing (RapidJSON's
-// number paths were the source of both out-of-bounds reads fuzzing found).
+// number paths can read out of bounds on very long numbers).
 constexpr size_t kMaxNumberChars = 64;
 
 struct PreScan {

@@ -30,7 +30,7 @@ TEST(ParseStrictTest, RejectsEachKindOfBadInputWithItsReason) {
   EXPECT_EQ(ReasonOf("{\"a\":1,}").rfind("json_syntax:", 0), 0u);
 }
 
-// Both found by fuzzing the adapters (fuzz/corpus keeps the inputs).
+// Inputs of both kinds are kept in fuzz/corpus and replayed by make test.
 TEST(ParseStrictTest, RefusesEscapedLoneSurrogates) {
   EXPECT_EQ(ReasonOf(R"({"t":"ok \ud83d\ude0d"})"), "ok");  // a valid pair
   EXPECT_EQ(ReasonOf(R"({"t":"\ud41d\ude0d"})"), "json_invalid_utf8");

@@ -22,8 +22,8 @@ std::string Resolve(const std::string& flag_value, const std::optional<std::stri
 // Call first in main. Routes SIGTERM and SIGINT to WaitForTerminationSignal()
 // (a handler writes them to a pipe, whichever thread receives them), ignores
 // SIGPIPE, and turns off absl::Mutex deadlock detection: Debian's Abseil is
-// built with it on, which makes every gRPC mutex operation 3-4x dearer
-// (141 vs 32 ns for a nested lock pair, measured on this machine).
+// built with it on, which makes every gRPC mutex operation several times
+// dearer.
 void PrepareProcess();
 // Waits for SIGTERM or SIGINT; returns the signal number.
 int WaitForTerminationSignal();

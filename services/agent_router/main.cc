@@ -8,11 +8,9 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -24,15 +22,15 @@
 #include "lib/agents/agent_store.h"
 #include "lib/agents/agents_file.h"
 #include "lib/agents/agents_service.h"
-#include "lib/agents/conversations_client.h"
-#include "lib/agents/redis_pool.h"
 #include "lib/agents/router_metrics.h"
 #include "lib/common/clock.h"
 #include "lib/common/log.h"
 #include "lib/config/config.h"
+#include "lib/conversations/conversations_client.h"
 #include "lib/grpcutil/security_config.h"
 #include "lib/grpcutil/server.h"
 #include "lib/metrics/metrics_server.h"
+#include "lib/redis/connection_pool.h"
 #include "lib/redis/redis_url.h"
 #include "lib/runtime/readiness_watcher.h"
 #include "lib/runtime/runtime.h"
@@ -58,6 +56,11 @@ constexpr char kUsage[] =
     "Precedence: flags > config file > environment (OMNIGATE_*) > defaults.\n"
     "SIGTERM: health turns NOT_SERVING, in-flight calls finish, exit 0.\n"
     "Default listeners: --grpc_addr 0.0.0.0:7102 --metrics_addr 0.0.0.0:9102";
+
+// Server threads: Agents and Sink calls each block on Redis and the
+// dispatcher; beyond them calls are refused at once with RESOURCE_EXHAUSTED
+// instead of growing threads without bound.
+constexpr int kMaxServerThreads = 32;
 
 int Fail(const absl::Status& status) {
   fprintf(stderr, "omnigate-agent-router: %s\n", std::string(status.message()).c_str());
@@ -104,13 +107,16 @@ int Run(int argc, char** argv) {
   const Clock& clock = SystemClock::Get();
   auto registry = std::make_shared<prometheus::Registry>();
   agents::RouterMetrics metrics(*registry);
-  agents::RedisPool pool(*endpoint, absl::Milliseconds(500), absl::Seconds(2));
-  agents::AgentStore store(&pool);
+  // One connection per handler thread, plus the ticker's and the readiness
+  // probe's; beyond them a borrower waits briefly, then gets RESOURCE_EXHAUSTED.
+  redis::ConnectionPool pool(*endpoint, absl::Milliseconds(500), absl::Seconds(2), /*max_idle=*/16,
+                             /*max_open=*/kMaxServerThreads + 4);
+  agents::AgentStore store(&pool, {cfg.ingest.conversation_retention});
   agents::AgentDirectory directory(&store, clock);
   auto conversations_channel = grpcutil::MakeChannel(
       conversations_addr, grpcutil::ClientSecurityFromConfig(cfg.grpc_client));
   if (!conversations_channel.ok()) return Fail(conversations_channel.status());
-  agents::GrpcConversationsClient conversations(
+  conversations::GrpcConversationsClient conversations(
       omnigate::v1::Conversations::NewStub(*conversations_channel), absl::Seconds(2));
   auto authorizer = grpcutil::AuthorizerFromConfig(cfg.grpc_server);
   if (!authorizer.ok()) return Fail(authorizer.status());
@@ -132,6 +138,7 @@ int Run(int argc, char** argv) {
   grpcutil::GrpcServerOptions grpc_options;
   grpc_options.address = grpc_addr;
   grpc_options.tls = grpcutil::ServerTlsFromConfig(cfg.grpc_server);
+  grpc_options.max_threads = kMaxServerThreads;
   auto grpc_server = grpcutil::GrpcServer::Start(grpc_options, {&sink, &agents_service});
   if (!grpc_server.ok()) return Fail(grpc_server.status());
   auto metrics_server = metrics::MetricsServer::Start(metrics_addr, registry);
@@ -148,23 +155,23 @@ int Run(int argc, char** argv) {
                << " redis=" << endpoint->ToSafeString() << " agents_seeded=" << seed.size()
                << " conversations=" << conversations_addr;
 
-  // The safety net: registry refresh, queue drain, unconfirmed assigns, gauges.
-  std::mutex tick_mu;
-  std::condition_variable tick_cv;
-  bool stop = false;
+  // The safety net (registry refresh, queue drain, unconfirmed assigns,
+  // gauges) every second, and at once when a sink call freed capacity: sink
+  // calls leave draining to this thread.
   std::thread ticker([&] {
     bool failing = false;
-    std::unique_lock<std::mutex> lock(tick_mu);
-    while (!tick_cv.wait_for(lock, std::chrono::seconds(1), [&] { return stop; })) {
-      lock.unlock();
-      const absl::Status s = router.Tick();
+    std::string prune_cursor = "0";
+    while (router.WaitForTick(absl::Seconds(1))) {
+      absl::Status s = router.Tick();
+      // Queue members whose details expired leave even while no agent has
+      // room (the drain drops them too, but only when it reaches them).
+      if (s.ok()) s = store.PruneQueue(&prune_cursor, 100).status();
       if (!s.ok() && !failing) {
         OG_LOG(WARNING) << "tick: " << s;
       } else if (s.ok() && failing) {
         OG_LOG(INFO) << "tick: recovered";
       }
       failing = !s.ok();
-      lock.lock();
     }
   });
 
@@ -173,11 +180,7 @@ int Run(int argc, char** argv) {
   readiness.Stop();  // no change is reported after this
   (*grpc_server)->SetServing(false);
   (*grpc_server)->Shutdown(absl::Seconds(5));
-  {
-    std::lock_guard<std::mutex> lock(tick_mu);
-    stop = true;
-  }
-  tick_cv.notify_all();
+  router.StopTicks();  // also cuts a running drain short
   ticker.join();
   OG_LOG(INFO) << "stopped";
   return 0;

@@ -6,6 +6,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -17,11 +18,11 @@
 #include "lib/chatbot/chatbot.h"
 #include "lib/chatbot/chatbot_metrics.h"
 #include "lib/chatbot/chatbot_sink.h"
-#include "lib/chatbot/conversations_client.h"
 #include "lib/chatbot/faq.h"
 #include "lib/common/clock.h"
 #include "lib/common/log.h"
 #include "lib/config/config.h"
+#include "lib/conversations/conversations_client.h"
 #include "lib/grpcutil/security_config.h"
 #include "lib/grpcutil/server.h"
 #include "lib/metrics/metrics_server.h"
@@ -98,12 +99,19 @@ int Run(int argc, char** argv) {
   auto registry = std::make_shared<prometheus::Registry>();
   chatbot::ChatbotMetrics metrics(*registry);
 
-  redis::ConnectionPool pool(*endpoint, absl::Seconds(1), absl::Seconds(2), kMaxServerThreads);
-  chatbot::BotMemory memory(&pool, chatbot::BotMemoryOptions{});
+  // One connection per handler thread, plus the readiness probe's.
+  redis::ConnectionPool pool(*endpoint, absl::Seconds(1), absl::Seconds(2), kMaxServerThreads,
+                             kMaxServerThreads + 2);
+  chatbot::BotMemoryOptions memory_options;
+  // The counter is conversation state: it never outlives the retention.
+  memory_options.unanswered_ttl_seconds =
+      std::min(memory_options.unanswered_ttl_seconds,
+               std::max<int64_t>(1, absl::ToInt64Seconds(cfg.ingest.conversation_retention)));
+  chatbot::BotMemory memory(&pool, memory_options);
   auto conversations_channel = grpcutil::MakeChannel(
       conversations_addr, grpcutil::ClientSecurityFromConfig(cfg.grpc_client));
   if (!conversations_channel.ok()) return Fail(conversations_channel.status());
-  chatbot::GrpcConversationsClient conversations(
+  conversations::GrpcConversationsClient conversations(
       omnigate::v1::Conversations::NewStub(*conversations_channel), absl::Seconds(2));
   auto authorizer = grpcutil::AuthorizerFromConfig(cfg.grpc_server);
   if (!authorizer.ok()) return Fail(authorizer.status());

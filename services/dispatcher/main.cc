@@ -59,6 +59,11 @@ constexpr char kUsage[] =
     "SIGTERM: readiness turns false, calls in flight finish, leases are released, exit 0.\n"
     "Default listeners: --grpc_addr 0.0.0.0:7100 --metrics_addr 0.0.0.0:9103";
 
+// Server threads: Conversations, Admin and Outbound calls each block on a
+// pooled Redis connection; beyond them calls are refused at once with
+// RESOURCE_EXHAUSTED instead of growing threads without bound.
+constexpr int kMaxServerThreads = 32;
+
 int Fail(const absl::Status& status) {
   fprintf(stderr, "omnigate-dispatcher: %s\n", std::string(status.message()).c_str());
   return 2;
@@ -128,10 +133,14 @@ int Run(int argc, char** argv) {
   options.max_in_flight_per_sink = dc.max_in_flight_per_sink;
   dispatch::Dispatcher dispatcher(options, *endpoint, sinks, &router, &metrics, clock);
 
-  redis::ConnectionPool pool(*endpoint, absl::Seconds(1), absl::Seconds(5));
+  // One connection per handler thread, plus the readiness probe's; beyond
+  // them a borrower waits briefly, then gets RESOURCE_EXHAUSTED.
+  redis::ConnectionPool pool(*endpoint, absl::Seconds(1), absl::Seconds(5), /*max_idle=*/8,
+                             /*max_open=*/kMaxServerThreads + 2);
   conversations::ConversationStoreOptions store_options;
   store_options.partitions = partitions;
   store_options.stream_max_len = cfg.ingest.stream_max_len;
+  store_options.conversation_retention = cfg.ingest.conversation_retention;
   conversations::ConversationStore store(store_options, &pool, clock);
   auto authorizer = grpcutil::AuthorizerFromConfig(cfg.grpc_server);
   if (!authorizer.ok()) return Fail(authorizer.status());
@@ -148,6 +157,7 @@ int Run(int argc, char** argv) {
   grpcutil::GrpcServerOptions grpc_options;
   grpc_options.address = grpc_addr;
   grpc_options.tls = grpcutil::ServerTlsFromConfig(cfg.grpc_server);
+  grpc_options.max_threads = kMaxServerThreads;
   auto grpc_server = grpcutil::GrpcServer::Start(
       grpc_options, {&conversations_service, &admin_service, &outbound_service});
   if (!grpc_server.ok()) return Fail(grpc_server.status());

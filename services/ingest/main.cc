@@ -100,6 +100,7 @@ int Run(int argc, char** argv) {
   queue::RedisStreamQueueOptions queue_options;
   queue_options.dedupe_ttl_seconds = cfg.ingest.dedupe_ttl_seconds;
   queue_options.stream_max_len = cfg.ingest.stream_max_len;
+  queue_options.conversation_retention = cfg.ingest.conversation_retention;
   queue::RedisStreamQueue queue(queue_options, &writer);
 
   queue::BacklogMonitorOptions backlog_options;
@@ -138,8 +139,7 @@ int Run(int argc, char** argv) {
   grpc_options.max_receive_message_bytes = static_cast<int>(cfg.ingest.max_body_bytes) + (64 << 10);
   // One busy client connection waits in its own transport beyond this
   // instead of being refused call by call; it also bounds the calls a client
-  // parks in ingest's memory (make bench "overload": 175 MiB RSS at 20 000
-  // calls in flight without a limit).
+  // parks in ingest's memory.
   grpc_options.max_concurrent_streams = cfg.ingest.max_streams_per_connection;
   auto grpc_server = grpcutil::GrpcServer::Start(grpc_options, {&grpc_service});
   if (!grpc_server.ok()) return Fail(grpc_server.status());

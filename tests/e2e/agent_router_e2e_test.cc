@@ -55,7 +55,7 @@ class AgentRouterE2ETest : public testing::RedisTest {
     RedisTest::SetUp();
     if (HasFatalFailure()) return;
     ASSERT_TRUE(testing::WriteFile(dir_ + "/agents.yaml", kAgentsYaml).ok());
-    auto server = grpcutil::GrpcServer::Start({"127.0.0.1:0"}, {&conversations_});
+    auto server = grpcutil::GrpcServer::Start(grpcutil::LoopbackServerOptions(), {&conversations_});
     ASSERT_TRUE(server.ok()) << server.status();
     conversations_server_ = *std::move(server);
     for (int i = 0; i < 2; ++i) StartReplica(i);

@@ -31,10 +31,9 @@ namespace {
 
 constexpr int kMaxInFlightCalls = 256;
 constexpr int kStreamsPerConnection = 128;  // ingest's default
-// Goodput floor (share of peak) where the excess waits with the client:
-// measured 91-140 % (RELIABILITY.md), but this VM drifts ±40 % within a run
-// (67 % and 76 % seen once each), so the floor catches a collapse, not the
-// 90 % target, which RELIABILITY.md reports run by run.
+// Goodput floor (share of peak) where the excess waits with the client: a
+// shared VM drifts too much within a run to assert the 90 % target, so the
+// floor catches a collapse and RELIABILITY.md reports the figures run by run.
 constexpr double kWaitingGoodputFloor = 0.6;
 
 bool TwoCpus() { return std::thread::hardware_concurrency() >= 2; }
@@ -286,9 +285,9 @@ TEST_F(OverloadTest, GrpcCallsBeyondTheInFlightCapAreRefused) {
   Report("overload 2x, gRPC Publish, refused beyond the in-flight cap", figures);
   EXPECT_GT(f.shed, 0) << "the excess must be refused (RESOURCE_EXHAUSTED): " << figures;
   EXPECT_LT(f.shed_service_p99_ms, 500) << "refusals must come fast: " << figures;
-  // A refused call costs ingest about what a no-op gRPC call does, ~40 % of
-  // an accepted one (make bench), so goodput falls to 38-60 % of peak here
-  // (RELIABILITY.md); this floor catches a collapse.
+  // A refused call costs ingest about what a no-op gRPC call does, a good
+  // share of an accepted one, so goodput falls well below the peak here
+  // (figures in RELIABILITY.md); this floor catches a collapse.
   EXPECT_GE(f.goodput, 0.2 * f.peak) << figures;
   ExpectBounded(f, figures);
 }

@@ -140,8 +140,9 @@ Outcome RunFault(const std::string& appendfsync, Fault fault) {
   EXPECT_TRUE(groups.ok() && groups->find("chatbot") != std::string::npos);
   out.dead_letters_after = DeadLetters(**redis);
   EXPECT_EQ(out.dead_letters_after, out.dead_letters_before) << "dead letters intact";
-  if (dispatcher != nullptr)
+  if (dispatcher != nullptr) {
     EXPECT_EQ(dispatcher->Signal(SIGTERM, absl::Seconds(10)).value_or(-1), 0);
+  }
   return out;
 }
 

@@ -160,7 +160,7 @@ class SinkDrainTest : public testing::RedisTest {
   void SetUp() override {
     RedisTest::SetUp();
     if (HasFatalFailure()) return;
-    auto server = grpcutil::GrpcServer::Start({"127.0.0.1:0"}, {&conversations_});
+    auto server = grpcutil::GrpcServer::Start(grpcutil::LoopbackServerOptions(), {&conversations_});
     ASSERT_TRUE(server.ok()) << server.status();
     conversations_server_ = *std::move(server);
   }

@@ -49,7 +49,7 @@ void PrintTo(const SetModeCall& c, std::ostream* os) {
 }
 
 // Records successful calls; fails every call while `failing` is set.
-class FakeConversations : public chatbot::ConversationsClient {
+class FakeConversations : public conversations::ConversationsClient {
  public:
   absl::Status SetMode(const std::string& conversation_key, omnigate::v1::Mode mode,
                        absl::string_view reason, absl::string_view actor) override {
