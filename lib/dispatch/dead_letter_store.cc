@@ -4,7 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "lib/dispatch/dead_letter_scripts.h"
+#include "lib/dispatch/scripts.h"
 #include "lib/queue/keys.h"
 #include "lib/queue/partitioner.h"
 #include "lib/queue/stream_reader.h"

@@ -5,26 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "lib/common/log.h"
 #include "lib/common/stable_hash.h"
+#include "lib/dispatch/scripts.h"
 #include "lib/queue/keys.h"
 
 namespace omnigate::dispatch {
-namespace {
-
-// KEYS[1] lease, ARGV[1] instance, ARGV[2] ttl ms: extend only our own lease.
-constexpr absl::string_view kRenewScript = R"lua(
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-)lua";
-
-// KEYS[1] lease, ARGV[1] instance: delete only our own lease.
-constexpr absl::string_view kReleaseScript = R"lua(
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-)lua";
-
-}  // namespace
 
 LeaseManager::LeaseManager(LeaseOptions options, redis::RedisEndpoint endpoint,
                            LeaseListener* listener, DispatchMetrics* metrics)

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/common/log.h"
+#include "lib/dispatch/scripts.h"
 #include "lib/queue/keys.h"
 
 namespace omnigate::dispatch {
@@ -14,27 +15,6 @@ namespace {
 // Reads shorter than this are not worth a round trip: the lease is about to
 // end and the worker stops.
 constexpr absl::Duration kMinBlock = absl::Milliseconds(2);
-
-// KEYS[1] lease, KEYS[2] stream; ARGV[1] owner, ARGV[2] group, ARGV[3]
-// consumer, ARGV[4] count: takes new entries only while the lease is ours.
-constexpr absl::string_view kFencedReadScript = R"lua(
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  return redis.error_reply('NOTOWNER the partition lease is not ours')
-end
-return redis.call('XREADGROUP', 'GROUP', ARGV[2], ARGV[3], 'COUNT', ARGV[4], 'STREAMS', KEYS[2],
-                  '>')
-)lua";
-
-// KEYS[1] lease, KEYS[2] stream; ARGV[1] owner, ARGV[2] group, ARGV[3]
-// consumer, ARGV[4] cursor: one XAUTOCLAIM step (JUSTID) while the lease is
-// ours; returns the next cursor.
-constexpr absl::string_view kFencedClaimScript = R"lua(
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  return redis.error_reply('NOTOWNER the partition lease is not ours')
-end
-local r = redis.call('XAUTOCLAIM', KEYS[2], ARGV[2], ARGV[3], 0, ARGV[4], 'COUNT', 1000, 'JUSTID')
-return r[1]
-)lua";
 
 const redisReply* FieldValue(const redisReply* fields, absl::string_view name) {
   if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY) return nullptr;

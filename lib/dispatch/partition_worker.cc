@@ -5,7 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/common/log.h"
-#include "lib/dispatch/dead_letter_scripts.h"
+#include "lib/dispatch/scripts.h"
 #include "lib/queue/keys.h"
 
 namespace omnigate::dispatch {

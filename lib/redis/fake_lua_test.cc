@@ -5,7 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/common/clock.h"
-#include "lib/dispatch/dead_letter_scripts.h"
+#include "lib/dispatch/scripts.h"
 #include "lib/queue/enqueue_script.h"
 #include "lib/redis/fake_redis.h"
 #include "lib/redis/redis_script.h"
