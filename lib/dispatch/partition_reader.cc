@@ -39,13 +39,6 @@ PartitionReader::PartitionReader(ReaderOptions options, redis::ConnectionFactory
       read_script_(kFencedReadScript),
       claim_script_(kFencedClaimScript) {}
 
-PartitionReader::PartitionReader(ReaderOptions options, const redis::RedisEndpoint& endpoint,
-                                 DispatchMetrics* metrics,
-                                 std::function<absl::Duration()> lease_remaining,
-                                 EntryFilter filter, EntrySink sink)
-    : PartitionReader(options, ConnectionFor(endpoint, options.idle_block), metrics,
-                      std::move(lease_remaining), std::move(filter), std::move(sink)) {}
-
 redis::ConnectionFactory PartitionReader::ConnectionFor(const redis::RedisEndpoint& endpoint,
                                                         absl::Duration idle_block) {
   return redis::EndpointConnectionFactory(endpoint, absl::Seconds(1),

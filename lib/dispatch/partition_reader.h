@@ -88,10 +88,6 @@ class PartitionReader {
   PartitionReader(ReaderOptions options, redis::ConnectionFactory connect, DispatchMetrics* metrics,
                   std::function<absl::Duration()> lease_remaining, EntryFilter filter,
                   EntrySink sink);
-  // Connects to `endpoint` (ConnectionFor).
-  PartitionReader(ReaderOptions options, const redis::RedisEndpoint& endpoint,
-                  DispatchMetrics* metrics, std::function<absl::Duration()> lease_remaining,
-                  EntryFilter filter, EntrySink sink);
   // Connections to `endpoint` with the timeouts a reader needs: a read
   // blocks up to idle_block before Redis answers.
   static redis::ConnectionFactory ConnectionFor(const redis::RedisEndpoint& endpoint,

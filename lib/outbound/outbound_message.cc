@@ -63,7 +63,18 @@ absl::StatusOr<OutboundMessage> FromEvent(const Event& event, const SenderSettin
   switch (event.payload_case()) {
     case Event::kText:
       message.text = event.text().body();
+      for (const auto& option : event.text().options()) {
+        message.options.push_back({option.id(), option.title()});
+      }
       break;
+    case Event::kTemplate: {
+      WhatsAppTemplate& t = message.whatsapp_template.emplace();
+      t.name = event.template_().name();
+      t.language = event.template_().language();
+      t.body_parameters.assign(event.template_().parameters().begin(),
+                               event.template_().parameters().end());
+      break;
+    }
     case Event::kMedia:
       message.text = event.media().caption();
       for (const auto& item : event.media().items()) {
@@ -86,7 +97,7 @@ absl::StatusOr<OutboundMessage> FromEvent(const Event& event, const SenderSettin
     default:
       return absl::InvalidArgumentError(absl::StrCat(
           "event ", event.id(), " carries payload ", static_cast<int>(event.payload_case()),
-          ", which is not a sendable message (text, media or interactive)"));
+          ", which is not a sendable message (text, media, interactive or template)"));
   }
   return message;
 }

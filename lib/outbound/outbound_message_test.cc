@@ -38,6 +38,53 @@ TEST(FromEventTest, Text) {
   EXPECT_TRUE(message->in_reply_to.empty());
 }
 
+TEST(FromEventTest, TextOptionsBecomeButtons) {
+  Event event = Reply();
+  auto* yes = event.mutable_text()->add_options();
+  yes->set_id("yes");
+  yes->set_title("Ya");
+  auto* no = event.mutable_text()->add_options();
+  no->set_id("no");
+  no->set_title("Tidak");
+  const auto message = FromEvent(event, SenderSettings());
+  ASSERT_TRUE(message.ok()) << message.status();
+  ASSERT_EQ(message->options.size(), 2u);
+  EXPECT_EQ(message->options[0].id, "yes");
+  EXPECT_EQ(message->options[0].title, "Ya");
+  EXPECT_EQ(message->options[1].id, "no");
+  EXPECT_EQ(message->options[1].title, "Tidak");
+  // WhatsApp sends them as native reply buttons.
+  auto sender = SenderFor(omnigate::v1::CHANNEL_WHATSAPP, "");
+  ASSERT_NE(sender, nullptr);
+  SenderSettings settings;
+  settings.api_base_url = "http://127.0.0.1:1";
+  settings.token = "t";
+  settings.account = "100000000000001";
+  OutboundMessage m = *message;
+  m.settings = settings;
+  const auto request = sender->Build(m);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_NE(request->body.find("\"type\":\"button\""), std::string::npos) << request->body;
+  EXPECT_NE(request->body.find("\"Tidak\""), std::string::npos) << request->body;
+}
+
+TEST(FromEventTest, TemplatePayload) {
+  Event event = Reply();
+  auto* t = event.mutable_template_();
+  t->set_name("order_update");
+  t->set_language("id");
+  t->add_parameters("#4521");
+  t->add_parameters("Senin");
+  const auto message = FromEvent(event, SenderSettings());
+  ASSERT_TRUE(message.ok()) << message.status();
+  ASSERT_TRUE(message->whatsapp_template.has_value());
+  EXPECT_EQ(message->whatsapp_template->name, "order_update");
+  EXPECT_EQ(message->whatsapp_template->language, "id");
+  EXPECT_EQ(message->whatsapp_template->body_parameters,
+            (std::vector<std::string>{"#4521", "Senin"}));
+  EXPECT_TRUE(message->text.empty());
+}
+
 TEST(FromEventTest, MediaItemsAndCaption) {
   Event event = Reply();
   auto* media = event.mutable_media();

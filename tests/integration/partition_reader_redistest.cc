@@ -38,7 +38,8 @@ class PartitionReaderTest : public testing::RedisTest {
   std::unique_ptr<PartitionReader> Reader(const std::string& owner) {
     ReaderOptions options{kStream, "chatbot", owner, kLease, owner, 100, absl::Milliseconds(100)};
     return std::make_unique<PartitionReader>(
-        options, endpoint_, &metrics_, [] { return absl::Seconds(60); },
+        options, PartitionReader::ConnectionFor(endpoint_, options.idle_block), &metrics_,
+        [] { return absl::Seconds(60); },
         [](const EntryFields& fields, StreamEntry* out) {
           // "skip" entries are not ours: the reader acknowledges them.
           return redis::ElementStr(fields.event) != "skip";
