@@ -71,6 +71,14 @@ SendOutcome ClassifyByStatus(const HttpResponse& response) {
   return Failed(SendOutcome::kPermanent, std::move(code), std::move(message));
 }
 
+SendOutcome ClassifyByStatus(const HttpResponse& response, std::string error_code,
+                             std::string error_message) {
+  SendOutcome outcome = ClassifyByStatus(response);
+  outcome.error_code = std::move(error_code);
+  outcome.error_message = std::move(error_message);
+  return outcome;
+}
+
 absl::Duration RetryAfterHeader(const HttpResponse& response) {
   const auto value = FindHeader(response.headers, "retry-after");
   int64_t seconds = 0;

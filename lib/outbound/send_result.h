@@ -45,6 +45,9 @@ SendOutcome Throttled(SendOutcome::Scope scope, absl::Duration retry_after, std:
 // status 0 (network) / 408 / 5xx transient, 429 throttled (Retry-After
 // honoured), 401/403 connector, other 4xx permanent.
 SendOutcome ClassifyByStatus(const HttpResponse& response);
+// The same, keeping the provider's own error code and text.
+SendOutcome ClassifyByStatus(const HttpResponse& response, std::string error_code,
+                             std::string error_message);
 
 // Retry-After in seconds (the only form these providers use), else zero.
 absl::Duration RetryAfterHeader(const HttpResponse& response);

@@ -96,10 +96,7 @@ SendOutcome TwilioSender::Classify(const OutboundMessage&, const HttpResponse& r
   if (In(code, {21610, 21211, 21614, 21612, 21408})) {
     return Failed(SendOutcome::kPermanent, code_text, text);
   }
-  SendOutcome outcome = ClassifyByStatus(response);
-  outcome.error_code = code_text;
-  outcome.error_message = text;
-  return outcome;
+  return ClassifyByStatus(response, code_text, text);
 }
 
 }  // namespace omnigate::outbound

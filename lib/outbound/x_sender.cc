@@ -75,10 +75,7 @@ SendOutcome XSender::Classify(const OutboundMessage&, const HttpResponse& respon
     // for a DM that did go out, so never retry blindly.
     return Failed(SendOutcome::kPermanent, code_text, text);
   }
-  SendOutcome outcome = ClassifyByStatus(response);
-  outcome.error_code = code_text;
-  outcome.error_message = text;
-  return outcome;
+  return ClassifyByStatus(response, code_text, text);
 }
 
 }  // namespace omnigate::outbound
