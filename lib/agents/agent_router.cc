@@ -268,9 +268,15 @@ absl::StatusOr<int> AgentRouter::DrainOnce() {
     for (const Agent& a : *live) room |= a.presence == Presence::kOnline && a.load < a.capacity;
     if (!room) break;
     int64_t total = 0;
-    auto entries = store_->ListQueue(options_.drain_batch, &total);
+    std::string generation;
+    auto entries = store_->ListQueue(options_.drain_batch, &total, &generation);
     if (!entries.ok()) return entries.status();
     int round = 0;
+    // Once an entry found no room, later ones are fenced on the generation
+    // read with the queue: room freed since goes to the head, not to
+    // whichever entry the walk reached (FIFO across replicas too).
+    bool passed_over = false;
+    bool restart = false;
     for (const QueueEntry& entry : *entries) {
       if (stopping_.load()) return assigned + round;  // shutting down
       AssignInput input;
@@ -281,9 +287,17 @@ absl::StatusOr<int> AgentRouter::DrainOnce() {
       input.language = entry.language;
       input.now_ms = clock_.NowMs();
       input.queue_if_busy = false;
+      if (passed_over) input.fence = generation;
       auto result = store_->Assign(input);
       if (!result.ok()) return result.status();
-      if (!Fresh(result->outcome)) continue;
+      if (result->outcome == AssignOutcome::kStale) {
+        restart = true;
+        break;
+      }
+      if (!Fresh(result->outcome)) {
+        passed_over |= result->outcome == AssignOutcome::kUnassigned;
+        continue;
+      }
       ++round;
       metrics_->CountAssignment(result->outcome);
       if (result->enqueued_ms > 0) {
@@ -300,6 +314,7 @@ absl::StatusOr<int> AgentRouter::DrainOnce() {
       }
     }
     assigned += round;
+    if (restart) continue;
     // Nothing more fits, or the whole queue was seen.
     if (round == 0 || static_cast<int64_t>(entries->size()) >= total) break;
   }

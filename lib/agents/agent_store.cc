@@ -71,6 +71,8 @@ absl::string_view AssignOutcomeName(AssignOutcome outcome) {
       return "still_queued";
     case AssignOutcome::kUnassigned:
       return "unassigned";
+    case AssignOutcome::kStale:
+      return "stale";
   }
   return "unassigned";
 }
@@ -86,7 +88,7 @@ AgentStore::AgentStore(redis::RedisClient* redis, AgentStoreOptions options)
       prune_script_(scripts::kPruneQueued) {}
 
 absl::Status AgentStore::Upsert(const Agent& agent, bool seed) {
-  auto reply = redis_.Eval(upsert_script_, {keys::Agent(agent.id), keys::AgentIds()},
+  auto reply = redis_.Eval(upsert_script_, {keys::Agent(agent.id), keys::AgentIds(), keys::Freed()},
                            {agent.id, agent.display_name, absl::StrJoin(agent.skills, ","),
                             absl::StrJoin(agent.languages, ","), absl::StrCat(agent.capacity),
                             std::string(PresenceName(agent.presence)), seed ? "1" : "0"});
@@ -124,7 +126,7 @@ absl::StatusOr<std::vector<Agent>> AgentStore::List() {
 
 absl::Status AgentStore::SetPresence(const std::string& agent_id, Presence presence) {
   // HSET only when the hash exists: an unknown id must not create a stub.
-  auto reply = redis_.Eval(set_presence_script_, {keys::Agent(agent_id)},
+  auto reply = redis_.Eval(set_presence_script_, {keys::Agent(agent_id), keys::Freed()},
                            {std::string(PresenceName(presence))});
   if (!reply.ok()) return reply.status();
   if (reply->integer() == 0) return absl::NotFoundError(absl::StrCat("no agent '", agent_id, "'"));
@@ -133,8 +135,9 @@ absl::Status AgentStore::SetPresence(const std::string& agent_id, Presence prese
 
 absl::StatusOr<AssignResult> AgentStore::Assign(const AssignInput& input) {
   const std::string& conv = input.conversation_key;
-  std::vector<std::string> key_list = {keys::Assignment(conv), keys::LastAgent(conv), keys::Queue(),
-                                       keys::Queued(conv), keys::PendingNotify()};
+  std::vector<std::string> key_list = {keys::Assignment(conv), keys::LastAgent(conv),
+                                       keys::Queue(),          keys::Queued(conv),
+                                       keys::PendingNotify(),  keys::Freed()};
   std::vector<std::string> args = {
       conv,
       absl::StrCat(input.now_ms),
@@ -143,7 +146,8 @@ absl::StatusOr<AssignResult> AgentStore::Assign(const AssignInput& input) {
       input.skill,
       input.language,
       input.queue_if_busy ? "1" : "0",
-      retention_ms_};
+      retention_ms_,
+      input.fence};
   for (const auto& id : input.candidates) {
     key_list.push_back(keys::Agent(id));
     args.push_back(id);
@@ -165,6 +169,8 @@ absl::StatusOr<AssignResult> AgentStore::Assign(const AssignInput& input) {
     result.outcome = AssignOutcome::kStillQueued;
   } else if (outcome == "unassigned") {
     result.outcome = AssignOutcome::kUnassigned;
+  } else if (outcome == "stale") {
+    result.outcome = AssignOutcome::kStale;
   } else {
     return Malformed(outcome);
   }
@@ -181,11 +187,11 @@ absl::StatusOr<ReleaseResult> AgentStore::Release(const std::string& conversatio
   for (int attempt = 0; attempt < 5; ++attempt) {
     auto holder = GetAssignment(conversation_key);
     if (!holder.ok()) return holder.status();
-    auto reply =
-        redis_.Eval(release_script_,
-                    {keys::Assignment(conversation_key), keys::Queue(),
-                     keys::Queued(conversation_key), keys::Agent(*holder), keys::PendingNotify()},
-                    {conversation_key, expected_agent, *holder});
+    auto reply = redis_.Eval(
+        release_script_,
+        {keys::Assignment(conversation_key), keys::Queue(), keys::Queued(conversation_key),
+         keys::Agent(*holder), keys::PendingNotify(), keys::Freed()},
+        {conversation_key, expected_agent, *holder});
     if (!reply.ok()) return reply.status();
     if (reply->size() != 2) return Malformed("release");
     const absl::string_view outcome = ElementStr(reply->element(0));
@@ -217,7 +223,7 @@ absl::StatusOr<TransferResult> AgentStore::Transfer(const std::string& conversat
     if (holder->empty()) return result;  // kNotAssigned
     auto reply = redis_.Eval(transfer_script_,
                              {keys::Assignment(conversation_key), keys::LastAgent(conversation_key),
-                              keys::Agent(*holder), keys::Agent(to_agent_id)},
+                              keys::Agent(*holder), keys::Agent(to_agent_id), keys::Freed()},
                              {*holder, to_agent_id, absl::StrCat(now_ms), retention_ms_});
     if (!reply.ok()) return reply.status();
     if (reply->size() != 2) return Malformed("transfer");
@@ -264,12 +270,20 @@ absl::StatusOr<std::optional<QueueEntry>> AgentStore::GetQueued(
   return std::optional<QueueEntry>(std::move(entry));
 }
 
-absl::StatusOr<std::vector<QueueEntry>> AgentStore::ListQueue(int64_t limit, int64_t* total) {
-  auto replies = redis_.RunPipeline(
-      {{"ZRANGE", keys::Queue(), "0", absl::StrCat(limit - 1)}, {"ZCARD", keys::Queue()}});
+absl::StatusOr<std::vector<QueueEntry>> AgentStore::ListQueue(int64_t limit, int64_t* total,
+                                                              std::string* freed_generation) {
+  // The generation first: room freed after it was read makes a fenced
+  // assign stale (a spurious restart at worst, never a missed one).
+  auto replies = redis_.RunPipeline({{"GET", keys::Freed()},
+                                     {"ZRANGE", keys::Queue(), "0", absl::StrCat(limit - 1)},
+                                     {"ZCARD", keys::Queue()}});
   if (!replies.ok()) return replies.status();
-  if (total != nullptr) *total = (*replies)[1].integer();
-  const RedisReply& members = (*replies)[0];
+  if (freed_generation != nullptr) {
+    const RedisReply& gen = (*replies)[0];
+    *freed_generation = gen.is_null() ? "0" : std::string(gen.str());
+  }
+  if (total != nullptr) *total = (*replies)[2].integer();
+  const RedisReply& members = (*replies)[1];
   std::vector<QueueEntry> entries;
   if (members.size() == 0) return entries;
   std::vector<redis::RedisCommand> commands;

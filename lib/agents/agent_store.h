@@ -23,6 +23,7 @@ enum class AssignOutcome {
   kQueued,       // entered the queue now
   kStillQueued,  // was waiting already; keeps its place
   kUnassigned,   // nobody free and queue_if_busy was false
+  kStale,        // the fence did not match: room freed since the walk began
 };
 absl::string_view AssignOutcomeName(AssignOutcome outcome);
 
@@ -37,6 +38,10 @@ struct AssignInput {
   // Queue the conversation when nobody can take it (false: leave it as is;
   // the queue drain uses false for entries that are already queued).
   bool queue_if_busy = true;
+  // A queue walk that passed over earlier entries sets this to the freed
+  // generation it started from (ListQueue): if room freed since, the
+  // script answers kStale and the walk restarts from the head. Empty: none.
+  std::string fence;
 };
 
 struct AssignResult {
@@ -99,8 +104,10 @@ class AgentStore {
   // The holder; empty when not assigned.
   absl::StatusOr<std::string> GetAssignment(const std::string& conversation_key);
   absl::StatusOr<std::optional<QueueEntry>> GetQueued(const std::string& conversation_key);
-  // The first `limit` waiting conversations in service order, and the total.
-  absl::StatusOr<std::vector<QueueEntry>> ListQueue(int64_t limit, int64_t* total);
+  // The first `limit` waiting conversations in service order, the total and
+  // the freed generation read before them (the fence for AssignInput).
+  absl::StatusOr<std::vector<QueueEntry>> ListQueue(int64_t limit, int64_t* total,
+                                                    std::string* freed_generation = nullptr);
 
   // Conversations assigned whose Conversations.Assign is unconfirmed.
   absl::StatusOr<std::vector<std::string>> PendingNotify(int64_t limit);

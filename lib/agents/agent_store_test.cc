@@ -114,6 +114,58 @@ TEST_F(AgentStoreTest, AssignsLeastLoadedQueuesWhenFullAndReleaseFreesRoom) {
   EXPECT_EQ(total, 0);
 }
 
+// A queue walk that passed over an entry fences later assigns on the freed
+// generation it read with the queue: every change that frees room bumps it,
+// and a stale fence assigns nothing, so the walk restarts from the head.
+TEST_F(AgentStoreTest, FencedAssignIsStaleOnceRoomFreed) {
+  ASSERT_TRUE(store_.Upsert(MakeAgent("a", 1), /*seed=*/true).ok());
+  EXPECT_EQ(Assign("busy", {"a"}).outcome, AssignOutcome::kAssigned);
+  EXPECT_EQ(Assign("q1", {"a"}).outcome, AssignOutcome::kQueued);
+  EXPECT_EQ(Assign("q2", {"a"}).outcome, AssignOutcome::kQueued);
+  int64_t total = 0;
+  std::string generation;
+  auto queue = store_.ListQueue(10, &total, &generation);
+  ASSERT_TRUE(queue.ok()) << queue.status();
+  ASSERT_EQ(total, 2);
+  ASSERT_EQ(queue->size(), 2u);
+
+  auto fenced = [&](const std::string& conv) {
+    AssignInput input;
+    input.conversation_key = conv;
+    input.candidates = {"a"};
+    input.now_ms = clock_.NowMs();
+    input.queue_if_busy = false;
+    input.fence = generation;
+    auto result = store_.Assign(input);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? result->outcome : AssignOutcome::kAssigned;
+  };
+  // Fence current, no room: the walk passes over q1 and q2.
+  EXPECT_EQ(fenced("q1"), AssignOutcome::kUnassigned);
+  // The seat frees mid-walk: the fenced assign of a later entry refuses.
+  ASSERT_EQ(store_.Release("busy", "")->outcome, ReleaseOutcome::kReleased);
+  EXPECT_EQ(fenced("q2"), AssignOutcome::kStale);
+  EXPECT_EQ(store_.GetAssignment("q2").value(), "");
+  EXPECT_EQ(store_.Get("a")->load, 0);
+  // Restarted from the head with a fresh generation, q1 takes the seat.
+  ASSERT_TRUE(store_.ListQueue(10, &total, &generation).ok());
+  EXPECT_EQ(fenced("q1"), AssignOutcome::kAssigned);
+
+  // Transfers, upserts and presence coming online bump it too.
+  const std::string before = generation;
+  ASSERT_TRUE(store_.Upsert(MakeAgent("b", 1), /*seed=*/true).ok());
+  ASSERT_TRUE(store_.ListQueue(10, &total, &generation).ok());
+  EXPECT_NE(generation, before);
+  const std::string after_upsert = generation;
+  ASSERT_TRUE(store_.SetPresence("b", Presence::kOnline).ok());
+  ASSERT_TRUE(store_.ListQueue(10, &total, &generation).ok());
+  EXPECT_NE(generation, after_upsert);
+  const std::string after_presence = generation;
+  ASSERT_EQ(store_.Transfer("q1", "b", clock_.NowMs())->outcome, TransferOutcome::kTransferred);
+  ASSERT_TRUE(store_.ListQueue(10, &total, &generation).ok());
+  EXPECT_NE(generation, after_presence);
+}
+
 TEST_F(AgentStoreTest, StickyAgentTransferAndNotify) {
   ASSERT_TRUE(store_.Upsert(MakeAgent("a", 2), true).ok());
   ASSERT_TRUE(store_.Upsert(MakeAgent("b", 2), true).ok());

@@ -36,5 +36,10 @@ inline std::string Queued(absl::string_view conversation_key) {
 // Set of conversations assigned but not yet recorded through
 // Conversations.Assign (retried until it succeeds).
 inline std::string PendingNotify() { return absl::StrCat(kPrefix, "pending_notify"); }
+// Counter bumped by every change that may free room (release, transfer,
+// agent upsert, presence online). A queue drain fences its assignments on
+// it so a seat freed mid-walk goes to the queue's head, not the entry the
+// walk happened to reach.
+inline std::string Freed() { return absl::StrCat(kPrefix, "freed"); }
 
 }  // namespace omnigate::agents::keys

@@ -97,6 +97,7 @@ void RouterMetrics::CountAssignment(AssignOutcome outcome) {
       break;
     case AssignOutcome::kStillQueued:
     case AssignOutcome::kUnassigned:
+    case AssignOutcome::kStale:
       break;
   }
 }

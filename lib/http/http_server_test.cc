@@ -266,7 +266,12 @@ TEST_F(HttpServerTest, RequestsCarryTheLoopLagWhileTheLoopFallsBehind) {
   ASSERT_TRUE(idle.Send(Post("/lag", "")));
   auto first = idle.ReadResponses(1);
   ASSERT_EQ(first.size(), 1u);
-  EXPECT_THAT(first[0], ::testing::EndsWith("\r\n\r\n0")) << "an idle loop is on time";
+  int64_t idle_lag_ms = -1;
+  ASSERT_TRUE(absl::SimpleAtoi(first[0].substr(first[0].rfind('\n') + 1), &idle_lag_ms))
+      << first[0];
+  // A few ms of scheduling noise on a loaded CI machine (sanitizers, two
+  // cores) is not lag; the stall below is 200 ms.
+  EXPECT_LT(idle_lag_ms, 50) << "an idle loop is on time";
 
   RawClient blocker(server_->port());
   ASSERT_TRUE(blocker.Send(Post("/block", "")));

@@ -504,13 +504,14 @@ TEST_F(AgentRouterRedisTest, SinkEventsLeaveTheQueueDrainToTheTicker) {
   for (int i = 0; i < 3; ++i) EXPECT_NE(Holder(order[i]), "") << order[i];
   EXPECT_EQ(static_cast<int>(QueueOrder().size()), kQueued - 3);
 
-  // With the ticker waiting, a resolve through Deliver wakes it.
-  // (Which queued conversation takes the seat is QueueServesUrgentThenVipThenFifo's
-  // subject; here it is who drains and when.)
+  // With the ticker waiting, a resolve through Deliver wakes it, and the
+  // seat goes to the queue's head even when it frees while the first drain
+  // is still walking past the rest of the queue (the walk is fenced).
   s = deliver({Lifecycle(order[0], Kind::KIND_RESOLVED, Holder(order[0]))});
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_TRUE(testing::WaitFor(
       [&] { return replica_->conversations.assigns().size() == before + 4; }, absl::Seconds(10)));
+  EXPECT_NE(Holder(order[3]), "") << "the head of the queue takes the freed seat";
   EXPECT_EQ(static_cast<int>(QueueOrder().size()), kQueued - 4);
   const auto threads = replica_->conversations.assign_threads();
   ASSERT_EQ(threads.size(), before + 4);
