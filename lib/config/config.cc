@@ -218,7 +218,7 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
   if (root.IsNull()) return config;  // an empty file is a valid, empty config
   if (auto s = CheckKeys(root, "",
                          {"redis", "grpc_addr", "http_addr", "metrics_addr", "log_level",
-                          "connectors", "sinks", "routing", "ingest", "dispatcher", "chatbot",
+                          "connectors", "sinks", "routing", "ingest", "dispatcher", "sender", "chatbot",
                           "agent_router", "grpc_server", "grpc_client"});
       !s.ok()) {
     return s;
@@ -276,6 +276,9 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
   }
   if (const YAML::Node dispatcher = root["dispatcher"]) {
     if (auto s = ParseDispatcher(dispatcher, env, &config.dispatcher); !s.ok()) return s;
+  }
+  if (const YAML::Node sender = root["sender"]) {
+    if (auto s = ParseSender(sender, env, &config.sender); !s.ok()) return s;
   }
   if (const YAML::Node chatbot = root["chatbot"]) {
     if (auto s = ParseChatbot(chatbot, env, &config.chatbot); !s.ok()) return s;

@@ -80,6 +80,37 @@ struct DispatcherConfig {
   absl::Duration drain_timeout = absl::Seconds(5);
 };
 
+// omnigate-sender settings: how replies leave for the channels.
+struct SenderConfig {
+  // Send attempts of a reply that keeps failing transiently before it is
+  // dead-lettered (throttles and paused connectors do not count).
+  int max_attempts = 10;
+  absl::Duration backoff_initial = absl::Seconds(1);
+  absl::Duration backoff_max = absl::Minutes(5);
+  // Deadline of one provider call.
+  absl::Duration send_timeout = absl::Seconds(15);
+  // Provider calls in flight over all connectors and partitions.
+  int max_in_flight = 256;
+  // Provider calls in flight per connector.
+  int max_in_flight_per_connector = 64;
+  // Replies read but not yet finished per partition.
+  int max_buffered_per_partition = 1000;
+  // How long a connector whose credentials or account were refused (401,
+  // Meta 190, ...) is paused before it is tried again.
+  absl::Duration connector_pause = absl::Seconds(60);
+  // HTTP client: connections per provider host, TLS verification.
+  int max_connections_per_host = 16;
+  bool verify_tls = true;
+  std::string ca_file;
+  absl::Duration lease_ttl = absl::Seconds(10);
+  absl::Duration lease_renew = absl::Seconds(3);
+  std::string instance_id;
+  absl::Duration drain_timeout = absl::Seconds(10);
+  // How long a sent reply's status and provider id are kept (GetStatus,
+  // receipts).
+  absl::Duration status_retention = absl::Hours(72);
+};
+
 // omnigate-chatbot settings.
 struct ChatbotConfig {
   std::string faq_file;
@@ -171,6 +202,7 @@ struct Config {
   RoutingConfig routing;
   IngestConfig ingest;
   DispatcherConfig dispatcher;
+  SenderConfig sender;
   ChatbotConfig chatbot;
   AgentRouterConfig agent_router;
   GrpcServerSecurityConfig grpc_server;

@@ -11,6 +11,7 @@ namespace omnigate::config {
 
 absl::Status ParseRouting(const YAML::Node& node, const EnvLookup& env, RoutingConfig* out);
 absl::Status ParseDispatcher(const YAML::Node& node, const EnvLookup& env, DispatcherConfig* out);
+absl::Status ParseSender(const YAML::Node& node, const EnvLookup& env, SenderConfig* out);
 absl::Status ParseChatbot(const YAML::Node& node, const EnvLookup& env, ChatbotConfig* out);
 absl::Status ParseAgentRouter(const YAML::Node& node, const EnvLookup& env, AgentRouterConfig* out);
 

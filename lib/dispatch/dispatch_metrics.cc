@@ -26,81 +26,83 @@ prometheus::Histogram::BucketBoundaries LatencyBuckets() {
 }  // namespace
 
 DispatchMetrics::DispatchMetrics(prometheus::Registry& registry,
-                                 const std::vector<std::string>& sinks)
+                                 const std::vector<std::string>& sinks, absl::string_view prefix)
     : events_(prometheus::BuildCounter()
-                  .Name("omnigate_dispatcher_events_total")
+                  .Name(absl::StrCat(prefix, "_events_total"))
                   .Help("Events handled per sink by outcome: delivered, dead_lettered, "
                         "routed_elsewhere (not for this sink).")
                   .Register(registry)),
       latency_(prometheus::BuildHistogram()
-                   .Name("omnigate_dispatcher_delivery_latency_seconds")
+                   .Name(absl::StrCat(prefix, "_delivery_latency_seconds"))
                    .Help("From an event's received_at to the sink's acknowledgement.")
                    .Register(registry)),
       call_seconds_(prometheus::BuildHistogram()
-                        .Name("omnigate_dispatcher_deliver_call_seconds")
+                        .Name(absl::StrCat(prefix, "_deliver_call_seconds"))
                         .Help("Duration of Sink.Deliver calls.")
                         .Register(registry)),
       batch_events_(prometheus::BuildHistogram()
-                        .Name("omnigate_dispatcher_deliver_batch_events")
+                        .Name(absl::StrCat(prefix, "_deliver_batch_events"))
                         .Help("Events per Sink.Deliver call.")
                         .Register(registry)),
       calls_(prometheus::BuildCounter()
-                 .Name("omnigate_dispatcher_deliver_calls_total")
+                 .Name(absl::StrCat(prefix, "_deliver_calls_total"))
                  .Help("Sink.Deliver calls by sink and gRPC status code.")
                  .Register(registry)),
       retries_(prometheus::BuildCounter()
-                   .Name("omnigate_dispatcher_retries_total")
+                   .Name(absl::StrCat(prefix, "_retries_total"))
                    .Help("Conversations put into backoff after a retryable failure.")
                    .Register(registry)),
       dead_letters_(prometheus::BuildCounter()
-                        .Name("omnigate_dispatcher_dead_letters_total")
+                        .Name(absl::StrCat(prefix, "_dead_letters_total"))
                         .Help("Events moved to the dead-letter stream, by sink and last code.")
                         .Register(registry)),
       redelivered_(prometheus::BuildCounter()
-                       .Name("omnigate_dispatcher_redeliveries_total")
+                       .Name(absl::StrCat(prefix, "_redeliveries_total"))
                        .Help("Entries read again from the pending list (after a takeover or "
                              "restart): the sink may see them twice.")
                        .Register(registry)),
       in_flight_(prometheus::BuildGauge()
-                     .Name("omnigate_dispatcher_in_flight_calls")
+                     .Name(absl::StrCat(prefix, "_in_flight_calls"))
                      .Help("Sink.Deliver calls in flight.")
                      .Register(registry)),
       buffered_(prometheus::BuildGauge()
-                    .Name("omnigate_dispatcher_buffered_events")
+                    .Name(absl::StrCat(prefix, "_buffered_events"))
                     .Help("Entries read and waiting for their sink (bounded per partition).")
                     .Register(registry)),
       lease_changes_(prometheus::BuildCounter()
-                         .Name("omnigate_dispatcher_lease_changes_total")
+                         .Name(absl::StrCat(prefix, "_lease_changes_total"))
                          .Help("Partition lease changes: acquired, released, lost.")
                          .Register(registry)),
       lag_(prometheus::BuildGauge()
-               .Name("omnigate_dispatcher_partition_lag")
+               .Name(absl::StrCat(prefix, "_partition_lag"))
                .Help("Entries of an owned partition not yet read by a sink's group.")
                .Register(registry)),
       pending_(prometheus::BuildGauge()
-                   .Name("omnigate_dispatcher_partition_pending")
+                   .Name(absl::StrCat(prefix, "_partition_pending"))
                    .Help("Entries of an owned partition read but not acknowledged, per sink.")
                    .Register(registry)),
       depth_(prometheus::BuildGauge()
-                 .Name("omnigate_stream_depth")
+                 .Name(prefix == kDispatcherPrefix ? std::string("omnigate_stream_depth")
+                                                 : absl::StrCat(prefix, "_stream_depth"))
                  .Help("Length of an owned partition stream (XLEN).")
                  .Register(registry)),
       dlq_depth_(prometheus::BuildGauge()
-                     .Name("omnigate_dead_letter_depth")
+                     .Name(prefix == kDispatcherPrefix ? std::string("omnigate_dead_letter_depth")
+                                                     : absl::StrCat(prefix, "_dead_letter_depth"))
                      .Help("Length of an owned partition's dead-letter stream.")
                      .Register(registry)),
       owned_(prometheus::BuildGauge()
-                 .Name("omnigate_dispatcher_owned_partitions")
+                 .Name(absl::StrCat(prefix, "_owned_partitions"))
                  .Help("Partitions this replica owns.")
                  .Register(registry)
                  .Add({})),
       redis_errors_(prometheus::BuildCounter()
-                        .Name("omnigate_dispatcher_redis_errors_total")
+                        .Name(absl::StrCat(prefix, "_redis_errors_total"))
                         .Help("Redis failures seen by dispatcher workers (each retried).")
                         .Register(registry)
                         .Add({})),
       ready_(prometheus::BuildGauge()
-                 .Name("omnigate_dispatcher_ready")
+                 .Name(absl::StrCat(prefix, "_ready"))
                  .Help("1 when the dispatcher reaches Redis and serves.")
                  .Register(registry)
                  .Add({})) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
@@ -25,12 +26,18 @@ enum class EventOutcome {
   kCount,
 };
 
+inline constexpr absl::string_view kDispatcherPrefix = "omnigate_dispatcher";
+
 // Every omnigate-dispatcher metric, created at start-up; labels are sink
 // names and partition numbers from the config, status code names and fixed
 // outcome words (all bounded). Thread-safe.
 class DispatchMetrics {
  public:
-  DispatchMetrics(prometheus::Registry& registry, const std::vector<std::string>& sinks);
+  // `prefix` names the families: the dispatcher's, or "omnigate_sender"
+  // when the sender runs the same machinery on the outbound streams (its
+  // depths are then <prefix>_stream_depth and <prefix>_dead_letter_depth).
+  DispatchMetrics(prometheus::Registry& registry, const std::vector<std::string>& sinks,
+                  absl::string_view prefix = kDispatcherPrefix);
 
   void Events(const std::string& sink, EventOutcome outcome, double n);
   void DeliveryLatency(const std::string& sink, absl::Duration since_received);

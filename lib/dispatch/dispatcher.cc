@@ -5,6 +5,14 @@
 #include "lib/queue/keys.h"
 
 namespace omnigate::dispatch {
+namespace {
+
+LeaseOptions WithKeys(LeaseOptions lease, const queue::ConsumerKeys* keys) {
+  lease.keys = keys;
+  return lease;
+}
+
+}  // namespace
 
 Dispatcher::Dispatcher(DispatcherOptions options, redis::RedisEndpoint endpoint,
                        std::vector<SinkHandle> sinks, const routing::Router* router,
@@ -15,7 +23,7 @@ Dispatcher::Dispatcher(DispatcherOptions options, redis::RedisEndpoint endpoint,
       router_(router),
       metrics_(metrics),
       clock_(clock),
-      leases_(options_.lease, endpoint, this, metrics) {
+      leases_(WithKeys(options_.lease, options_.keys), endpoint, this, metrics) {
   for (const auto& sink : sinks_) {
     limiters_[sink.name] = std::make_unique<InFlightLimiter>(options_.max_in_flight_per_sink);
   }
@@ -63,6 +71,7 @@ void Dispatcher::OnAcquired(uint32_t partition) {
     wo.partition = partition;
     wo.sink = sink.name;
     wo.consumer = options_.instance_id;
+    wo.keys = options_.keys;
     WorkerDeps deps;
     deps.connect = redis::EndpointConnectionFactory(endpoint_, absl::Seconds(1), absl::Seconds(5));
     deps.reader_connect = PartitionReader::ConnectionFor(endpoint_, wo.idle_block);
@@ -118,10 +127,10 @@ void Dispatcher::SampleStats() {
   redis::RedisConnection* conn = stats_conn_.get();
   for (uint32_t p : owned) {
     if (!leases_.Valid(p)) continue;
-    auto len = conn->Run({"XLEN", queue::StreamKey(p)});
-    auto dlq = conn->Run({"XLEN", queue::DeadLetterKey(p)});
+    auto len = conn->Run({"XLEN", options_.keys->stream(p)});
+    auto dlq = conn->Run({"XLEN", options_.keys->dead_letter(p)});
     if (len.ok() && dlq.ok()) metrics_->SetDepth(p, len->integer(), dlq->integer());
-    auto groups = conn->Run({"XINFO", "GROUPS", queue::StreamKey(p)});
+    auto groups = conn->Run({"XINFO", "GROUPS", options_.keys->stream(p)});
     if (!groups.ok() || !groups->is_array()) continue;
     for (size_t g = 0; g < groups->size(); ++g) {
       const redisReply* info = groups->element(g);

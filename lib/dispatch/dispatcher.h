@@ -29,6 +29,8 @@ struct DispatcherOptions {
   // Per-worker settings; partition, sink and consumer are filled in.
   WorkerOptions worker;
   int max_in_flight_per_sink = 32;
+  // The streams and leases worked on (the dispatcher's or the sender's).
+  const queue::ConsumerKeys* keys = &queue::kDispatcherKeys;
   // How often owned partitions' depth and lag are sampled for metrics.
   absl::Duration stats_interval = absl::Seconds(5);
 };

@@ -74,7 +74,7 @@ void LeaseManager::LoseExpired() {
 
 bool LeaseManager::Renew(uint32_t p, int64_t started_ms) {
   auto reply =
-      redis_->Eval(renew_script_, {queue::LeaseKey(p)},
+      redis_->Eval(renew_script_, {options_.keys->lease(p)},
                    {options_.instance_id, absl::StrCat(absl::ToInt64Milliseconds(options_.ttl))});
   // Unknown: keep it until the local validity runs out.
   if (!reply.ok() || reply->is_error()) return true;
@@ -87,7 +87,7 @@ bool LeaseManager::Renew(uint32_t p, int64_t started_ms) {
 }
 
 void LeaseManager::Release(uint32_t p) {
-  auto reply = redis_->Eval(release_script_, {queue::LeaseKey(p)}, {options_.instance_id});
+  auto reply = redis_->Eval(release_script_, {options_.keys->lease(p)}, {options_.instance_id});
   (void)reply;  // if this fails the lease simply expires
   slots_[p].valid_until_ms.store(0);
   slots_[p].state = State::kFree;
@@ -101,7 +101,7 @@ void LeaseManager::RunCycle() {
   // Heartbeat, forget replicas silent for a ttl, count the live ones. The
   // score is wall time: replicas on different hosts share it.
   const int64_t wall = wall_.NowMs();
-  const std::string key(queue::kDispatchersKey);
+  const std::string key(options_.keys->replicas);
   auto replies =
       redis_->RunPipeline({{"ZADD", key, absl::StrCat(wall), options_.instance_id},
                            {"ZREMRANGEBYSCORE", key, "-inf", absl::StrCat("(", wall - ttl_ms)},
@@ -149,7 +149,7 @@ void LeaseManager::RunCycle() {
     Slot& slot = slots_[p];
     if (slot.state != State::kFree || listener_->Busy(p)) continue;
     auto reply = redis_->Run(
-        {"SET", queue::LeaseKey(p), options_.instance_id, "NX", "PX", absl::StrCat(ttl_ms)});
+        {"SET", options_.keys->lease(p), options_.instance_id, "NX", "PX", absl::StrCat(ttl_ms)});
     if (!reply.ok()) break;
     if (reply->is_null() || reply->is_error()) continue;  // someone else holds it
     slot.state = State::kOwned;
@@ -215,7 +215,7 @@ void LeaseManager::Stop(absl::Duration drain) {
       slots_[p].state = State::kFree;
     }
   }
-  (void)redis_->Run({"ZREM", std::string(queue::kDispatchersKey), options_.instance_id});
+  (void)redis_->Run({"ZREM", std::string(options_.keys->replicas), options_.instance_id});
   owned_.store(0);
 }
 

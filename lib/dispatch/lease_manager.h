@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "lib/common/clock.h"
 #include "lib/dispatch/dispatch_metrics.h"
+#include "lib/queue/keys.h"
 #include "lib/redis/connection_pool.h"
 #include "lib/redis/redis_client.h"
 #include "lib/redis/redis_script.h"
@@ -39,10 +40,13 @@ struct LeaseOptions {
   std::string instance_id;
   absl::Duration ttl = absl::Seconds(10);
   absl::Duration renew = absl::Seconds(3);
+  // Lease keys and the replica heartbeat set (the dispatcher's or the
+  // sender's).
+  const queue::ConsumerKeys* keys = &queue::kDispatcherKeys;
 };
 
-// Shares the partitions among live dispatcher replicas through Redis leases:
-// omnigate:lease:{p} = instance id, SET NX PX ttl, renewed every `renew`
+// Shares the partitions among live replicas (dispatchers, or senders: the
+// keys are options.keys) through Redis leases: omnigate:lease:{p} = instance id, SET NX PX ttl, renewed every `renew`
 // only by its holder (script), released by its holder on rebalance or stop.
 // Replicas heartbeat into omnigate:dispatchers; each aims at
 // ceil(partitions / live replicas) and releases the excess, so a new replica

@@ -24,12 +24,13 @@ PartitionWorker::PartitionWorker(WorkerOptions options, WorkerDeps deps)
     : options_(std::move(options)),
       deps_(std::move(deps)),
       backoff_(options_.backoff_initial, options_.backoff_max),
-      stream_key_(queue::StreamKey(options_.partition)),
-      dead_letter_key_(queue::DeadLetterKey(options_.partition)),
+      stream_key_(options_.keys->stream(options_.partition)),
+      dead_letter_key_(options_.keys->dead_letter(options_.partition)),
       dead_letter_script_(kDeadLetterScript),
       reader_(
           ReaderOptions{stream_key_, options_.sink, options_.consumer,
-                        queue::LeaseKey(options_.partition), options_.consumer, options_.read_count,
+                        options_.keys->lease(options_.partition), options_.consumer,
+                        options_.read_count,
                         options_.idle_block},
           deps_.reader_connect ? deps_.reader_connect : deps_.connect, deps_.metrics,
           [this] { return LeaseRemaining(); },
@@ -120,6 +121,7 @@ bool PartitionWorker::Filter(const EntryFields& fields, StreamEntry* out) const 
     out->malformed = true;  // the worker dead-letters it, raw
     return true;
   }
+  if (deps_.router == nullptr) return true;
   const routing::RouteDecision decision =
       deps_.router->Route(out->event, fields.mode, fields.target_sink);
   if (std::find(decision.sinks.begin(), decision.sinks.end(), options_.sink) ==
@@ -233,10 +235,11 @@ void PartitionWorker::Send(std::vector<std::pair<std::string, size_t>> parts,
   const absl::Duration timeout = std::min(options_.deliver_timeout, LeaseRemaining());
   deps_.sink->Deliver(
       std::move(request), timeout,
-      [this, parts = std::move(parts), started, events](grpc::Status status) {
+      [this, parts = std::move(parts), started, events](grpc::Status status, RetryHint hint) {
         deps_.limiter->Release();
         std::lock_guard<std::mutex> lock(mu_);
-        completions_.push_back(Completion{std::move(parts), std::move(status), started, events});
+        completions_.push_back(
+            Completion{std::move(parts), std::move(status), hint, started, events});
         cv_.notify_all();
       });
 }
@@ -268,7 +271,9 @@ void PartitionWorker::Complete(Completion& c) {
       conv.retry_at = absl::InfinitePast();
       continue;
     }
-    for (size_t i = 0; i < n && i < conv.queue.size(); ++i) ++conv.queue[i].attempts;
+    if (c.hint.counts) {
+      for (size_t i = 0; i < n && i < conv.queue.size(); ++i) ++conv.queue[i].attempts;
+    }
     const int attempts = conv.queue.empty() ? 0 : conv.queue.front().attempts;
     if (alone && (action == FailureAction::kDeadLetter || attempts >= options_.max_attempts)) {
       if (!conv.dead_letter.has_value()) ++dead_letters_due_;
@@ -281,7 +286,12 @@ void PartitionWorker::Complete(Completion& c) {
       continue;
     }
     deps_.metrics->Retry(options_.sink);
-    conv.retry_at = absl::Now() + backoff_.Delay(attempts, rng_);
+    // A throttle waits what it was told; a failure of the events backs off.
+    const absl::Duration delay =
+        c.hint.counts || c.hint.after <= absl::ZeroDuration()
+            ? std::max(backoff_.Delay(std::max(attempts, 1), rng_), c.hint.after)
+            : c.hint.after;
+    conv.retry_at = absl::Now() + delay;
   }
   if (!c.status.ok()) {
     OG_LOG(DEBUG) << "deliver to " << options_.sink << " partition " << options_.partition

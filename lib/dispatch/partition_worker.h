@@ -21,6 +21,7 @@
 #include "lib/dispatch/partition_reader.h"
 #include "lib/dispatch/retry_policy.h"
 #include "lib/dispatch/sink_client.h"
+#include "lib/queue/keys.h"
 #include "lib/redis/connection.h"
 #include "lib/redis/redis_script.h"
 #include "lib/routing/router.h"
@@ -45,6 +46,8 @@ struct WorkerOptions {
   // Longest XREADGROUP BLOCK of the reader; bounds how fast a stop is noticed.
   absl::Duration idle_block = absl::Milliseconds(250);
   int64_t dead_letter_max_len = 1000000;
+  // Stream, lease and dead-letter keys (the dispatcher's or the sender's).
+  const queue::ConsumerKeys* keys = &queue::kDispatcherKeys;
 };
 
 struct WorkerDeps {
@@ -54,6 +57,7 @@ struct WorkerDeps {
   // The reader's, whose reads block up to idle_block and so need a longer
   // I/O timeout (PartitionReader::ConnectionFor); empty: `connect`.
   redis::ConnectionFactory reader_connect;
+  // Picks the entries for this sink; nullptr: every entry is (the sender).
   const routing::Router* router = nullptr;
   SinkClient* sink = nullptr;
   InFlightLimiter* limiter = nullptr;
@@ -119,6 +123,7 @@ class PartitionWorker final : public InFlightLimiter::Waiter {
   struct Completion {
     std::vector<std::pair<std::string, size_t>> parts;  // conversation, events
     grpc::Status status;
+    RetryHint hint;
     absl::Time started;
     size_t events = 0;
   };

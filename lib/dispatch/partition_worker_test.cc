@@ -76,6 +76,8 @@ class FakeSink final : public SinkClient {
   }
 
   void set_script(Script script) { script_ = std::move(script); }
+  // What failed answers ask of the worker (a throttle's wait).
+  void set_hint(RetryHint hint) { hint_ = hint; }
   void set_async(bool async) { async_ = async; }
   void allow_gaps() { allow_gaps_ = true; }
 
@@ -86,12 +88,13 @@ class FakeSink final : public SinkClient {
     {
       std::lock_guard<std::mutex> lock(mu_);
       calls_.push_back(*request);
+      call_times_.push_back(absl::Now());
       max_in_flight_ = std::max(max_in_flight_, ++in_flight_);
       CheckOrder(*request);
       status = script_ ? script_(*request) : grpc::Status::OK;
       delay = std::chrono::microseconds(std::uniform_int_distribution<int>(200, 3000)(rng_));
     }
-    auto answer = [this, request, status, done = std::move(done)] {
+    auto answer = [this, request, status, hint = hint_, done = std::move(done)] {
       {
         // Recorded before `done`: the worker may send the next event as soon
         // as it learns of this result.
@@ -104,7 +107,7 @@ class FakeSink final : public SinkClient {
         if (status.ok()) ok_events_ += request->events_size();
         cv_.notify_all();
       }
-      done(status);
+      done(status, status.ok() ? RetryHint{} : hint);
     };
     if (!async_) {
       answer();
@@ -126,6 +129,10 @@ class FakeSink final : public SinkClient {
   std::vector<DeliverRequest> calls() {
     std::lock_guard<std::mutex> lock(mu_);
     return calls_;
+  }
+  std::vector<absl::Time> call_times() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return call_times_;
   }
   // Positions (sent_at_ms) delivered successfully, per conversation, in the
   // order they succeeded.
@@ -170,12 +177,14 @@ class FakeSink final : public SinkClient {
   }
 
   Script script_;
+  RetryHint hint_;
   bool async_ = true;
   bool allow_gaps_ = false;
   std::mutex mu_;
   std::condition_variable cv_;
   std::mt19937 rng_{42};
   std::vector<DeliverRequest> calls_;
+  std::vector<absl::Time> call_times_;
   std::map<std::string, std::vector<int64_t>> delivered_;
   std::set<std::string> busy_;
   std::vector<std::string> violations_;
@@ -417,6 +426,50 @@ TEST_F(PartitionWorkerTest, DeadLettersAfterMaxAttemptsAndDeliversTheNext) {
   EXPECT_EQ(dead[0].at("code"), absl::StrCat(static_cast<int>(grpc::StatusCode::UNAVAILABLE)));
   EXPECT_EQ(dead[0].at("attempts"), "3");
   EXPECT_EQ(dead[0].at("sink"), kSink);
+}
+
+// The sender's use: the outbound keys, no router, and throttles that wait
+// what the provider asked without spending the reply's attempts.
+TEST_F(PartitionWorkerTest, ThrottleHintsWaitAndDoNotCountAttempts) {
+  ASSERT_TRUE(redis_.Run({"SET", queue::SenderLeaseKey(kPartition), kOwner}).ok());
+  ASSERT_TRUE(redis_
+                  .Run({"XADD", queue::OutboundStreamKey(kPartition), "*", "event",
+                        MakeEvent("c", 1).SerializeAsString()})
+                  .ok());
+  std::atomic<int> throttles{5};
+  sink_.set_script([&throttles](const DeliverRequest&) {
+    return throttles.fetch_sub(1) > 0
+               ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "429 Too Many Requests")
+               : grpc::Status::OK;
+  });
+  constexpr absl::Duration kWait = absl::Milliseconds(30);
+  sink_.set_hint(RetryHint{kWait, /*counts=*/false});
+  WorkerOptions options = Options();  // max_attempts 3 < 6 calls
+  options.keys = &queue::kSenderKeys;
+  WorkerDeps deps;
+  deps.connect = redis_.Factory();
+  deps.sink = &sink_;
+  deps.limiter = &limiter_;
+  deps.metrics = &metrics_;
+  deps.clock = &clock_;
+  auto worker = std::make_unique<PartitionWorker>(std::move(options), std::move(deps));
+  worker->Start();
+
+  ASSERT_TRUE(sink_.WaitDelivered(1));
+  const auto times = sink_.call_times();
+  ASSERT_EQ(times.size(), 6u);
+  for (size_t i = 1; i < times.size(); ++i) {
+    EXPECT_GE(times[i] - times[i - 1], kWait) << "call " << i << " came before the wait ended";
+  }
+  // Every call was a first attempt as far as the budget goes.
+  for (const auto& call : sink_.calls()) EXPECT_EQ(call.attempt(), 1u);
+  EXPECT_TRUE(WaitUntil([&] {
+    auto reply = redis_.Run({"XPENDING", queue::OutboundStreamKey(kPartition), kSink});
+    return reply.ok() && reply->is_array() && reply->element(0)->integer == 0;
+  }));
+  auto dead = redis_.Run({"XLEN", queue::OutboundDeadLetterKey(kPartition)});
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ(dead->integer(), 0);
 }
 
 TEST_F(PartitionWorkerTest, AcknowledgesDeliveredEntries) {

@@ -33,7 +33,7 @@ void GrpcSinkClient::Deliver(std::shared_ptr<const omnigate::v1::DeliverRequest>
   // Fail fast while the sink is down instead of queueing in the channel.
   call->context.set_wait_for_ready(false);
   stub_->async()->Deliver(&call->context, call->request.get(), &call->response,
-                          [call](grpc::Status status) { call->done(std::move(status)); });
+                          [call](grpc::Status status) { call->done(std::move(status), RetryHint{}); });
 }
 
 bool InFlightLimiter::TryAcquire() {

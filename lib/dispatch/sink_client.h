@@ -14,13 +14,26 @@
 
 namespace omnigate::dispatch {
 
-// The downstream seam: one Sink.Deliver call. Tests substitute fakes.
+// What a failed delivery asks of the worker beyond its status code.
+struct RetryHint {
+  // Wait at least this long before the next attempt (a provider's
+  // Retry-After, a rate limit's next slot).
+  absl::Duration after = absl::ZeroDuration();
+  // False when the failure is not the events' doing (a throttle, a paused
+  // connector): it does not count towards max_attempts.
+  bool counts = true;
+};
+
+// The downstream seam: one delivery of a batch of events (a Sink.Deliver
+// call for the dispatcher; provider sends for the sender). Tests substitute
+// fakes.
 class SinkClient {
  public:
-  using Done = std::function<void(grpc::Status)>;
+  using Done = std::function<void(grpc::Status, RetryHint)>;
   virtual ~SinkClient() = default;
   // Starts the call and returns at once; `done` runs exactly once, on any
-  // thread, with the call's status (DEADLINE_EXCEEDED after `timeout`).
+  // thread, with the call's status (DEADLINE_EXCEEDED after `timeout`) and,
+  // on failure, how to retry.
   virtual void Deliver(std::shared_ptr<const omnigate::v1::DeliverRequest> request,
                        absl::Duration timeout, Done done) = 0;
 };

@@ -58,4 +58,60 @@ inline std::string LeaseKey(uint32_t partition) {
 // Sorted set of live dispatcher instances, scored by last heartbeat (ms).
 inline constexpr absl::string_view kDispatchersKey = "omnigate:dispatchers";
 
+// Outbound dead letters of partition p (replies a channel refused for good).
+inline std::string OutboundDeadLetterKey(uint32_t partition) {
+  return absl::StrCat("omnigate:dlq:outbound:{", partition, "}");
+}
+
+// Lease of outbound partition p: value is the owning sender's instance id.
+inline std::string SenderLeaseKey(uint32_t partition) {
+  return absl::StrCat("omnigate:sender:lease:{", partition, "}");
+}
+
+// Sorted set of live sender instances, scored by last heartbeat (ms).
+inline constexpr absl::string_view kSendersKey = "omnigate:senders";
+
+// Delivery status of a reply (hash: state, connector, provider_message_id,
+// error_code, error_message, updated_ms), in its conversation's partition.
+inline std::string OutboundStatusKey(uint32_t partition, absl::string_view event_id) {
+  return absl::StrCat("omnigate:outstatus:{", partition, "}:", event_id);
+}
+// The partition holding a reply's status, by reply id (GetStatus knows only
+// the id).
+inline std::string OutboundStatusIndexKey(absl::string_view event_id) {
+  return absl::StrCat("omnigate:outindex:", event_id);
+}
+// The reply a provider message id belongs to: the provider's receipts name
+// only their own id. Same partition as the conversation, so ingest's enqueue
+// script can read it while it stores the receipt.
+inline std::string ProviderMessageKey(uint32_t partition, absl::string_view connector,
+                                      absl::string_view provider_message_id) {
+  return absl::StrCat("omnigate:outpid:{", partition, "}:", connector, ":", provider_message_id);
+}
+// Receipts that arrived before the sender recorded the provider id (the
+// provider answered the send and sent a webhook in a race): the best state
+// seen, applied when the id is recorded.
+inline std::string EarlyReceiptKey(uint32_t partition, absl::string_view connector,
+                                   absl::string_view provider_message_id) {
+  return absl::StrCat("omnigate:outearly:{", partition, "}:", connector, ":",
+                      provider_message_id);
+}
+
+// The keys one kind of leased stream consumer works on. The dispatcher and
+// the sender run the same machinery (leases, partition workers, dead
+// letters) on different streams.
+struct ConsumerKeys {
+  std::string (*stream)(uint32_t partition);
+  std::string (*lease)(uint32_t partition);
+  std::string (*dead_letter)(uint32_t partition);
+  absl::string_view replicas;  // heartbeat sorted set
+};
+
+// The dispatcher: inbound partitions omnigate:stream:{p}.
+inline constexpr ConsumerKeys kDispatcherKeys = {StreamKey, LeaseKey, DeadLetterKey,
+                                                 kDispatchersKey};
+// The sender: outbound partitions omnigate:outbound:{p}.
+inline constexpr ConsumerKeys kSenderKeys = {OutboundStreamKey, SenderLeaseKey,
+                                             OutboundDeadLetterKey, kSendersKey};
+
 }  // namespace omnigate::queue

@@ -57,7 +57,13 @@ def loadgen(name, *args):
         assert key in s, f"{name}: no {key} in {s}"
     for key in ("p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"):
         assert key in s["latency"], f"{name}: no latency.{key}"
-    assert s["errors"] == 0 and s["ok"] == s["sent"] > 0, f"{name}: {s}"
+    # An open loop counts the arrivals it could not start (all of its
+    # connections busy) as dropped: that is the machine's load, not an error.
+    assert s["errors"] == 0 and s["ok"] + s.get("dropped", 0) == s["sent"] > 0, f"{name}: {s}"
+    if s["loop"] != "open":
+        assert s["ok"] == s["sent"], f"{name}: {s}"
+    else:
+        assert s["ok"] >= s["sent"] // 2, f"{name}: most arrivals must be served: {s}"
     assert 0 < s["latency"]["p50_ms"] <= s["latency"]["p99_ms"] <= s["latency"]["max_ms"], f"{name}: {s}"
     print(f"ok {name}: {s['ok']} requests, p99 {s['latency']['p99_ms']} ms")
     return s
