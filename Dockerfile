@@ -19,7 +19,7 @@ RUN apt-get update \
       build-essential cmake pkg-config ninja-build \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
       libabsl-dev libhiredis-dev libre2-dev tzdata prometheus-cpp-dev libyaml-cpp-dev rapidjson-dev \
-      libboost-dev libssl-dev libgtest-dev libgmock-dev liblua5.1-0-dev \
+      libboost-dev libssl-dev libcurl4-openssl-dev libgtest-dev libgmock-dev liblua5.1-0-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -28,6 +28,7 @@ COPY proto proto
 COPY lib lib
 COPY services services
 COPY tools/loadgen tools/loadgen
+COPY tools/fake_provider tools/fake_provider
 COPY tests tests
 COPY fuzz fuzz
 COPY deploy deploy
@@ -39,8 +40,9 @@ RUN cd build && ctest -L unit --output-on-failure -j "${JOBS}"
 # Stage the binaries and the Debian packages their shared libraries come from,
 # so the runtime stage installs exactly those and nothing else.
 RUN mkdir -p /out/bin \
- && for b in omnigate-ingest omnigate-dispatcher omnigate-chatbot omnigate-agent-router omnigatectl omnigate-loadgen; do \
-      if [ -x "build/bin/$b" ]; then strip -o "/out/bin/$b" "build/bin/$b"; fi; \
+ && for b in omnigate-ingest omnigate-dispatcher omnigate-chatbot omnigate-agent-router \
+      omnigate-sender omnigatectl omnigate-loadgen; do \
+      strip -o "/out/bin/$b" "build/bin/$b" || exit 1; \
     done \
  && ldd /out/bin/* | awk '/=> \// {print $3}' | sort -u \
       | xargs -r dpkg -S 2>/dev/null | cut -d: -f1 | sort -u \
@@ -62,6 +64,6 @@ COPY --from=build /out/bin/ /usr/local/bin/
 WORKDIR /etc/omnigate
 USER 10001:10001
 # ingest: http 8080, grpc 7000, metrics 9100; dispatcher 7100/9103;
-# chatbot 7101/9101; agent router 7102/9102.
-EXPOSE 8080 7000 9100 7100 9103 7101 9101 7102 9102
+# chatbot 7101/9101; agent router 7102/9102; sender 7103/9104.
+EXPOSE 8080 7000 9100 7100 9103 7101 9101 7102 9102 7103 9104
 CMD ["omnigate-ingest", "--help"]

@@ -8,6 +8,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libhiredis-dev libre2-dev tzdata prometheus-cpp-dev libyaml-cpp-dev rapidjson-dev
   libboost-dev libssl-dev
+  libcurl4-openssl-dev  # the sender's HTTP client
   liblua5.1-0-dev  # FakeRedis runs the Lua scripts in unit tests
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev

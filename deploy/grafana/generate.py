@@ -174,6 +174,7 @@ ROWS = [
               unit="ops"),
         panel("Ready",
               [("min by (job) (omnigate_ready)", "{{job}}"), ("min by (job) (omnigate_dispatcher_ready)", "{{job}}"),
+               ("min by (job) (omnigate_sender_ready)", "{{job}}"),
                ('min by (job) (up{job=~"omnigate-.*"})', "scraped {{job}}")],
               description="Readiness as the services report it, and whether Prometheus reaches them."),
     ]),
@@ -203,6 +204,38 @@ ROWS = [
               [(f"sum by (outcome) (increase(omnigate_agent_router_transfers_total[{RI}]))", "transfer {{outcome}}"),
                (f"sum(increase(omnigate_agent_router_resolutions_total[{RI}]))", "resolutions"),
                (f"sum(increase(omnigate_agent_router_malformed_events_total[{RI}]))", "malformed events")]),
+    ]),
+    ("Replies (omnigate-sender)", [
+        panel("Sends by outcome",
+              [(f'sum by (outcome) (rate(omnigate_sender_sends_total{{connector=~"$connector"}}[{RI}]))', "{{outcome}}")],
+              unit="reqps", nonzero=True, stack=True,
+              description="Provider calls by how they ended: sent; throttled and transient (retried); permanent, "
+                          "connector (credentials or account refused), policy (window or token refused); invalid: "
+                          "refused before any call. Alert OmnigateSenderPermanentFailuresHigh."),
+        panel("Send latency by connector",
+              quantiles("omnigate_sender_send_seconds", "connector", qs=(0.5, 0.99), selector='{connector=~"$connector"}'),
+              unit="s", core=True, description="One provider call, request to answer (the providers' own latency)."),
+        panel("Throttle waits by scope",
+              [(f'sum by (scope) (rate(omnigate_sender_throttle_waits_total{{connector=~"$connector"}}[{RI}]))', "{{scope}}")],
+              unit="ops",
+              description="Sends held back: rate_limit (the connector's shared send rate), connector or recipient "
+                          "(a pause the provider asked for, or a paused connector). Nothing is dropped."),
+        panel("Paused connectors",
+              [('max by (connector) (omnigate_sender_connector_paused{connector=~"$connector"})', "{{connector}}")],
+              core=True,
+              description="1 while a connector is paused (provider throttle or refused credentials); its replies "
+                          "wait. Alert OmnigateSenderConnectorPaused after 5 minutes."),
+        panel("Outbound backlog",
+              [("sum(max by (partition) (omnigate_sender_partition_lag))", "not yet read"),
+               ("sum(max by (partition) (omnigate_sender_partition_pending))", "read, not finished")],
+              core=True,
+              description="Replies queued in omnigate:outbound:{p} and not sent yet, over all partitions "
+                          "(series move with the leases). Alert OmnigateSenderBacklog."),
+        panel("Outbound dead letters by code",
+              [(f"sum by (code) (rate(omnigate_sender_dead_letters_total[{RI}]))", "{{code}}")],
+              unit="ops",
+              description="Replies moved to omnigate:dlq:outbound:{p}. Alert OmnigateSenderDeadLetters. Inspect: "
+                          "omnigatectl --grpc_addr <sender>:7103 dlq list; replay after the fix."),
     ]),
     ("Process CPU and memory", [
         panel("CPU by service",
@@ -248,7 +281,7 @@ def dashboard():
     return {
         "uid": "omnigate-overview",
         "title": "omnigate",
-        "description": "omnigate gateway: ingest, queues, delivery, Redis, chatbot handoffs, agents, processes. "
+        "description": "omnigate gateway: ingest, queues, delivery, Redis, chatbot handoffs, agents, replies, processes. "
                        "Metric catalogue: deploy/metrics.md.",
         "tags": ["omnigate"],
         "editable": True,
@@ -265,6 +298,7 @@ def dashboard():
              "current": {}, "hide": 0, "refresh": 1, "regex": ""},
             variable_query("channel", "Channel", "omnigate_ingest_events_total"),
             variable_query("sink", "Sink", "omnigate_dispatcher_events_total"),
+            variable_query("connector", "Connector", "omnigate_sender_sends_total"),
         ]},
         "panels": panels,
     }

@@ -17,7 +17,7 @@ if len(ids) != len(set(ids)): problems.append("duplicate panel ids")
 rows = [p["title"] for p in d["panels"] if p["type"] == "row"]
 need = ["Ingest by channel and connector", "Duplicates and rejects", "Queue depth and lag per partition",
         "Delivery per sink", "Retries and dead letters", "Redis health", "Handoffs", "Agent queue and wait",
-        "Process CPU and memory"]
+        "Replies (omnigate-sender)", "Process CPU and memory"]
 for n in need:
     if not any(r.startswith(n) for r in rows): problems.append(f"row missing: {n}")
 ds = [v for v in d["templating"]["list"] if v["type"] == "datasource" and v["query"] == "prometheus"]

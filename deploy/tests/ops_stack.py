@@ -7,8 +7,10 @@
 
 The services run with the Kubernetes ConfigMap's own config (rendered with
 `kubectl kustomize k8s/overlays/dev`) and the dev Secret's values as
-environment, so this also proves the ConfigMap parses and works; only Redis
-and the peers' addresses are pointed at loopback through ${ENV} overrides.
+environment, so this also proves the ConfigMap parses and works; only Redis,
+the peers' addresses and the WhatsApp send API (omnigate-fakeprovider, so the
+sender really sends the chatbot's replies) are pointed at loopback through
+${ENV} overrides.
 Everything listens on 127.0.0.1 on free ports; every child is killed on exit.
 """
 import argparse
@@ -123,12 +125,14 @@ class Stack:
         self.dir = workdir
         self.ports = {k: free_port() for k in (
             "redis", "ingest_http", "ingest_grpc", "ingest_metrics", "dispatcher_grpc", "dispatcher_metrics",
-            "chatbot_grpc", "chatbot_metrics", "agent_router_grpc", "agent_router_metrics", "prometheus")}
+            "chatbot_grpc", "chatbot_metrics", "agent_router_grpc", "agent_router_metrics", "sender_grpc",
+            "sender_metrics", "fake_provider", "prometheus")}
 
     def metrics_targets(self):
         p = self.ports
         return {"omnigate-ingest": p["ingest_metrics"], "omnigate-dispatcher": p["dispatcher_metrics"],
-                "omnigate-chatbot": p["chatbot_metrics"], "omnigate-agent-router": p["agent_router_metrics"]}
+                "omnigate-chatbot": p["chatbot_metrics"], "omnigate-agent-router": p["agent_router_metrics"],
+                "omnigate-sender": p["sender_metrics"]}
 
     def start(self):
         p = self.ports
@@ -146,6 +150,7 @@ class Stack:
             "OMNIGATE_CHATBOT_ADDR": f"127.0.0.1:{p['chatbot_grpc']}",
             "OMNIGATE_AGENT_ROUTER_ADDR": f"127.0.0.1:{p['agent_router_grpc']}",
             "OMNIGATE_CONVERSATIONS_ADDR": f"127.0.0.1:{p['dispatcher_grpc']}",
+            "WA_API_BASE_URL": f"http://127.0.0.1:{p['fake_provider']}/whatsapp",
         })
         config = os.path.join(confdir, "omnigate.yaml")
         os.makedirs(os.path.join(self.dir, "redis"))
@@ -167,6 +172,11 @@ class Stack:
                                "--agents", os.path.join(confdir, "agents.yaml"),
                                "--grpc_addr", f"127.0.0.1:{p['agent_router_grpc']}",
                                "--metrics_addr", f"127.0.0.1:{p['agent_router_metrics']}"], self.dir, env)
+        spawn("fake-provider", [b("omnigate-fakeprovider"), "--addr", f"127.0.0.1:{p['fake_provider']}"],
+              self.dir)
+        spawn("sender", [b("omnigate-sender"), "--config", config, "--instance_id", "ops-sender-1",
+                         "--grpc_addr", f"127.0.0.1:{p['sender_grpc']}",
+                         "--metrics_addr", f"127.0.0.1:{p['sender_metrics']}"], self.dir, env)
         wait_until("ingest /readyz",
                    lambda: http_get(f"http://127.0.0.1:{p['ingest_http']}/readyz")[0] == 200)
         for job, port in self.metrics_targets().items():
@@ -250,9 +260,9 @@ def check_metrics(stack):
 def check_drain(stack):
     """SIGTERM each service as Kubernetes would after preStop: it must exit 0
     within terminationGracePeriodSeconds - preStop of its Deployment."""
-    order = ["ingest", "chatbot", "agent-router", "dispatcher"]
+    order = ["ingest", "chatbot", "agent-router", "dispatcher", "sender"]
     binaries = {"ingest": "omnigate-ingest", "dispatcher": "omnigate-dispatcher", "chatbot": "omnigate-chatbot",
-                "agent-router": "omnigate-agent-router"}
+                "agent-router": "omnigate-agent-router", "sender": "omnigate-sender"}
     procs = dict(children)
     for name in order:
         p = procs[name]
@@ -281,7 +291,8 @@ def prom_query(port, expr):
 
 def grafana_to_promql(expr):
     return (expr.replace("$__rate_interval", RATE_WINDOW).replace("$__interval", RATE_WINDOW)
-            .replace("${channel}", ".*").replace("$channel", ".*").replace("${sink}", ".*").replace("$sink", ".*"))
+            .replace("${channel}", ".*").replace("$channel", ".*").replace("${sink}", ".*").replace("$sink", ".*")
+            .replace("${connector}", ".*").replace("$connector", ".*"))
 
 
 def has_value(result, nonzero):
@@ -309,7 +320,7 @@ def check_prometheus(stack):
                          "--log.level=warn"], stack.dir)
     wait_until("prometheus ready", lambda: http_get(f"http://127.0.0.1:{port}/-/ready")[0] == 200)
     wait_until("every target scraped",
-               lambda: len(prom_query(port, "up == 1")["data"]["result"]) == 4, timeout=20)
+               lambda: len(prom_query(port, "up == 1")["data"]["result"]) == len(stack.metrics_targets()), timeout=20)
     stack.load()
     time.sleep(3)  # a few more scrapes after the last request
 
@@ -358,7 +369,8 @@ def check_prometheus(stack):
     rules = [r for g in groups for r in g["rules"]]
     # A healthy stack under load must not match these (their "for" aside).
     quiet = {"OmnigateRedisDown", "OmnigateTargetDown", "OmnigateDeliveriesStalled", "OmnigateIngestUnavailable",
-             "OmnigateDeadLettersGrowing"}
+             "OmnigateDeadLettersGrowing", "OmnigateSenderDown", "OmnigateSenderConnectorPaused",
+             "OmnigateSenderDeadLetters", "OmnigateSenderPermanentFailuresHigh"}
     for r in rules:
         name = r.get("alert") or r.get("record")
         res = prom_query(port, r["expr"])

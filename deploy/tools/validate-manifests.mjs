@@ -45,8 +45,8 @@ function seconds(text, fallback) {
 // What each binary needs between SIGTERM and exit, from its config and code
 // (services/*/main.cc): ingest sleeps drain_delay, then shuts the HTTP and
 // gRPC servers down and waits for the writer, each bounded by drain_timeout;
-// the dispatcher drains for drain_timeout and then shuts gRPC down (2s); the
-// chatbot and agent router shut gRPC down within 5s.
+// the dispatcher and the sender drain for drain_timeout and then shut gRPC
+// down (2s); the chatbot and agent router shut gRPC down within 5s.
 function drainBudget(binary, cfg) {
   switch (binary) {
     case "omnigate-ingest": {
@@ -55,6 +55,8 @@ function drainBudget(binary, cfg) {
     }
     case "omnigate-dispatcher":
       return seconds((cfg.dispatcher || {}).drain_timeout, 5) + 2;
+    case "omnigate-sender":
+      return seconds((cfg.sender || {}).drain_timeout, 15) + 2;
     case "omnigate-chatbot":
     case "omnigate-agent-router":
       return 5;
@@ -68,8 +70,11 @@ const EXPECTED_PORTS = {
   "omnigate-dispatcher": { grpc: 7100, metrics: 9103 },
   "omnigate-chatbot": { grpc: 7101, metrics: 9101 },
   "omnigate-agent-router": { grpc: 7102, metrics: 9102 },
+  "omnigate-sender": { grpc: 7103, metrics: 9104 },
 };
-const NEEDS_HPA = ["omnigate-ingest", "omnigate-dispatcher"];
+const NEEDS_HPA = ["omnigate-ingest", "omnigate-dispatcher", "omnigate-sender"];
+// Replicas that own partitions by lease: more than the partitions would idle.
+const LEASED = ["omnigate-dispatcher", "omnigate-sender"];
 
 function argValue(args, flag) {
   for (const a of args || []) if (a.startsWith(`--${flag}=`)) return a.slice(flag.length + 3);
@@ -138,6 +143,7 @@ function checkConfig(where, text) {
   const mustBeEnv = [["redis", cfg.redis]];
   for (const c of cfg.connectors || []) {
     for (const k of ["secret", "verify_token", "basic_auth"]) if (c[k] !== undefined) mustBeEnv.push([`connectors.${c.name}.${k}`, c[k]]);
+    if (c.outbound?.token !== undefined) mustBeEnv.push([`connectors.${c.name}.outbound.token`, c.outbound.token]);
   }
   for (const [key, value] of mustBeEnv) {
     if (!/^\$\{[A-Z0-9_]+\}$/.test(String(value))) fail(where, `${key} must be a \${ENV} reference to the Secret, not a literal`);
@@ -211,8 +217,10 @@ for (const arg of process.argv.slice(2)) {
     else if (!(hpa.spec.minReplicas >= 1 && hpa.spec.maxReplicas >= hpa.spec.minReplicas)) fail(overlay, `HPA ${name} replica bounds`);
   }
   const partitions = cfg.ingest?.partitions ?? 16;
-  const dispHpa = byKind("HorizontalPodAutoscaler").find((h) => h.spec.scaleTargetRef.name === "omnigate-dispatcher");
-  if (dispHpa && dispHpa.spec.maxReplicas > partitions) fail(overlay, `dispatcher maxReplicas ${dispHpa.spec.maxReplicas} > partitions ${partitions}`);
+  for (const name of LEASED) {
+    const hpa = byKind("HorizontalPodAutoscaler").find((h) => h.spec.scaleTargetRef.name === name);
+    if (hpa && hpa.spec.maxReplicas > partitions) fail(overlay, `${name} maxReplicas ${hpa.spec.maxReplicas} > partitions ${partitions}`);
+  }
   const sm = byKind("ServiceMonitor");
   if (sm.length === 0) fail(overlay, "no ServiceMonitor");
   for (const m of sm) {
@@ -224,6 +232,20 @@ for (const arg of process.argv.slice(2)) {
     }
   }
   if (byKind("NetworkPolicy").length === 0) fail(overlay, "no NetworkPolicy");
+  // The sender's egress is restricted: it must still reach DNS, Redis and
+  // the providers' HTTPS APIs.
+  const senderLabels = byKind("Deployment").find((d) => d.metadata.name === "omnigate-sender")?.spec.template.metadata.labels || {};
+  const egress = byKind("NetworkPolicy").filter((n) => (n.spec.policyTypes || []).includes("Egress") &&
+    Object.entries(n.spec.podSelector.matchLabels || {}).every(([k, v]) => senderLabels[k] === v));
+  if (egress.length) {
+    const rules = egress.flatMap((n) => n.spec.egress || []);
+    const open = (port, proto = "TCP") => rules.some((r) => !r.ports || r.ports.some((p) => String(p.port) === String(port) && (p.protocol || "TCP") === proto));
+    const redisPort = /:(\d+)/.exec(String(cfg.redis).replace(/^\$\{.*\}$/, ""))?.[1] || "6379";
+    if (!open(53, "UDP")) fail(overlay, "sender egress: DNS (53/UDP) blocked");
+    if (!open(redisPort)) fail(overlay, `sender egress: Redis port ${redisPort} blocked`);
+    if (!rules.some((r) => (r.to || []).some((t) => t.ipBlock?.cidr === "0.0.0.0/0") && (r.ports || []).some((p) => String(p.port) === "443")))
+      fail(overlay, "sender egress: HTTPS 443 to the internet (0.0.0.0/0) blocked");
+  }
   const redis = byKind("StatefulSet").find((s) => s.metadata.name === "omnigate-redis");
   if (overlay === "dev") {
     if (!redis) fail(overlay, "dev needs the Redis StatefulSet");

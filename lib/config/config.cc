@@ -218,8 +218,8 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
   if (root.IsNull()) return config;  // an empty file is a valid, empty config
   if (auto s = CheckKeys(root, "",
                          {"redis", "grpc_addr", "http_addr", "metrics_addr", "log_level",
-                          "connectors", "sinks", "routing", "ingest", "dispatcher", "sender", "chatbot",
-                          "agent_router", "grpc_server", "grpc_client"});
+                          "connectors", "sinks", "routing", "ingest", "dispatcher", "sender",
+                          "chatbot", "agent_router", "grpc_server", "grpc_client"});
       !s.ok()) {
     return s;
   }

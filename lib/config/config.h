@@ -87,8 +87,9 @@ struct SenderConfig {
   int max_attempts = 10;
   absl::Duration backoff_initial = absl::Seconds(1);
   absl::Duration backoff_max = absl::Minutes(5);
-  // Deadline of one provider call.
-  absl::Duration send_timeout = absl::Seconds(15);
+  // Deadline of one provider call. Keep it below drain_timeout: a call still
+  // running when the drain ends is sent again by the next owner.
+  absl::Duration send_timeout = absl::Seconds(10);
   // Provider calls in flight over all connectors and partitions.
   int max_in_flight = 256;
   // Provider calls in flight per connector.
@@ -105,7 +106,7 @@ struct SenderConfig {
   absl::Duration lease_ttl = absl::Seconds(10);
   absl::Duration lease_renew = absl::Seconds(3);
   std::string instance_id;
-  absl::Duration drain_timeout = absl::Seconds(10);
+  absl::Duration drain_timeout = absl::Seconds(15);
   // How long a sent reply's status and provider id are kept (GetStatus,
   // receipts).
   absl::Duration status_retention = absl::Hours(72);

@@ -9,18 +9,19 @@ using yaml::CheckKeys;
 using yaml::ConfigError;
 
 absl::Status ParseSender(const YAML::Node& node, const EnvLookup& env, SenderConfig* out) {
-  if (auto s = CheckKeys(node, "sender",
-                         {"max_attempts", "backoff_initial", "backoff_max", "send_timeout",
-                          "max_in_flight", "max_in_flight_per_connector",
-                          "max_buffered_per_partition", "connector_pause",
-                          "max_connections_per_host", "verify_tls", "ca_file", "lease_ttl",
-                          "lease_renew", "instance_id", "drain_timeout", "status_retention"});
+  if (auto s = CheckKeys(
+          node, "sender",
+          {"max_attempts", "backoff_initial", "backoff_max", "send_timeout", "max_in_flight",
+           "max_in_flight_per_connector", "max_buffered_per_partition", "connector_pause",
+           "max_connections_per_host", "verify_tls", "ca_file", "lease_ttl", "lease_renew",
+           "instance_id", "drain_timeout", "status_retention"});
       !s.ok()) {
     return s;
   }
   absl::Status s;
   auto integer = [&](const char* key, int min, int max, int* target) {
-    if (node[key]) s.Update(yaml::Integer(node[key], absl::StrCat("sender.", key), env, min, max, target));
+    if (node[key])
+      s.Update(yaml::Integer(node[key], absl::StrCat("sender.", key), env, min, max, target));
   };
   auto duration = [&](const char* key, absl::Duration* target) {
     if (node[key]) s.Update(yaml::Duration(node[key], absl::StrCat("sender.", key), env, target));
@@ -47,7 +48,8 @@ absl::Status ParseSender(const YAML::Node& node, const EnvLookup& env, SenderCon
   duration("lease_renew", &out->lease_renew);
   duration("drain_timeout", &out->drain_timeout);
   duration("status_retention", &out->status_retention);
-  if (node["verify_tls"]) s.Update(yaml::Bool(node["verify_tls"], "sender.verify_tls", env, &out->verify_tls));
+  if (node["verify_tls"])
+    s.Update(yaml::Bool(node["verify_tls"], "sender.verify_tls", env, &out->verify_tls));
   scalar("ca_file", &out->ca_file);
   scalar("instance_id", &out->instance_id);
   if (!s.ok()) return s;
@@ -59,6 +61,9 @@ absl::Status ParseSender(const YAML::Node& node, const EnvLookup& env, SenderCon
     return ConfigError("sender.backoff_initial", "must not exceed backoff_max");
   if (out->send_timeout <= absl::ZeroDuration())
     return ConfigError("sender.send_timeout", "must be positive");
+  if (out->drain_timeout <= out->send_timeout)
+    return ConfigError("sender.drain_timeout",
+                       "must exceed send_timeout (a send cut off by the drain is sent again)");
   return absl::OkStatus();
 }
 

@@ -1,6 +1,8 @@
 #include "lib/conversations/outbound_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "lib/common/log.h"
+#include "lib/conversations/messaging_window.h"
 #include "lib/queue/keys.h"
 #include "lib/queue/partitioner.h"
 
@@ -8,12 +10,19 @@ namespace omnigate::conversations {
 namespace {
 
 // KEYS[1] dedupe key ('' side unused when ARGV[3] is 0), KEYS[2] outbound
-// stream; ARGV[1] cap, ARGV[2] event, ARGV[3] dedupe ttl seconds (0: none).
-// Returns the entry id (the first one for a repeated idempotency key).
+// stream, KEYS[3] conversation state; ARGV[1] cap, ARGV[2] event, ARGV[3]
+// dedupe ttl seconds (0: none), ARGV[4] window cutoff ms: refused unless the
+// customer wrote after it ('': no window).
+// Returns the entry id (the first one for a repeated idempotency key), or
+// when refused the customer's last message time as an integer (0: none).
 constexpr absl::string_view kAppendScript = R"lua(
 if ARGV[3] ~= '0' then
   local prev = redis.call('GET', KEYS[1])
   if prev then return prev end
+end
+if ARGV[4] ~= '' then
+  local last = tonumber(redis.call('HGET', KEYS[3], 'last_customer_ms')) or 0
+  if last <= tonumber(ARGV[4]) then return last end
 end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 'event', ARGV[2])
 if ARGV[3] ~= '0' then redis.call('SET', KEYS[1], id, 'EX', ARGV[3]) end
@@ -26,13 +35,15 @@ grpc::Status Invalid(const std::string& what) {
 
 }  // namespace
 
-OutboundService::OutboundService(OutboundOptions options, redis::ConnectionPool* pool,
-                                 const Clock& clock, const grpcutil::CallAuthorizer* authorizer)
+OutboundService::OutboundService(OutboundOptions options, redis::RedisClient* redis,
+                                 const Clock& clock, const grpcutil::CallAuthorizer* authorizer,
+                                 OutboundStatusStore* statuses)
     : options_(options),
-      pool_(pool),
+      redis_(redis),
       clock_(clock),
       ids_(clock),
       authorizer_(authorizer),
+      statuses_(statuses),
       append_script_(kAppendScript) {}
 
 grpc::Status OutboundService::Send(grpc::ServerContext* context,
@@ -63,23 +74,87 @@ grpc::Status OutboundService::Send(grpc::ServerContext* context,
   const std::string dedupe_key =
       dedupe ? absl::StrCat("omnigate:outbound-dedupe:{", p, "}:", event.idempotency_key())
              : absl::StrCat("omnigate:outbound-dedupe:{", p, "}");
-  std::string entry_id;
-  absl::Status status = pool_->With([&](redis::RedisConnection& conn) -> absl::Status {
-    auto reply =
-        append_script_.Run(conn, {dedupe_key, queue::OutboundStreamKey(p)},
-                           {absl::StrCat(options_.stream_max_len), event.SerializeAsString(),
-                            dedupe ? absl::StrCat(options_.dedupe_ttl_seconds) : "0"});
-    if (!reply.ok()) return reply.status();
-    if (!reply->is_string())
-      return absl::UnavailableError(absl::StrCat("redis outbound append: ", reply->str()));
-    entry_id = std::string(reply->str());
-    return absl::OkStatus();
-  });
-  if (!status.ok()) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(status.message()));
+  const absl::Duration window = ReplyWindow(event);
+  const std::string cutoff =
+      window == absl::ZeroDuration() ? "" : absl::StrCat(now - absl::ToInt64Milliseconds(window));
+  auto reply = redis_->Eval(append_script_,
+                            {dedupe_key, queue::OutboundStreamKey(p),
+                             queue::ConversationStateKey(p, event.conversation_key())},
+                            {absl::StrCat(options_.stream_max_len), event.SerializeAsString(),
+                             dedupe ? absl::StrCat(options_.dedupe_ttl_seconds) : "0", cutoff});
+  if (!reply.ok()) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(reply.status().message()));
+  }
+  if (reply->is_integer()) {
+    const absl::Status refused = CheckReplyWindow(event, reply->integer(), now);
+    if (!refused.ok()) {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, std::string(refused.message()));
+    }
+  }
+  if (!reply->is_string()) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        absl::StrCat("redis outbound append: ", reply->str()));
+  }
+  const std::string entry_id(reply->str());
+  if (statuses_ != nullptr) {
+    // Best effort: the reply is queued either way, and the sender's record
+    // of its outcome creates the status if this one is missing.
+    if (auto s = statuses_->RecordQueued(event.conversation_key(), event.id(), event.connector());
+        !s.ok()) {
+      OG_LOG(WARNING) << "reply " << event.id() << " queued, status not recorded: " << s;
+    }
   }
   response->set_event_id(event.id());
   response->set_stream_entry_id(entry_id);
+  return grpc::Status::OK;
+}
+
+grpc::Status OutboundService::GetStatus(grpc::ServerContext* context,
+                                        const omnigate::v1::GetStatusRequest* request,
+                                        omnigate::v1::GetStatusResponse* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kConversations);
+      !s.ok()) {
+    return s;
+  }
+  if (statuses_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "served by omnigate-sender");
+  }
+  if (request->event_id().empty() || request->event_id().size() > 256) {
+    return Invalid("event_id is required (at most 256 bytes)");
+  }
+  auto status = statuses_->Get(request->event_id());
+  if (!status.ok()) {
+    const grpc::StatusCode code = absl::IsNotFound(status.status()) ? grpc::StatusCode::NOT_FOUND
+                                                                    : grpc::StatusCode::UNAVAILABLE;
+    return grpc::Status(code, std::string(status.status().message()));
+  }
+  using State = omnigate::v1::GetStatusResponse;
+  response->set_event_id(status->event_id);
+  switch (status->state) {
+    case DeliveryState::kQueued:
+      response->set_state(State::STATE_QUEUED);
+      break;
+    case DeliveryState::kSent:
+      response->set_state(State::STATE_SENT);
+      break;
+    case DeliveryState::kDelivered:
+      response->set_state(State::STATE_DELIVERED);
+      break;
+    case DeliveryState::kRead:
+      response->set_state(State::STATE_READ);
+      break;
+    case DeliveryState::kFailed:
+      response->set_state(State::STATE_FAILED);
+      break;
+    case DeliveryState::kUnknown:
+      response->set_state(State::STATE_UNSPECIFIED);
+      break;
+  }
+  response->set_connector(status->connector);
+  response->set_provider_message_id(status->provider_message_id);
+  response->set_error_code(status->error_code);
+  response->set_error_message(status->error_message);
+  response->set_updated_at_ms(status->updated_ms);
   return grpc::Status::OK;
 }
 

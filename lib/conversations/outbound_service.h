@@ -4,8 +4,9 @@
 
 #include "lib/common/clock.h"
 #include "lib/common/uuid.h"
+#include "lib/conversations/outbound_status_store.h"
 #include "lib/grpcutil/auth.h"
-#include "lib/redis/connection_pool.h"
+#include "lib/redis/redis_client.h"
 #include "lib/redis/redis_script.h"
 #include "omnigate/v1/outbound.grpc.pb.h"
 
@@ -19,22 +20,34 @@ struct OutboundOptions {
 
 // omnigate.v1.Outbound: validates a reply and appends it to the
 // conversation's outbound stream (omnigate:outbound:{p}), deduplicated by
-// its idempotency key in the same script. Calls need the conversations
-// scope when `authorizer` is set. Sync handlers on pooled connections.
+// its idempotency key in the same script. A reply outside the channel's
+// messaging window (messaging_window.h; the customer's last message is
+// `last_customer_ms` on the conversation state, set by ingest) is refused
+// with FAILED_PRECONDITION and nothing is queued; the same script checks it,
+// so a retried Send that was queued before the window closed still answers
+// its entry. Calls need the conversations scope when `authorizer` is set.
+// Sync handlers; `redis` is thread-safe (a connection pool in production).
 class OutboundService final : public omnigate::v1::Outbound::Service {
  public:
-  OutboundService(OutboundOptions options, redis::ConnectionPool* pool, const Clock& clock,
-                  const grpcutil::CallAuthorizer* authorizer = nullptr);
+  // `statuses` (optional) records each queued reply for GetStatus; without
+  // it GetStatus answers UNIMPLEMENTED.
+  OutboundService(OutboundOptions options, redis::RedisClient* redis, const Clock& clock,
+                  const grpcutil::CallAuthorizer* authorizer = nullptr,
+                  OutboundStatusStore* statuses = nullptr);
 
   grpc::Status Send(grpc::ServerContext* context, const omnigate::v1::SendRequest* request,
                     omnigate::v1::SendResponse* response) override;
+  grpc::Status GetStatus(grpc::ServerContext* context,
+                         const omnigate::v1::GetStatusRequest* request,
+                         omnigate::v1::GetStatusResponse* response) override;
 
  private:
   const OutboundOptions options_;
-  redis::ConnectionPool* const pool_;
+  redis::RedisClient* const redis_;
   const Clock& clock_;
   UuidV7Generator ids_;
   const grpcutil::CallAuthorizer* const authorizer_;
+  OutboundStatusStore* const statuses_;
   const redis::RedisScript append_script_;
 };
 

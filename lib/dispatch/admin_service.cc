@@ -51,8 +51,8 @@ grpc::Status AdminService::ListPartitionOwners(
     return s;
   absl::Status status = pool_->With([&](redis::RedisConnection& conn) -> absl::Status {
     for (uint32_t p = 0; p < partitions_; ++p) {
-      auto owner = conn.Run({"GET", queue::LeaseKey(p)});
-      auto ttl = conn.Run({"PTTL", queue::LeaseKey(p)});
+      auto owner = conn.Run({"GET", keys_->lease(p)});
+      auto ttl = conn.Run({"PTTL", keys_->lease(p)});
       if (!owner.ok()) return owner.status();
       if (!ttl.ok()) return ttl.status();
       auto* o = response->add_owners();
@@ -74,13 +74,13 @@ grpc::Status AdminService::GetStreamStats(grpc::ServerContext* context,
     for (uint32_t p = 0; p < partitions_; ++p) {
       auto* stats = response->add_partitions();
       stats->set_partition(p);
-      auto len = conn.Run({"XLEN", queue::StreamKey(p)});
-      auto dlq = conn.Run({"XLEN", queue::DeadLetterKey(p)});
+      auto len = conn.Run({"XLEN", keys_->stream(p)});
+      auto dlq = conn.Run({"XLEN", keys_->dead_letter(p)});
       if (!len.ok()) return len.status();
       if (!dlq.ok()) return dlq.status();
       stats->set_depth(len->integer());
       stats->set_dead_letters(dlq->integer());
-      auto groups = conn.Run({"XINFO", "GROUPS", queue::StreamKey(p)});
+      auto groups = conn.Run({"XINFO", "GROUPS", keys_->stream(p)});
       if (!groups.ok()) return groups.status();
       for (size_t g = 0; g < groups->size(); ++g) {
         const redisReply* info = groups->element(g);

@@ -2,6 +2,7 @@
 
 #include "lib/dispatch/dead_letter_store.h"
 #include "lib/grpcutil/auth.h"
+#include "lib/queue/keys.h"
 #include "lib/redis/connection_pool.h"
 #include "omnigate/v1/admin.grpc.pb.h"
 
@@ -12,13 +13,16 @@ namespace omnigate::dispatch {
 class AdminService final : public omnigate::v1::Admin::Service {
  public:
   // Calls need the admin scope when `authorizer` is set.
+  // `keys`: the dispatcher's partitions or the sender's (outbound).
   AdminService(uint32_t partitions, std::vector<std::string> sinks, DeadLetterStore* dead_letters,
-               redis::ConnectionPool* pool, const grpcutil::CallAuthorizer* authorizer = nullptr)
+               redis::ConnectionPool* pool, const grpcutil::CallAuthorizer* authorizer = nullptr,
+               const queue::ConsumerKeys* keys = &queue::kDispatcherKeys)
       : partitions_(partitions),
         sinks_(std::move(sinks)),
         dead_letters_(dead_letters),
         pool_(pool),
-        authorizer_(authorizer) {}
+        authorizer_(authorizer),
+        keys_(keys) {}
 
   grpc::Status ListDeadLetters(grpc::ServerContext* context,
                                const omnigate::v1::ListDeadLettersRequest*,
@@ -42,6 +46,7 @@ class AdminService final : public omnigate::v1::Admin::Service {
   DeadLetterStore* const dead_letters_;
   redis::ConnectionPool* const pool_;
   const grpcutil::CallAuthorizer* const authorizer_;
+  const queue::ConsumerKeys* const keys_;
 };
 
 }  // namespace omnigate::dispatch

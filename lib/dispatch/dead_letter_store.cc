@@ -71,9 +71,10 @@ absl::Status ParseDeadLetterId(const std::string& id, uint32_t partitions, uint3
 }
 
 DeadLetterStore::DeadLetterStore(uint32_t partitions, int64_t stream_max_len,
-                                 redis::ConnectionPool* pool)
+                                 redis::ConnectionPool* pool, const queue::ConsumerKeys* keys)
     : partitions_(partitions),
       stream_max_len_(stream_max_len),
+      keys_(keys),
       pool_(pool),
       replay_script_(kReplayScript) {}
 
@@ -105,7 +106,7 @@ absl::StatusOr<std::vector<DeadLetter>> DeadLetterStore::List(const DeadLetterSe
   }
   absl::Status status = pool_->With([&](redis::RedisConnection& conn) -> absl::Status {
     for (const Range& r : ranges) {
-      auto reply = conn.Run({"XRANGE", queue::DeadLetterKey(r.partition), r.start, r.end, "COUNT",
+      auto reply = conn.Run({"XRANGE", keys_->dead_letter(r.partition), r.start, r.end, "COUNT",
                              absl::StrCat(limit)});
       if (!reply.ok()) return reply.status();
       if (reply->is_error())
@@ -157,9 +158,9 @@ absl::StatusOr<uint32_t> DeadLetterStore::Replay(const DeadLetterSelector& selec
   return ForEachSelected(selector,
                          [this](redis::RedisConnection& conn, uint32_t p,
                                 const std::string& entry) -> absl::StatusOr<bool> {
-                           auto reply = replay_script_.Run(
-                               conn, {queue::DeadLetterKey(p), queue::StreamKey(p)},
-                               {entry, absl::StrCat(stream_max_len_)});
+                           auto reply =
+                               replay_script_.Run(conn, {keys_->dead_letter(p), keys_->stream(p)},
+                                                  {entry, absl::StrCat(stream_max_len_)});
                            if (!reply.ok()) return reply.status();
                            if (reply->is_error())
                              return absl::InternalError(absl::StrCat("replay: ", reply->str()));
@@ -169,9 +170,9 @@ absl::StatusOr<uint32_t> DeadLetterStore::Replay(const DeadLetterSelector& selec
 
 absl::StatusOr<uint32_t> DeadLetterStore::Drop(const DeadLetterSelector& selector) {
   return ForEachSelected(selector,
-                         [](redis::RedisConnection& conn, uint32_t p,
-                            const std::string& entry) -> absl::StatusOr<bool> {
-                           auto reply = conn.Run({"XDEL", queue::DeadLetterKey(p), entry});
+                         [this](redis::RedisConnection& conn, uint32_t p,
+                                const std::string& entry) -> absl::StatusOr<bool> {
+                           auto reply = conn.Run({"XDEL", keys_->dead_letter(p), entry});
                            if (!reply.ok()) return reply.status();
                            return reply->integer() == 1;
                          });

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "lib/queue/keys.h"
 #include "lib/redis/connection_pool.h"
 #include "lib/redis/redis_script.h"
 #include "omnigate/v1/admin.pb.h"
@@ -17,7 +18,9 @@ namespace omnigate::dispatch {
 // refused it, atomically removed from the dead letters), drop. Thread-safe.
 class DeadLetterStore {
  public:
-  DeadLetterStore(uint32_t partitions, int64_t stream_max_len, redis::ConnectionPool* pool);
+  // `keys`: the dispatcher's dead letters, or the sender's (outbound).
+  DeadLetterStore(uint32_t partitions, int64_t stream_max_len, redis::ConnectionPool* pool,
+                  const queue::ConsumerKeys* keys = &queue::kDispatcherKeys);
 
   // Oldest first, at most selector.limit (default 1000).
   absl::StatusOr<std::vector<omnigate::v1::DeadLetter>> List(
@@ -36,6 +39,7 @@ class DeadLetterStore {
 
   const uint32_t partitions_;
   const int64_t stream_max_len_;
+  const queue::ConsumerKeys* const keys_;
   redis::ConnectionPool* const pool_;
   const redis::RedisScript replay_script_;
 };

@@ -83,12 +83,12 @@ DispatchMetrics::DispatchMetrics(prometheus::Registry& registry,
                    .Register(registry)),
       depth_(prometheus::BuildGauge()
                  .Name(prefix == kDispatcherPrefix ? std::string("omnigate_stream_depth")
-                                                 : absl::StrCat(prefix, "_stream_depth"))
+                                                   : absl::StrCat(prefix, "_stream_depth"))
                  .Help("Length of an owned partition stream (XLEN).")
                  .Register(registry)),
       dlq_depth_(prometheus::BuildGauge()
                      .Name(prefix == kDispatcherPrefix ? std::string("omnigate_dead_letter_depth")
-                                                     : absl::StrCat(prefix, "_dead_letter_depth"))
+                                                       : absl::StrCat(prefix, "_dead_letter_depth"))
                      .Help("Length of an owned partition's dead-letter stream.")
                      .Register(registry)),
       owned_(prometheus::BuildGauge()

@@ -46,8 +46,8 @@ struct LeaseOptions {
 };
 
 // Shares the partitions among live replicas (dispatchers, or senders: the
-// keys are options.keys) through Redis leases: omnigate:lease:{p} = instance id, SET NX PX ttl, renewed every `renew`
-// only by its holder (script), released by its holder on rebalance or stop.
+// keys are options.keys) through Redis leases: omnigate:lease:{p} = instance id, SET NX PX ttl,
+// renewed every `renew` only by its holder (script), released by its holder on rebalance or stop.
 // Replicas heartbeat into omnigate:dispatchers; each aims at
 // ceil(partitions / live replicas) and releases the excess, so a new replica
 // gets its share within a few renew periods and a dead one's partitions are

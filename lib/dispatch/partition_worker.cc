@@ -30,8 +30,7 @@ PartitionWorker::PartitionWorker(WorkerOptions options, WorkerDeps deps)
       reader_(
           ReaderOptions{stream_key_, options_.sink, options_.consumer,
                         options_.keys->lease(options_.partition), options_.consumer,
-                        options_.read_count,
-                        options_.idle_block},
+                        options_.read_count, options_.idle_block},
           deps_.reader_connect ? deps_.reader_connect : deps_.connect, deps_.metrics,
           [this] { return LeaseRemaining(); },
           [this](const EntryFields& fields, StreamEntry* out) { return Filter(fields, out); },

@@ -32,8 +32,9 @@ void GrpcSinkClient::Deliver(std::shared_ptr<const omnigate::v1::DeliverRequest>
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   // Fail fast while the sink is down instead of queueing in the channel.
   call->context.set_wait_for_ready(false);
-  stub_->async()->Deliver(&call->context, call->request.get(), &call->response,
-                          [call](grpc::Status status) { call->done(std::move(status), RetryHint{}); });
+  stub_->async()->Deliver(
+      &call->context, call->request.get(), &call->response,
+      [call](grpc::Status status) { call->done(std::move(status), RetryHint{}); });
 }
 
 bool InFlightLimiter::TryAcquire() {

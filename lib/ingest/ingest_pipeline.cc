@@ -41,6 +41,27 @@ Outcome OutcomeForError(const absl::Status& status) {
   }
 }
 
+// A message the customer wrote or picked: it opens the channel's messaging
+// window (WhatsApp, Messenger, Instagram). Receipts, lifecycle events,
+// reactions, edits and ratings do not: better to refuse a reply the provider
+// might take than to queue one it refuses. Returns when it was sent (never
+// later than `now`: a sender's clock may run ahead), else 0.
+int64_t CustomerMessageMs(const Event& e, int64_t now) {
+  if (e.sender().role() != omnigate::v1::ROLE_CUSTOMER || e.is_echo()) return 0;
+  switch (e.payload_case()) {
+    case Event::kText:
+    case Event::kMedia:
+    case Event::kLocation:
+    case Event::kContacts:
+    case Event::kInteractive:
+    case Event::kPostback:
+      break;
+    default:
+      return 0;
+  }
+  return e.sent_at_ms() > 0 && e.sent_at_ms() < now ? e.sent_at_ms() : now;
+}
+
 std::string HeaderLines(const Headers& headers) {
   std::string out;
   for (const auto& [name, value] : headers.entries())
@@ -390,6 +411,7 @@ void IngestPipeline::Store(std::vector<Event> events,
     }
     item.idempotency_key = e.idempotency_key();
     item.conversation_key = e.conversation_key();
+    item.customer_message_ms = CustomerMessageMs(e, now);
     e.SerializeToString(&item.payload);
     EnqueueResult& r = (*results)[i];
     r.set_event_id(e.id());

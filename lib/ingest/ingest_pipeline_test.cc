@@ -266,5 +266,46 @@ TEST_F(IngestPipelineTest, PublishValidatesAndDerivesTheIdempotencyKey) {
   EXPECT_EQ(RejectReason(publish({no_channel}).status()), "invalid_event:channel");
 }
 
+TEST_F(IngestPipelineTest, CustomerMessagesCarryTheirTimeForTheMessagingWindow) {
+  auto base = [](const std::string& id) {
+    Event e;
+    e.set_channel(omnigate::v1::CHANNEL_WHATSAPP);
+    e.set_account_id("1");
+    e.set_external_id(id);
+    e.set_conversation_key("w:1:1");  // small: max_body_bytes is 64
+    e.mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
+    e.set_sent_at_ms(1770091500000);
+    e.mutable_text()->set_body("h");
+    return e;
+  };
+  std::vector<Event> events;
+  events.push_back(base("t"));
+  Event ahead = base("a");  // the customer's clock runs ahead of ours
+  ahead.set_sent_at_ms(1770091999000);
+  events.push_back(ahead);
+  Event no_time = base("n");
+  no_time.clear_sent_at_ms();
+  events.push_back(no_time);
+  Event status = base("s");
+  status.mutable_status()->set_target_external_id("o");
+  events.push_back(status);
+  Event reaction = base("r");
+  reaction.mutable_reaction()->set_emoji("+");
+  events.push_back(reaction);
+  Event agent = base("g");
+  agent.mutable_sender()->set_role(omnigate::v1::ROLE_AGENT);
+  events.push_back(agent);
+  Event echo = base("e");
+  echo.set_is_echo(true);
+  events.push_back(echo);
+  absl::StatusOr<std::vector<omnigate::v1::EnqueueResult>> out = absl::UnknownError("not called");
+  pipeline_->Publish(std::move(events), [&](auto r) { out = std::move(r); });
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(queue_.stored.size(), 7u);
+  std::vector<int64_t> times;
+  for (const auto& stored : queue_.stored) times.push_back(stored.customer_message_ms);
+  EXPECT_EQ(times, (std::vector<int64_t>{1770091500000, 1770091506000, 1770091506000, 0, 0, 0, 0}));
+}
+
 }  // namespace
 }  // namespace omnigate::ingest

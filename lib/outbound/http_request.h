@@ -32,6 +32,11 @@ struct HttpResponse {
   int status = 0;
   HeaderList headers;
   std::string body;
+  // Why there was no answer when status is 0 ("timeout", "connect refused",
+  // "queue full", "shutting down", ...). Set beside a status, the body is
+  // incomplete ("body truncated" at the size cap, or the connection failed).
+  // Empty otherwise.
+  std::string transport_error;
 };
 
 // The first value of header `name` (any case), or nullopt.

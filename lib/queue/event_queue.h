@@ -18,6 +18,9 @@ struct EventToStore {
   std::string payload;
   // The event's conversation: its routing mode is stamped on the entry.
   std::string conversation_key;
+  // When > 0: a customer's message sent then (UTC ms). The queue records the
+  // latest one on the conversation (its messaging window, Outbound.Send).
+  int64_t customer_message_ms = 0;
 };
 
 // What happened to one event.

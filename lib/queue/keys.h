@@ -93,8 +93,7 @@ inline std::string ProviderMessageKey(uint32_t partition, absl::string_view conn
 // seen, applied when the id is recorded.
 inline std::string EarlyReceiptKey(uint32_t partition, absl::string_view connector,
                                    absl::string_view provider_message_id) {
-  return absl::StrCat("omnigate:outearly:{", partition, "}:", connector, ":",
-                      provider_message_id);
+  return absl::StrCat("omnigate:outearly:{", partition, "}:", connector, ":", provider_message_id);
 }
 
 // The keys one kind of leased stream consumer works on. The dispatcher and

@@ -82,10 +82,10 @@ void RedisStreamQueue::Enqueue(std::vector<EventToStore> events, EnqueueCallback
   for (size_t i = 0; i < events.size(); ++i) {
     EventToStore& e = events[i];
     const size_t lane = e.partition % lanes;
-    commands[lane].push_back({"EVALSHA", script_sha_, "3",
-                              DedupeKey(e.partition, e.idempotency_key), StreamKey(e.partition),
-                              ConversationStateKey(e.partition, e.conversation_key), ttl_arg_,
-                              max_len_arg_, std::move(e.payload), retention_arg_});
+    commands[lane].push_back(
+        {"EVALSHA", script_sha_, "3", DedupeKey(e.partition, e.idempotency_key),
+         StreamKey(e.partition), ConversationStateKey(e.partition, e.conversation_key), ttl_arg_,
+         max_len_arg_, std::move(e.payload), retention_arg_, absl::StrCat(e.customer_message_ms)});
     indexes[lane].push_back(i);
   }
   size_t parts = 0;

@@ -24,6 +24,7 @@
 #include "lib/conversations/conversation_store.h"
 #include "lib/conversations/conversations_service.h"
 #include "lib/conversations/outbound_service.h"
+#include "lib/conversations/outbound_status_store.h"
 #include "lib/dispatch/admin_service.h"
 #include "lib/dispatch/dead_letter_store.h"
 #include "lib/dispatch/dispatch_metrics.h"
@@ -148,8 +149,11 @@ int Run(int argc, char** argv) {
   conversations::OutboundOptions outbound_options;
   outbound_options.partitions = partitions;
   outbound_options.stream_max_len = cfg.ingest.stream_max_len;
-  conversations::OutboundService outbound_service(outbound_options, &pool, clock,
-                                                  authorizer->get());
+  // Replies queued here get a status record; omnigate-sender completes it.
+  conversations::OutboundStatusStore statuses(&pool, partitions, cfg.sender.status_retention,
+                                              clock);
+  conversations::OutboundService outbound_service(outbound_options, &pool, clock, authorizer->get(),
+                                                  &statuses);
   dispatch::DeadLetterStore dead_letters(partitions, cfg.ingest.stream_max_len, &pool);
   dispatch::AdminService admin_service(partitions, sink_names, &dead_letters, &pool,
                                        authorizer->get());
