@@ -258,6 +258,7 @@ size_t PartitionReader::Deliver(const redis::RedisReply& reply, bool history) {
       view.event = FieldValue(fields, queue::kEventField);
       view.mode = redis::ElementStr(FieldValue(fields, queue::kModeField));
       view.target_sink = redis::ElementStr(FieldValue(fields, queue::kTargetSinkField));
+      view.outbound_event_id = redis::ElementStr(FieldValue(fields, queue::kOutboundEventIdField));
       if (filter_(view, &entry)) {
         entries.push_back(std::move(entry));
       } else {

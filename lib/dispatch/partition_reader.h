@@ -26,6 +26,8 @@ struct EntryFields {
   const redisReply* event = nullptr;
   absl::string_view mode;
   absl::string_view target_sink;
+  // A receipt's reply (queue::kOutboundEventIdField); empty otherwise.
+  absl::string_view outbound_event_id;
 };
 
 // One entry handed to the consumer.

@@ -120,6 +120,11 @@ bool PartitionWorker::Filter(const EntryFields& fields, StreamEntry* out) const 
     out->malformed = true;  // the worker dead-letters it, raw
     return true;
   }
+  // Ingest linked this receipt to the reply it is about (stamped beside the
+  // event: the stored bytes stay as the channel's adapter made them).
+  if (!fields.outbound_event_id.empty() && out->event.has_status()) {
+    out->event.mutable_status()->set_outbound_event_id(std::string(fields.outbound_event_id));
+  }
   if (deps_.router == nullptr) return true;
   const routing::RouteDecision decision =
       deps_.router->Route(out->event, fields.mode, fields.target_sink);

@@ -472,6 +472,23 @@ TEST_F(PartitionWorkerTest, ThrottleHintsWaitAndDoNotCountAttempts) {
   EXPECT_EQ(dead->integer(), 0);
 }
 
+// Ingest stamps a receipt's entry with the reply it is about; the sink sees
+// it in Status.outbound_event_id.
+TEST_F(PartitionWorkerTest, ReceiptsCarryTheReplyTheyAreAbout) {
+  Event receipt = MakeEvent("c", 1);
+  receipt.mutable_status()->set_state(omnigate::v1::Status::STATE_DELIVERED);
+  receipt.mutable_status()->set_target_external_id("wamid.OUT");
+  ASSERT_TRUE(redis_
+                  .Run({"XADD", queue::StreamKey(kPartition), "*", "event",
+                        receipt.SerializeAsString(), "outbound_event_id", "reply-42"})
+                  .ok());
+  auto worker = Start();
+  ASSERT_TRUE(sink_.WaitDelivered(1));
+  const auto calls = sink_.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].events(0).status().outbound_event_id(), "reply-42");
+}
+
 TEST_F(PartitionWorkerTest, AcknowledgesDeliveredEntries) {
   sink_.set_async(false);  // answered inline, on the worker's thread
   auto worker = Start();

@@ -1,5 +1,6 @@
 #include "lib/ingest/ingest_pipeline.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -60,6 +61,39 @@ int64_t CustomerMessageMs(const Event& e, int64_t now) {
       return 0;
   }
   return e.sent_at_ms() > 0 && e.sent_at_ms() < now ? e.sent_at_ms() : now;
+}
+
+// A provider's receipt for a message the business sent: the queue links it
+// to the reply the sender recorded under the same provider id. Statuses
+// omnigate did not send (the business's other tools) simply find no reply.
+std::optional<queue::EventToStore::Receipt> ReceiptOf(const Event& e) {
+  if (e.payload_case() != Event::kStatus || e.status().target_external_id().empty()) {
+    return std::nullopt;
+  }
+  queue::EventToStore::Receipt r;
+  switch (e.status().state()) {
+    case omnigate::v1::Status::STATE_SENT:
+      r.state = "sent";
+      break;
+    case omnigate::v1::Status::STATE_DELIVERED:
+      r.state = "delivered";
+      break;
+    case omnigate::v1::Status::STATE_READ:
+    case omnigate::v1::Status::STATE_PLAYED:
+      r.state = "read";
+      break;
+    case omnigate::v1::Status::STATE_FAILED:
+    case omnigate::v1::Status::STATE_UNDELIVERED:
+      r.state = "failed";
+      break;
+    default:
+      return std::nullopt;  // queued, deleted: nothing to record
+  }
+  r.connector = e.connector();
+  r.provider_message_id = e.status().target_external_id();
+  r.error_code = e.status().error_code();
+  r.error_message = e.status().error_message();
+  return r;
 }
 
 std::string HeaderLines(const Headers& headers) {
@@ -412,6 +446,7 @@ void IngestPipeline::Store(std::vector<Event> events,
     item.idempotency_key = e.idempotency_key();
     item.conversation_key = e.conversation_key();
     item.customer_message_ms = CustomerMessageMs(e, now);
+    item.receipt = ReceiptOf(e);
     e.SerializeToString(&item.payload);
     EnqueueResult& r = (*results)[i];
     r.set_event_id(e.id());

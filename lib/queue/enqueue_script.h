@@ -19,16 +19,54 @@ namespace omnigate::queue {
 // may arrive late), which opens the channel's messaging window; so the state
 // exists, with the retention, for every conversation a customer wrote in.
 // Without it the hash exists only once a change set mode.
+//
+// Receipts (a provider's status webhook for a reply omnigate sent) add
+//   KEYS[4] provider id -> reply id (written by the sender), KEYS[5] early
+//   receipts of that provider id; ARGV[6] state (sent|delivered|read|failed),
+//   ARGV[7] now ms, ARGV[8] status retention ms, ARGV[9] the reply status
+//   key prefix of the partition ("omnigate:outstatus:{p}:"), ARGV[10] error
+//   code, ARGV[11] error message.
+// When the reply is known its id is stamped on the entry (field
+// outbound_event_id, copied into Status.outbound_event_id by consumers) and
+// its status record moves forward; otherwise the receipt waits as an early
+// one for the sender to apply when it records the provider id (the
+// provider's webhook raced its own send answer). The status key is built
+// from the reply id read here, in the same hash tag as KEYS[4].
 inline constexpr absl::string_view kEnqueueScript = R"lua(
 local prev = redis.call('GET', KEYS[1])
 if prev then return {0, prev} end
 local mode = redis.call('HGET', KEYS[3], 'mode')
-local id
+local fields = {'event', ARGV[3]}
 if mode and mode ~= 'bot' then
-  id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'event', ARGV[3], 'mode', mode)
-else
-  id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'event', ARGV[3])
+  fields[#fields + 1] = 'mode'
+  fields[#fields + 1] = mode
 end
+if #KEYS >= 5 then
+  local rank = {queued = 0, sent = 1, delivered = 2, read = 3, failed = 3}
+  local state = ARGV[6]
+  local reply = redis.call('GET', KEYS[4])
+  if reply then
+    fields[#fields + 1] = 'outbound_event_id'
+    fields[#fields + 1] = reply
+    local skey = ARGV[9] .. reply
+    local cur = redis.call('HGET', skey, 'state')
+    if rank[state] and (not cur or not rank[cur] or rank[state] > rank[cur]) then
+      redis.call('HSET', skey, 'state', state, 'updated_ms', ARGV[7])
+      if state == 'failed' then
+        redis.call('HSET', skey, 'error_code', ARGV[10], 'error_message', ARGV[11])
+      end
+      redis.call('PEXPIRE', skey, ARGV[8])
+    end
+  else
+    local cur = redis.call('HGET', KEYS[5], 'state')
+    if rank[state] and (not cur or not rank[cur] or rank[state] > rank[cur]) then
+      redis.call('HSET', KEYS[5], 'state', state, 'error_code', ARGV[10],
+                 'error_message', ARGV[11])
+    end
+    redis.call('PEXPIRE', KEYS[5], ARGV[8])
+  end
+end
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(fields))
 redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
 local customer = tonumber(ARGV[5]) or 0
 if customer > 0 then

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,16 @@ struct EventToStore {
   // When > 0: a customer's message sent then (UTC ms). The queue records the
   // latest one on the conversation (its messaging window, Outbound.Send).
   int64_t customer_message_ms = 0;
+  // A provider's receipt for a reply omnigate may have sent (status events):
+  // the queue links it to the reply and moves the reply's status forward.
+  struct Receipt {
+    std::string connector;
+    std::string provider_message_id;
+    std::string state;  // sent | delivered | read | failed
+    std::string error_code;
+    std::string error_message;
+  };
+  std::optional<Receipt> receipt;
 };
 
 // What happened to one event.

@@ -33,6 +33,10 @@ inline constexpr absl::string_view kEventField = "event";
 inline constexpr absl::string_view kModeField = "mode";
 // Field of a replayed dead letter naming the only sink it is for.
 inline constexpr absl::string_view kTargetSinkField = "target_sink";
+// Field of a receipt's entry naming the reply (Event.id) it is about, when
+// the sender recorded the provider's id first: consumers copy it into
+// Status.outbound_event_id.
+inline constexpr absl::string_view kOutboundEventIdField = "outbound_event_id";
 
 // State of one conversation (hash: mode, agent_id, last_agent_id, ...).
 inline std::string ConversationStateKey(uint32_t partition, absl::string_view conversation_key) {

@@ -65,7 +65,8 @@ RedisStreamQueue::RedisStreamQueue(RedisStreamQueueOptions options,
       script_sha_(redis::RedisPipelineWriter::ScriptSha(std::string(kEnqueueScript))),
       ttl_arg_(absl::StrCat(options.dedupe_ttl_seconds)),
       max_len_arg_(absl::StrCat(options.stream_max_len)),
-      retention_arg_(absl::StrCat(absl::ToInt64Milliseconds(options.conversation_retention))) {}
+      retention_arg_(absl::StrCat(absl::ToInt64Milliseconds(options.conversation_retention))),
+      status_retention_arg_(absl::StrCat(absl::ToInt64Milliseconds(options.status_retention))) {}
 
 void RedisStreamQueue::AddScripts(redis::PipelineWriterOptions* options) {
   options->scripts.emplace_back(kEnqueueScript);
@@ -82,10 +83,23 @@ void RedisStreamQueue::Enqueue(std::vector<EventToStore> events, EnqueueCallback
   for (size_t i = 0; i < events.size(); ++i) {
     EventToStore& e = events[i];
     const size_t lane = e.partition % lanes;
-    commands[lane].push_back(
-        {"EVALSHA", script_sha_, "3", DedupeKey(e.partition, e.idempotency_key),
-         StreamKey(e.partition), ConversationStateKey(e.partition, e.conversation_key), ttl_arg_,
-         max_len_arg_, std::move(e.payload), retention_arg_, absl::StrCat(e.customer_message_ms)});
+    if (!e.receipt.has_value()) {
+      commands[lane].push_back({"EVALSHA", script_sha_, "3",
+                                DedupeKey(e.partition, e.idempotency_key), StreamKey(e.partition),
+                                ConversationStateKey(e.partition, e.conversation_key), ttl_arg_,
+                                max_len_arg_, std::move(e.payload), retention_arg_,
+                                absl::StrCat(e.customer_message_ms)});
+    } else {
+      const EventToStore::Receipt& r = *e.receipt;
+      commands[lane].push_back(
+          {"EVALSHA", script_sha_, "5", DedupeKey(e.partition, e.idempotency_key),
+           StreamKey(e.partition), ConversationStateKey(e.partition, e.conversation_key),
+           ProviderMessageKey(e.partition, r.connector, r.provider_message_id),
+           EarlyReceiptKey(e.partition, r.connector, r.provider_message_id), ttl_arg_, max_len_arg_,
+           std::move(e.payload), retention_arg_, absl::StrCat(e.customer_message_ms), r.state,
+           absl::StrCat(absl::ToUnixMillis(absl::Now())), status_retention_arg_,
+           OutboundStatusKey(e.partition, ""), r.error_code, r.error_message.substr(0, 512)});
+    }
     indexes[lane].push_back(i);
   }
   size_t parts = 0;

@@ -18,6 +18,8 @@ struct RedisStreamQueueOptions {
   int64_t quarantine_max_len = 100000;
   // An inbound message renews its conversation's state for this long.
   absl::Duration conversation_retention = absl::Hours(30 * 24);
+  // How long receipts and reply status records are kept (sender.status_retention).
+  absl::Duration status_retention = absl::Hours(72);
 };
 
 // EventQueue on Redis Streams. Events are grouped by writer lane (partition
@@ -44,6 +46,7 @@ class RedisStreamQueue final : public EventQueue {
   const std::string ttl_arg_;
   const std::string max_len_arg_;
   const std::string retention_arg_;
+  const std::string status_retention_arg_;
 };
 
 }  // namespace omnigate::queue

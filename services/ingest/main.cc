@@ -101,6 +101,7 @@ int Run(int argc, char** argv) {
   queue_options.dedupe_ttl_seconds = cfg.ingest.dedupe_ttl_seconds;
   queue_options.stream_max_len = cfg.ingest.stream_max_len;
   queue_options.conversation_retention = cfg.ingest.conversation_retention;
+  queue_options.status_retention = cfg.sender.status_retention;
   queue::RedisStreamQueue queue(queue_options, &writer);
 
   queue::BacklogMonitorOptions backlog_options;

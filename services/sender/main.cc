@@ -125,6 +125,7 @@ int Run(int argc, char** argv) {
   queue_options.dedupe_ttl_seconds = cfg.ingest.dedupe_ttl_seconds;
   queue_options.stream_max_len = cfg.ingest.stream_max_len;
   queue_options.conversation_retention = cfg.ingest.conversation_retention;
+  queue_options.status_retention = sc.status_retention;
   queue::RedisStreamQueue events(queue_options, &writer);
 
   auto registry = std::make_shared<prometheus::Registry>();

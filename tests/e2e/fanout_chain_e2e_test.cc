@@ -1,7 +1,9 @@
 // The whole fan-out with every real binary: a signed WhatsApp webhook enters
 // omnigate-ingest, omnigate-dispatcher delivers it to omnigate-chatbot, which
 // answers from its FAQ; asking for a human hands the conversation off and
-// omnigate-agent-router assigns an agent. Real Redis, real gRPC, real HTTP.
+// omnigate-agent-router assigns an agent; omnigate-sender delivers the bot's
+// and the agent's replies to a fake WhatsApp API. Real Redis, real gRPC, real
+// HTTP.
 
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -20,11 +22,13 @@
 #include "lib/queue/stream_reader.h"
 #include "lib/redis/redis_connection.h"
 #include "omnigate/v1/conversations.grpc.pb.h"
+#include "omnigate/v1/outbound.grpc.pb.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/redis_test.h"
 #include "tests/support/wait.h"
+#include "tools/fake_provider/fake_provider.h"
 
 namespace omnigate {
 namespace {
@@ -40,7 +44,8 @@ constexpr char kConversation[] = "whatsapp:100000000000001:628123456789";
 std::string WhatsAppText(const std::string& id, const std::string& text) {
   return absl::StrCat(
       R"({"object":"whatsapp_business_account","entry":[{"id":"200000000000001","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"12025550100","phone_number_id":"100000000000001"},"contacts":[{"profile":{"name":"Dewi"},"wa_id":"628123456789"}],"messages":[{"from":"628123456789","id":")",
-      id, R"(","timestamp":"1770091506","type":"text","text":{"body":")", text, R"("}}]}}]}]})");
+      id, R"(","timestamp":")", absl::ToUnixSeconds(absl::Now()),
+      R"(","type":"text","text":{"body":")", text, R"("}}]}}]}]})");
 }
 
 class FanoutChainE2ETest : public testing::RedisTest {
@@ -48,32 +53,48 @@ class FanoutChainE2ETest : public testing::RedisTest {
   void SetUp() override {
     RedisTest::SetUp();
     if (HasFatalFailure()) return;
+    auto fake = fakeprovider::FakeProvider::Start();
+    ASSERT_TRUE(fake.ok()) << fake.status();
+    fake_ = *std::move(fake);
     http_port_ = testing::PickFreePort();
     dispatcher_port_ = testing::PickFreePort();
+    sender_port_ = testing::PickFreePort();
     const int bot_port = testing::PickFreePort();
     const int router_port = testing::PickFreePort();
     const std::string source = OMNIGATE_SOURCE_DIR;
-    ASSERT_TRUE(testing::WriteFile(dir_ + "/omnigate.yaml",
-                                   absl::StrCat(R"(
+    ASSERT_TRUE(
+        testing::WriteFile(dir_ + "/omnigate.yaml",
+                           absl::StrCat(R"(
 connectors:
   - name: wa-main
     channel: whatsapp
     secret: )",
-                                                kSecret, R"(
+                                        kSecret, R"(
     verify_token: v
+    outbound:
+      api_base_url: )",
+                                        fake_->api_base_url(fakeprovider::Provider::kWhatsApp),
+                                        R"(
+      token: chain-token
+      account: "100000000000001"
+sender:
+  lease_ttl: 2s
+  lease_renew: 500ms
+  send_timeout: 2s
+  drain_timeout: 3s
 sinks:
   - name: chatbot
     address: 127.0.0.1:)",
-                                                bot_port, R"(
+                                        bot_port, R"(
   - name: agent-router
     address: 127.0.0.1:)",
-                                                router_port, R"(
+                                        router_port, R"(
 routing:
   bot: chatbot
   agent: agent-router
 ingest:
   partitions: )",
-                                                kPartitions, R"(
+                                        kPartitions, R"(
 dispatcher:
   lease_ttl: 2s
   lease_renew: 500ms
@@ -81,15 +102,15 @@ dispatcher:
   backoff_max: 500ms
 chatbot:
   faq_file: )",
-                                                source, R"(/deploy/local/faq.yaml
+                                        source, R"(/deploy/local/faq.yaml
   conversations_addr: 127.0.0.1:)",
-                                                dispatcher_port_, R"(
+                                        dispatcher_port_, R"(
 agent_router:
   agents_file: )",
-                                                source, R"(/deploy/local/agents.yaml
+                                        source, R"(/deploy/local/agents.yaml
   conversations_addr: 127.0.0.1:)",
-                                                dispatcher_port_, "\n"))
-                    .ok());
+                                        dispatcher_port_, "\n"))
+            .ok());
     const std::string config = dir_ + "/omnigate.yaml";
     Spawn("ingest", {testing::BinaryPath("omnigate-ingest"), "--config", config, "--redis",
                      redis_->url(), absl::StrCat("--http_addr=127.0.0.1:", http_port_),
@@ -103,6 +124,9 @@ agent_router:
     Spawn("router", {testing::BinaryPath("omnigate-agent-router"), "--config", config, "--redis",
                      redis_->url(), absl::StrCat("--grpc_addr=127.0.0.1:", router_port),
                      "--metrics_addr=127.0.0.1:0"});
+    Spawn("sender",
+          {testing::BinaryPath("omnigate-sender"), "--config", config, "--redis", redis_->url(),
+           absl::StrCat("--grpc_addr=127.0.0.1:", sender_port_), "--metrics_addr=127.0.0.1:0"});
     ASSERT_TRUE(WaitFor(
         [&] {
           auto r = testing::HttpRequest(http_port_, "GET", "/readyz", {}, "", absl::Seconds(1));
@@ -164,8 +188,19 @@ agent_router:
     return all;
   }
 
+  // WhatsApp sends that reached the fake provider, oldest first.
+  std::vector<std::string> Sent() {
+    std::vector<std::string> bodies;
+    for (const auto& r : fake_->requests_for(fakeprovider::Provider::kWhatsApp)) {
+      bodies.push_back(r.body);
+    }
+    return bodies;
+  }
+
+  std::unique_ptr<fakeprovider::FakeProvider> fake_;
   int http_port_ = 0;
   int dispatcher_port_ = 0;
+  int sender_port_ = 0;
   std::vector<std::unique_ptr<testing::ChildProcess>> processes_;
   std::unique_ptr<omnigate::v1::Conversations::Stub> conversations_;
 };
@@ -179,6 +214,10 @@ TEST_F(FanoutChainE2ETest, WebhookReachesTheBotWhichHandsOffToAnAssignedAgent) {
   EXPECT_EQ(answer.reply_to_external_id(), "wamid.chain.1");
   EXPECT_EQ(answer.attributes().at("faq_id"), "opening_hours");
   EXPECT_EQ(State().mode(), omnigate::v1::MODE_BOT);
+  // The bot's answer leaves for WhatsApp, to the customer.
+  ASSERT_TRUE(WaitFor([&] { return Sent().size() == 1; }, absl::Seconds(20))) << Logs();
+  EXPECT_THAT(Sent()[0], HasSubstr(R"("to":"628123456789")"));
+  EXPECT_THAT(Sent()[0], HasSubstr(answer.text().body().substr(0, 20)));
 
   PostWebhook("wamid.chain.2", "I want to talk to a human please");
   ASSERT_TRUE(WaitFor([&] { return !State().agent_id().empty(); }, absl::Seconds(20))) << Logs();
@@ -188,6 +227,26 @@ TEST_F(FanoutChainE2ETest, WebhookReachesTheBotWhichHandsOffToAnAssignedAgent) {
   // English speaker: one of the agents with English (ana, claire, dimas).
   EXPECT_THAT(state.agent_id(), ::testing::AnyOf("ana", "claire", "dimas"));
   ASSERT_EQ(Replies().size(), 2u);  // the handoff message
+  // The agent answers through the sender's Outbound.Send; it reaches WhatsApp
+  // after the handoff message.
+  omnigate::v1::SendRequest send;
+  omnigate::v1::Event* reply = send.mutable_event();
+  reply->set_channel(omnigate::v1::CHANNEL_WHATSAPP);
+  reply->set_connector("wa-main");
+  reply->set_conversation_key(kConversation);
+  reply->mutable_sender()->set_role(omnigate::v1::ROLE_AGENT);
+  reply->mutable_sender()->set_id(state.agent_id());
+  reply->mutable_recipient()->set_id("628123456789");
+  reply->mutable_text()->set_body("Hi, this is your agent speaking");
+  omnigate::v1::SendResponse sent;
+  grpc::ClientContext send_context;
+  send_context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  auto outbound = omnigate::v1::Outbound::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", sender_port_), grpc::InsecureChannelCredentials()));
+  grpc::Status send_status = outbound->Send(&send_context, send, &sent);
+  ASSERT_TRUE(send_status.ok()) << send_status.error_message() << " (the customer wrote just now)";
+  ASSERT_TRUE(WaitFor([&] { return Sent().size() == 3; }, absl::Seconds(20))) << Logs();
+  EXPECT_THAT(Sent()[2], HasSubstr("your agent speaking"));
   // From now on the customer's messages go to the agent router, not the bot.
   PostWebhook("wamid.chain.3", "What are your opening hours?");
   ASSERT_TRUE(WaitFor(
@@ -209,7 +268,8 @@ TEST_F(FanoutChainE2ETest, WebhookReachesTheBotWhichHandsOffToAnAssignedAgent) {
         return true;
       },
       absl::Seconds(20)));
-  EXPECT_EQ(Replies().size(), 2u);  // the bot did not answer the third message
+  // The bot did not answer the third message (the agent's reply is the third).
+  EXPECT_EQ(Replies().size(), 3u);
   const std::string logs = Logs();
   EXPECT_THAT(logs, HasSubstr("acquired partition"));
   EXPECT_THAT(logs, HasSubstr(state.agent_id()));

@@ -16,10 +16,13 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/common/encoding.h"
+#include "lib/crypto/hmac.h"
 #include "lib/queue/keys.h"
 #include "lib/queue/partitioner.h"
 #include "omnigate/v1/outbound.grpc.pb.h"
 #include "tests/support/grpc_health.h"
+#include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
 #include "tools/fake_provider/answers.h"
@@ -35,6 +38,8 @@ using omnigate::v1::GetStatusResponse;
 
 constexpr uint32_t kPartitions = 4;
 constexpr char kWebchatSecret[] = "webchat-test-secret";
+constexpr char kMetaSecret[] = "test-meta-app-secret-0001";
+constexpr char kPhoneNumberId[] = "100000000000001";
 
 // One connector per channel, each pointed at the fake provider.
 struct Channel {
@@ -48,7 +53,8 @@ struct Channel {
 std::vector<Channel> Channels() {
   return {
       {"wa", omnigate::v1::CHANNEL_WHATSAPP, Provider::kWhatsApp,
-       "    outbound:\n      token: wa-token\n      account: \"100000000000001\"\n",
+       absl::StrCat("    secret: ", kMetaSecret,
+                    "\n    outbound:\n      token: wa-token\n      account: \"100000000000001\"\n"),
        "6281200000001"},
       {"fb", omnigate::v1::CHANNEL_MESSENGER, Provider::kMessenger,
        "    outbound:\n      token: fb-token\n      account: \"200000000000002\"\n",
@@ -130,11 +136,20 @@ class SenderE2ETest : public ::testing::Test {
       } else {
         absl::StrReplaceAll({{"    outbound:\n", absl::StrCat("    outbound:\n", base)}}, &extra);
       }
+      // Ingest (for the receipt test) needs each channel's signing secret.
+      if (!absl::StrContains(extra, "secret:")) extra = absl::StrCat("    secret: s3cret\n", extra);
+      if (c.provider == Provider::kSendGrid) {
+        extra = absl::StrCat("    basic_auth: parse:s3cret\n", extra);
+      }
+      if (c.channel == omnigate::v1::CHANNEL_TWILIO) {
+        extra = absl::StrCat("    public_url: https://hooks.example.com/webhooks/sms\n", extra);
+      }
       absl::StrAppend(&yaml, "  - name: ", c.connector,
                       "\n    channel: ", ChannelYamlName(c.channel), "\n", extra);
     }
     // A connector whose shared limit the rate test measures.
-    absl::StrAppend(&yaml, "  - name: tg-rate\n    channel: telegram\n    outbound:\n",
+    absl::StrAppend(&yaml, "  - name: tg-rate\n    channel: telegram\n    secret: s3cret\n",
+                    "    outbound:\n",
                     "      api_base_url: ", fake_->api_base_url(Provider::kTelegram), "\n",
                     "      token: \"999:RATE\"\n      rate_per_s: 10\n");
     absl::StrAppend(&yaml,
@@ -142,8 +157,36 @@ class SenderE2ETest : public ::testing::Test {
                     "  lease_ttl: 2s\n  lease_renew: 500ms\n  connector_pause: 1s\n"
                     "  send_timeout: 2s\n  drain_timeout: 3s\n");
     ASSERT_TRUE(testing::WriteFile(*dir_ + "/omnigate.yaml", yaml).ok());
+    http_port_ = testing::PickFreePort();
+    auto ingest = testing::ChildProcess::Spawn(
+        {testing::BinaryPath("omnigate-ingest"), "--config", *dir_ + "/omnigate.yaml", "--redis",
+         redis_->url(), absl::StrCat("--http_addr=127.0.0.1:", http_port_),
+         "--grpc_addr=127.0.0.1:0", "--metrics_addr=127.0.0.1:0"},
+        *dir_ + "/ingest.log");
+    ASSERT_TRUE(ingest.ok()) << ingest.status();
+    ingest_ = ingest->release();
     grpc_port_ = StartSender("a");
     ASSERT_GT(grpc_port_, 0);
+  }
+
+  // A WhatsApp webhook signed like Meta does, through ingest; its HTTP status.
+  static int PostWhatsApp(const std::string& body) {
+    const std::string signature =
+        absl::StrCat("sha256=", HexEncode(crypto::HmacSha256(kMetaSecret, body)));
+    for (int attempt = 0; attempt < 50; ++attempt) {  // ingest may still be starting
+      auto r = testing::HttpRequest(
+          http_port_, "POST", "/webhooks/wa",
+          {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", signature}}, body);
+      if (r.ok()) return r->status;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return 0;
+  }
+
+  static std::string WhatsAppEnvelope(const std::string& value) {
+    return absl::StrCat(
+        R"({"object":"whatsapp_business_account","entry":[{"id":"200000000000001","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"12025550100","phone_number_id":")",
+        kPhoneNumberId, R"("},)", value, R"(},"field":"messages"}]}]})");
   }
 
   // Starts a replica; returns its gRPC port (0 on failure).
@@ -165,6 +208,7 @@ class SenderE2ETest : public ::testing::Test {
 
   static void TearDownTestSuite() {
     senders_->clear();
+    delete ingest_;
     delete fake_;
     delete redis_;
     delete dir_;
@@ -246,6 +290,8 @@ class SenderE2ETest : public ::testing::Test {
   }
 
   static testing::RedisServer* redis_;
+  static testing::ChildProcess* ingest_;
+  static int http_port_;
   static FakeProvider* fake_;
   static std::string* dir_;
   static std::vector<std::unique_ptr<testing::ChildProcess>>* senders_;
@@ -253,6 +299,8 @@ class SenderE2ETest : public ::testing::Test {
 };
 
 testing::RedisServer* SenderE2ETest::redis_ = nullptr;
+testing::ChildProcess* SenderE2ETest::ingest_ = nullptr;
+int SenderE2ETest::http_port_ = 0;
 FakeProvider* SenderE2ETest::fake_ = nullptr;
 std::string* SenderE2ETest::dir_ = nullptr;
 std::vector<std::unique_ptr<testing::ChildProcess>>* SenderE2ETest::senders_ =
@@ -355,6 +403,40 @@ TEST_F(SenderE2ETest, WhatsAppReplyToACustomerWhoNeverWroteIsRefused) {
   EXPECT_THAT(s.error_message(), ::testing::HasSubstr("template"));
   absl::SleepFor(absl::Milliseconds(500));
   EXPECT_TRUE(fake_->requests_for(Provider::kWhatsApp).empty());
+}
+
+// The customer writes through ingest (opening the 24-hour window), the agent
+// answers, WhatsApp reports the answer delivered: the stored receipt names
+// the reply and GetStatus follows it.
+TEST_F(SenderE2ETest, DeliveredReceiptNamesTheReplysEventId) {
+  const std::string customer = "6281200000077";
+  const std::string conv = absl::StrCat("whatsapp:", kPhoneNumberId, ":", customer);
+  ASSERT_EQ(PostWhatsApp(WhatsAppEnvelope(absl::StrCat(
+                R"("contacts":[{"profile":{"name":"Rina"},"wa_id":")", customer,
+                R"("}],"messages":[{"from":")", customer, R"(","id":"wamid.IN77","timestamp":")",
+                absl::ToUnixSeconds(absl::Now()),
+                R"(","type":"text","text":{"body":"where is my order?"}}])"))),
+            200);
+  Channel wa = Channels()[0];
+  Event reply = Reply(wa, customer, "It ships today");
+  reply.set_conversation_key(conv);
+  std::string id;
+  grpc::Status s = Send(reply, &id);
+  ASSERT_TRUE(s.ok()) << s.error_message() << " (the customer's message opens the window)";
+  ASSERT_TRUE(WaitState(id, GetStatusResponse::STATE_SENT));
+  const std::string provider_id = Status(id).provider_message_id();
+  ASSERT_FALSE(provider_id.empty());
+
+  ASSERT_EQ(PostWhatsApp(WhatsAppEnvelope(absl::StrCat(
+                R"("statuses":[{"id":")", provider_id, R"(","status":"delivered","timestamp":")",
+                absl::ToUnixSeconds(absl::Now()), R"(","recipient_id":")", customer, R"("}])"))),
+            200);
+  ASSERT_TRUE(WaitState(id, GetStatusResponse::STATE_DELIVERED)) << Status(id).DebugString();
+  const uint32_t p = queue::PartitionOf(conv, kPartitions);
+  auto stream = redis_->Cli({"XRANGE", queue::StreamKey(p), "-", "+"});
+  ASSERT_TRUE(stream.ok());
+  EXPECT_THAT(*stream, ::testing::HasSubstr("outbound_event_id"));
+  EXPECT_THAT(*stream, ::testing::HasSubstr(id));
 }
 
 TEST_F(SenderE2ETest, TwoReplicasTogetherKeepTheConnectorsRate) {

@@ -10,8 +10,11 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/conversations/outbound_status_store.h"
 #include "lib/queue/keys.h"
+#include "lib/queue/partitioner.h"
 #include "lib/queue/redis_stream_queue.h"
+#include "lib/redis/connection_pool.h"
 #include "lib/redis/pipeline_writer.h"
 #include "lib/redis/redis_connection.h"
 #include "tests/support/redis_server.h"
@@ -149,6 +152,45 @@ TEST_F(RedisQueueTest, ConcurrentProducersAreGroupCommittedAndStoredExactlyOnce)
     total += len;
   }
   EXPECT_EQ(total, kThreads * kPerThread / 2);
+}
+
+// A provider's receipt for a reply the sender recorded is stamped with the
+// reply's id and moves its status forward; one that beat the sender's record
+// waits and is applied when the record comes.
+TEST_F(RedisQueueTest, ReceiptsLinkToTheirReplyOrWaitForIt) {
+  constexpr uint32_t kPartitions = 4;
+  const std::string conv = "whatsapp:100:6281";
+  const uint32_t p = queue::PartitionOf(conv, kPartitions);
+  redis::RedisEndpoint endpoint;
+  endpoint.port = server_->port();
+  redis::ConnectionPool pool(endpoint, absl::Seconds(1), absl::Seconds(2), 2, 4);
+  conversations::OutboundStatusStore statuses(&pool, kPartitions, absl::Hours(1),
+                                              SystemClock::Get());
+  ASSERT_TRUE(statuses.RecordSent(conv, "reply-1", "wa-main", "wamid.OUT1").ok());
+
+  auto receipt = [&](const std::string& key, const std::string& provider_id,
+                     const std::string& state) {
+    EventToStore item{p, key, "status-bytes", conv};
+    item.receipt = EventToStore::Receipt{"wa-main", provider_id, state, "", ""};
+    return item;
+  };
+  auto stored = Enqueue({receipt("st-1", "wamid.OUT1", "delivered")});
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  const std::string entry = Cli({"XRANGE", queue::StreamKey(p), "-", "+"});
+  EXPECT_THAT(entry, ::testing::HasSubstr("outbound_event_id"));
+  EXPECT_THAT(entry, ::testing::HasSubstr("reply-1"));
+  EXPECT_EQ(statuses.Get("reply-1")->state, conversations::DeliveryState::kDelivered);
+  // Late and out of order: "sent" after "delivered" changes nothing.
+  ASSERT_TRUE(Enqueue({receipt("st-2", "wamid.OUT1", "sent")}).ok());
+  EXPECT_EQ(statuses.Get("reply-1")->state, conversations::DeliveryState::kDelivered);
+
+  // "read" for a reply whose send answer is not recorded yet.
+  ASSERT_TRUE(Enqueue({receipt("st-3", "wamid.OUT2", "read")}).ok());
+  EXPECT_EQ(Cli({"HGET", queue::EarlyReceiptKey(p, "wa-main", "wamid.OUT2"), "state"}), "read");
+  auto recorded = statuses.RecordSent(conv, "reply-2", "wa-main", "wamid.OUT2");
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_EQ(*recorded, conversations::DeliveryState::kRead);
+  EXPECT_EQ(statuses.Get("reply-2")->state, conversations::DeliveryState::kRead);
 }
 
 TEST_F(RedisQueueTest, QuarantineKeepsTheRawRequestAndReason) {
