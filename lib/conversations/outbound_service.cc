@@ -70,6 +70,28 @@ grpc::Status OutboundService::Send(grpc::ServerContext* context,
   if (event.sent_at_ms() == 0) event.set_sent_at_ms(now);
   if (event.received_at_ms() == 0) event.set_received_at_ms(now);
   const uint32_t p = queue::PartitionOf(event.conversation_key(), options_.partitions);
+  if (event.recipient().id().empty() && event.recipient().phone().empty() &&
+      event.recipient().email().empty()) {
+    // No recipient named: the conversation's customer, as ingest recorded
+    // them with their last message.
+    auto customer = redis_->Run(
+        {"HGET", queue::ConversationStateKey(p, event.conversation_key()), "customer_id"});
+    if (!customer.ok()) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(customer.status().message()));
+    }
+    if (!customer->is_null() && !customer->str().empty()) {
+      const std::string id(customer->str());
+      event.mutable_recipient()->set_id(id);
+      if (event.channel() == omnigate::v1::CHANNEL_EMAIL) event.mutable_recipient()->set_email(id);
+      if (event.channel() == omnigate::v1::CHANNEL_TWILIO) event.mutable_recipient()->set_phone(id);
+    } else if (ReplyWindow(event) == absl::ZeroDuration()) {
+      // (Where a window applies, its check below gives the better answer:
+      // the customer never wrote.)
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "no recipient: the conversation has no customer message on record; "
+                          "set event.recipient.id");
+    }
+  }
   const bool dedupe = !event.idempotency_key().empty();
   const std::string dedupe_key =
       dedupe ? absl::StrCat("omnigate:outbound-dedupe:{", p, "}:", event.idempotency_key())

@@ -46,11 +46,11 @@ class OutboundServiceTest : public ::testing::Test {
   void CustomerWrites(const std::string& conv) {
     static int seq = 0;
     const uint32_t p = Partition(conv);
-    auto reply = redis_.Eval(
-        enqueue_,
-        {queue::DedupeKey(p, absl::StrCat("in-", ++seq)), queue::StreamKey(p),
-         queue::ConversationStateKey(p, conv)},
-        {"60", "1000", "event", absl::StrCat(30LL * 24 * kHourMs), absl::StrCat(clock_.NowMs())});
+    auto reply = redis_.Eval(enqueue_,
+                             {queue::DedupeKey(p, absl::StrCat("in-", ++seq)), queue::StreamKey(p),
+                              queue::ConversationStateKey(p, conv)},
+                             {"60", "1000", "event", absl::StrCat(30LL * 24 * kHourMs),
+                              absl::StrCat(clock_.NowMs()), "customer-1"});
     ASSERT_TRUE(reply.ok() && reply->is_array()) << (reply.ok() ? reply->str() : "unavailable");
   }
 
@@ -61,6 +61,7 @@ class OutboundServiceTest : public ::testing::Test {
     e.set_connector("c1");
     e.set_conversation_key(conv);
     e.mutable_sender()->set_role(role);
+    e.mutable_recipient()->set_id("customer-1");
     e.mutable_text()->set_body("Your order shipped.");
     return e;
   }
@@ -196,6 +197,31 @@ TEST_F(OutboundServiceTest, IngestKeepsTheLatestCustomerMessageAndTheRetention) 
                         {"60", "1000", "event", "5000", "0"})
                   .ok());
   EXPECT_EQ(redis_.Run({"EXISTS", other})->integer(), 0);
+}
+
+// Outbound.Send without a recipient answers the conversation's customer, as
+// ingest recorded them; with none on record it refuses rather than queue a
+// reply nobody can receive.
+TEST_F(OutboundServiceTest, ARecipientlessReplyGoesToTheConversationsCustomer) {
+  CustomerWrites(kWhatsApp);
+  Event to_whom = Reply(omnigate::v1::CHANNEL_WHATSAPP, kWhatsApp, omnigate::v1::ROLE_AGENT);
+  to_whom.clear_recipient();
+  ASSERT_TRUE(Send(to_whom).ok());
+  auto entries = redis_.Run({"XRANGE", queue::OutboundStreamKey(Partition(kWhatsApp)), "-", "+"});
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 1u);
+  Event queued;
+  ASSERT_TRUE(queued.ParseFromString(
+      std::string(redis::ElementStr(entries->element(0)->element[1]->element[1]))));
+  EXPECT_EQ(queued.recipient().id(), "customer-1");
+
+  const std::string telegram = "telegram:bot:nobody";
+  Event nobody = Reply(omnigate::v1::CHANNEL_TELEGRAM, telegram, omnigate::v1::ROLE_BOT);
+  nobody.clear_recipient();
+  const grpc::Status s = Send(nobody);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("no recipient"));
+  EXPECT_EQ(Queued(telegram), 0);
 }
 
 TEST(MessagingWindowTest, WindowsPerChannelAndRole) {

@@ -63,6 +63,18 @@ int64_t CustomerMessageMs(const Event& e, int64_t now) {
   return e.sent_at_ms() > 0 && e.sent_at_ms() < now ? e.sent_at_ms() : now;
 }
 
+// Where replies to this customer go: the address the channel's send API
+// takes (e-mail address, phone for SMS), else the channel user id.
+std::string CustomerAddress(const Event& e) {
+  if (e.channel() == omnigate::v1::CHANNEL_EMAIL && !e.sender().email().empty()) {
+    return e.sender().email();
+  }
+  if (e.channel() == omnigate::v1::CHANNEL_TWILIO && !e.sender().phone().empty()) {
+    return e.sender().phone();
+  }
+  return e.sender().id();
+}
+
 // A provider's receipt for a message the business sent: the queue links it
 // to the reply the sender recorded under the same provider id. Statuses
 // omnigate did not send (the business's other tools) simply find no reply.
@@ -446,6 +458,7 @@ void IngestPipeline::Store(std::vector<Event> events,
     item.idempotency_key = e.idempotency_key();
     item.conversation_key = e.conversation_key();
     item.customer_message_ms = CustomerMessageMs(e, now);
+    if (item.customer_message_ms > 0) item.customer_id = CustomerAddress(e);
     item.receipt = ReceiptOf(e);
     e.SerializeToString(&item.payload);
     EnqueueResult& r = (*results)[i];

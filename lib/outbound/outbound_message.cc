@@ -49,7 +49,7 @@ absl::StatusOr<OutboundMessage> FromEvent(const Event& event, const SenderSettin
   message.recipient = RecipientOf(event);
   message.reply_to_external_id = event.reply_to_external_id();
   message.locale = event.locale();
-  message.human_agent = false;  // the sender decides from the window, not the author
+  message.human_agent = false;  // the sender decides (ChannelSink: agent replies)
   message.subject = Attribute(event, "subject");
   for (absl::string_view id :
        absl::StrSplit(Attribute(event, "references"), ' ', absl::SkipEmpty())) {

@@ -20,6 +20,10 @@ namespace omnigate::queue {
 // exists, with the retention, for every conversation a customer wrote in.
 // Without it the hash exists only once a change set mode.
 //
+// Without receipts, ARGV[6] is the customer's channel id (who replies go to
+// when Outbound.Send names no recipient), stored as `customer_id` with
+// last_customer_ms.
+//
 // Receipts (a provider's status webhook for a reply omnigate sent) add
 //   KEYS[4] provider id -> reply id (written by the sender), KEYS[5] early
 //   receipts of that provider id; ARGV[6] state (sent|delivered|read|failed),
@@ -71,7 +75,12 @@ redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
 local customer = tonumber(ARGV[5]) or 0
 if customer > 0 then
   local last = tonumber(redis.call('HGET', KEYS[3], 'last_customer_ms')) or 0
-  if customer > last then redis.call('HSET', KEYS[3], 'last_customer_ms', ARGV[5]) end
+  if customer > last then
+    redis.call('HSET', KEYS[3], 'last_customer_ms', ARGV[5])
+    if #KEYS == 3 and ARGV[6] and ARGV[6] ~= '' then
+      redis.call('HSET', KEYS[3], 'customer_id', ARGV[6])
+    end
+  end
   redis.call('PEXPIRE', KEYS[3], ARGV[4])
 elseif mode then
   redis.call('PEXPIRE', KEYS[3], ARGV[4])

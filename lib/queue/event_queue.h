@@ -22,6 +22,8 @@ struct EventToStore {
   // When > 0: a customer's message sent then (UTC ms). The queue records the
   // latest one on the conversation (its messaging window, Outbound.Send).
   int64_t customer_message_ms = 0;
+  // The customer's channel id (phone, user id, e-mail address) with it.
+  std::string customer_id;
   // A provider's receipt for a reply omnigate may have sent (status events):
   // the queue links it to the reply and moves the reply's status forward.
   struct Receipt {

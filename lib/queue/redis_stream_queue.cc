@@ -88,7 +88,7 @@ void RedisStreamQueue::Enqueue(std::vector<EventToStore> events, EnqueueCallback
                                 DedupeKey(e.partition, e.idempotency_key), StreamKey(e.partition),
                                 ConversationStateKey(e.partition, e.conversation_key), ttl_arg_,
                                 max_len_arg_, std::move(e.payload), retention_arg_,
-                                absl::StrCat(e.customer_message_ms)});
+                                absl::StrCat(e.customer_message_ms), std::move(e.customer_id)});
     } else {
       const EventToStore::Receipt& r = *e.receipt;
       commands[lane].push_back(

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/common/log.h"
@@ -103,6 +104,15 @@ void ChannelSink::Start(std::shared_ptr<Job> job) {
     return;
   }
   job->message = *std::move(message);
+  // What only the sender decides. A person's reply travels as one: Meta's
+  // HUMAN_AGENT tag (Outbound.Send let it through up to 7 days), the web
+  // chat's "agent" author.
+  job->message.human_agent = event.sender().role() == omnigate::v1::ROLE_AGENT;
+  if (c.channel == omnigate::v1::CHANNEL_EMAIL && job->message.subject.empty()) {
+    // A reply without a subject of its own (the chatbot's) still needs one.
+    job->message.subject = absl::StartsWith(job->message.locale, "id") ? "Balasan untuk pesan Anda"
+                                                                       : "Reply to your message";
+  }
   auto request = c.sender->Build(job->message);
   if (!request.ok()) {
     deps_.metrics->Invalid(c.name);

@@ -236,7 +236,7 @@ TEST_F(FanoutChainE2ETest, WebhookReachesTheBotWhichHandsOffToAnAssignedAgent) {
   reply->set_conversation_key(kConversation);
   reply->mutable_sender()->set_role(omnigate::v1::ROLE_AGENT);
   reply->mutable_sender()->set_id(state.agent_id());
-  reply->mutable_recipient()->set_id("628123456789");
+  // No recipient: the conversation's customer, as ingest recorded them.
   reply->mutable_text()->set_body("Hi, this is your agent speaking");
   omnigate::v1::SendResponse sent;
   grpc::ClientContext send_context;
@@ -247,6 +247,7 @@ TEST_F(FanoutChainE2ETest, WebhookReachesTheBotWhichHandsOffToAnAssignedAgent) {
   ASSERT_TRUE(send_status.ok()) << send_status.error_message() << " (the customer wrote just now)";
   ASSERT_TRUE(WaitFor([&] { return Sent().size() == 3; }, absl::Seconds(20))) << Logs();
   EXPECT_THAT(Sent()[2], HasSubstr("your agent speaking"));
+  EXPECT_THAT(Sent()[2], HasSubstr(R"("to":"628123456789")"));
   // From now on the customer's messages go to the agent router, not the bot.
   PostWebhook("wamid.chain.3", "What are your opening hours?");
   ASSERT_TRUE(WaitFor(
