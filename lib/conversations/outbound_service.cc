@@ -37,13 +37,14 @@ grpc::Status Invalid(const std::string& what) {
 
 OutboundService::OutboundService(OutboundOptions options, redis::RedisClient* redis,
                                  const Clock& clock, const grpcutil::CallAuthorizer* authorizer,
-                                 OutboundStatusStore* statuses)
+                                 OutboundStatusStore* statuses, OutboundMetrics* metrics)
     : options_(options),
       redis_(redis),
       clock_(clock),
       ids_(clock),
       authorizer_(authorizer),
       statuses_(statuses),
+      metrics_(metrics),
       append_script_(kAppendScript) {}
 
 grpc::Status OutboundService::Send(grpc::ServerContext* context,
@@ -110,6 +111,7 @@ grpc::Status OutboundService::Send(grpc::ServerContext* context,
   if (reply->is_integer()) {
     const absl::Status refused = CheckReplyWindow(event, reply->integer(), now);
     if (!refused.ok()) {
+      if (metrics_ != nullptr) metrics_->WindowRefused(event.channel());
       return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, std::string(refused.message()));
     }
   }
@@ -118,6 +120,7 @@ grpc::Status OutboundService::Send(grpc::ServerContext* context,
                         absl::StrCat("redis outbound append: ", reply->str()));
   }
   const std::string entry_id(reply->str());
+  if (metrics_ != nullptr) metrics_->Queued(event.channel());
   if (statuses_ != nullptr) {
     // Best effort: the reply is queued either way, and the sender's record
     // of its outcome creates the status if this one is missing.

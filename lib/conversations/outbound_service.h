@@ -4,6 +4,7 @@
 
 #include "lib/common/clock.h"
 #include "lib/common/uuid.h"
+#include "lib/conversations/outbound_metrics.h"
 #include "lib/conversations/outbound_status_store.h"
 #include "lib/grpcutil/auth.h"
 #include "lib/redis/redis_client.h"
@@ -33,7 +34,7 @@ class OutboundService final : public omnigate::v1::Outbound::Service {
   // it GetStatus answers UNIMPLEMENTED.
   OutboundService(OutboundOptions options, redis::RedisClient* redis, const Clock& clock,
                   const grpcutil::CallAuthorizer* authorizer = nullptr,
-                  OutboundStatusStore* statuses = nullptr);
+                  OutboundStatusStore* statuses = nullptr, OutboundMetrics* metrics = nullptr);
 
   grpc::Status Send(grpc::ServerContext* context, const omnigate::v1::SendRequest* request,
                     omnigate::v1::SendResponse* response) override;
@@ -48,6 +49,7 @@ class OutboundService final : public omnigate::v1::Outbound::Service {
   UuidV7Generator ids_;
   const grpcutil::CallAuthorizer* const authorizer_;
   OutboundStatusStore* const statuses_;
+  OutboundMetrics* const metrics_;
   const redis::RedisScript append_script_;
 };
 

@@ -3,6 +3,7 @@
 // are recorded by the real ingest enqueue script, as ingest does.
 #include "lib/conversations/outbound_service.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -222,6 +223,34 @@ TEST_F(OutboundServiceTest, ARecipientlessReplyGoesToTheConversationsCustomer) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(s.error_message(), HasSubstr("no recipient"));
   EXPECT_EQ(Queued(telegram), 0);
+}
+
+TEST_F(OutboundServiceTest, WindowRefusalsAndQueuedRepliesAreCounted) {
+  prometheus::Registry registry;
+  OutboundMetrics metrics(registry);
+  OutboundService counted(Options(), &redis_, clock_, nullptr, nullptr, &metrics);
+  auto send = [&](const Event& e) {
+    grpc::ServerContext context;
+    omnigate::v1::SendRequest request;
+    *request.mutable_event() = e;
+    omnigate::v1::SendResponse response;
+    return counted.Send(&context, &request, &response);
+  };
+  EXPECT_EQ(
+      send(Reply(omnigate::v1::CHANNEL_WHATSAPP, kWhatsApp, omnigate::v1::ROLE_BOT)).error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
+  CustomerWrites(kWhatsApp);
+  EXPECT_TRUE(send(Reply(omnigate::v1::CHANNEL_WHATSAPP, kWhatsApp, omnigate::v1::ROLE_BOT)).ok());
+  std::map<std::string, double> seen;
+  for (const auto& family : registry.Collect()) {
+    for (const auto& m : family.metric) {
+      for (const auto& label : m.label) {
+        if (label.value == "whatsapp") seen[family.name] = m.counter.value;
+      }
+    }
+  }
+  EXPECT_EQ(seen["omnigate_outbound_window_refusals_total"], 1);
+  EXPECT_EQ(seen["omnigate_outbound_queued_total"], 1);
 }
 
 TEST(MessagingWindowTest, WindowsPerChannelAndRole) {

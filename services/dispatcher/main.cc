@@ -152,8 +152,9 @@ int Run(int argc, char** argv) {
   // Replies queued here get a status record; omnigate-sender completes it.
   conversations::OutboundStatusStore statuses(&pool, partitions, cfg.sender.status_retention,
                                               clock);
+  conversations::OutboundMetrics outbound_metrics(*registry);
   conversations::OutboundService outbound_service(outbound_options, &pool, clock, authorizer->get(),
-                                                  &statuses);
+                                                  &statuses, &outbound_metrics);
   dispatch::DeadLetterStore dead_letters(partitions, cfg.ingest.stream_max_len, &pool);
   dispatch::AdminService admin_service(partitions, sink_names, &dead_letters, &pool,
                                        authorizer->get());

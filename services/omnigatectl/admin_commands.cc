@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "omnigate/v1/admin.grpc.pb.h"
 #include "omnigate/v1/conversations.grpc.pb.h"
+#include "omnigate/v1/outbound.grpc.pb.h"
 
 namespace omnigate {
 namespace {
@@ -118,7 +119,7 @@ int Conversation(const std::shared_ptr<grpc::Channel>& channel,
 
 bool IsAdminCommand(const std::string& command) {
   return command == "dlq" || command == "conversation" || command == "owners" ||
-         command == "streams";
+         command == "streams" || command == "reply-status";
 }
 
 int RunAdminCommand(const std::string& command, const std::vector<std::string>& args,
@@ -135,6 +136,17 @@ int RunAdminCommand(const std::string& command, const std::vector<std::string>& 
         Context().get(), omnigate::v1::ListPartitionOwnersRequest(), &response);
     if (!status.ok()) return FailRpc("owners", status);
     for (const auto& owner : response.owners()) PrintJson(owner);
+    return 0;
+  }
+  if (command == "reply-status") {
+    if (args.size() != 1) return Fail("reply-status: give one reply id (Outbound.Send's event_id)");
+    auto outbound = omnigate::v1::Outbound::NewStub(channel);
+    omnigate::v1::GetStatusRequest request;
+    request.set_event_id(args[0]);
+    omnigate::v1::GetStatusResponse response;
+    grpc::Status status = outbound->GetStatus(Context().get(), request, &response);
+    if (!status.ok()) return FailRpc("reply-status", status);
+    PrintJson(response);
     return 0;
   }
   if (command == "streams") {

@@ -61,7 +61,11 @@ constexpr char kUsage[] =
     "                         --count as the limit)\n"
     "  conversation get KEY | conversation set-mode KEY bot|agent|closed [--reason R]\n"
     "  owners      which dispatcher owns each partition\n"
-    "  streams     depth, lag and pending per partition and sink, dead letters\n\n"
+    "  streams     depth, lag and pending per partition and sink, dead letters\n"
+    "  reply-status ID   where a reply stands: queued, sent, delivered, read or failed, with\n"
+    "              the provider's id and error (Outbound.GetStatus)\n"
+    "The gRPC commands talk to --dispatcher (alias --grpc_addr); point it at omnigate-sender\n"
+    "(:7103) for the outbound dead letters and partitions.\n\n"
     "Usage: omnigatectl [--redis URL] [--dispatcher HOST:PORT] [--config FILE] COMMAND [flags]";
 
 int Fail(absl::string_view message) {

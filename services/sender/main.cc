@@ -167,8 +167,9 @@ int Run(int argc, char** argv) {
   conversations::OutboundOptions outbound_options;
   outbound_options.partitions = partitions;
   outbound_options.stream_max_len = cfg.ingest.stream_max_len;
+  conversations::OutboundMetrics outbound_metrics(*registry);
   conversations::OutboundService outbound_service(outbound_options, &pool, clock, authorizer->get(),
-                                                  &statuses);
+                                                  &statuses, &outbound_metrics);
   dispatch::DeadLetterStore dead_letters(partitions, cfg.ingest.stream_max_len, &pool,
                                          &queue::kSenderKeys);
   dispatch::AdminService admin_service(partitions, {sender::SenderEngine::kSinkName}, &dead_letters,

@@ -267,6 +267,18 @@ class SenderE2ETest : public ::testing::Test {
     return s;
   }
 
+  // Runs omnigatectl against the sender and returns its stdout.
+  static std::string Ctl(const std::string& args) {
+    const std::string out = *dir_ + "/ctl.out";
+    const std::string command =
+        absl::StrCat(testing::BinaryPath("omnigatectl"), " --redis ", redis_->url(),
+                     " --grpc_addr 127.0.0.1:", grpc_port_, " --partitions ", kPartitions, " ",
+                     args, " > ", out, " 2>&1");
+    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    auto text = testing::ReadFile(out);
+    return text.ok() ? *text : "";
+  }
+
   static GetStatusResponse Status(const std::string& id) {
     omnigate::v1::GetStatusRequest request;
     request.set_event_id(id);
@@ -394,6 +406,9 @@ TEST_F(SenderE2ETest, BlockedRecipientIsTriedOnceDeadLetteredAndReportedFailed) 
   EXPECT_THAT(*stream, ::testing::HasSubstr(id));
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(fake_->requests_for(Provider::kTelegram).size(), 1u) << "tried once";
+  // Operators see both with omnigatectl pointed at the sender.
+  EXPECT_THAT(Ctl(absl::StrCat("reply-status ", id)), ::testing::HasSubstr("STATE_FAILED"));
+  EXPECT_THAT(Ctl("dlq list"), ::testing::HasSubstr(conv));
 }
 
 TEST_F(SenderE2ETest, WhatsAppReplyToACustomerWhoNeverWroteIsRefused) {
