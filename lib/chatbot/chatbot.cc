@@ -1,6 +1,7 @@
 #include "lib/chatbot/chatbot.h"
 
 #include "absl/strings/str_cat.h"
+#include "lib/chatbot/clarify.h"
 #include "lib/chatbot/language.h"
 #include "lib/chatbot/reply.h"
 #include "lib/chatbot/text.h"
@@ -28,9 +29,16 @@ std::string CustomerText(const omnigate::v1::Event& event) {
 
 Chatbot::Chatbot(const Faq& faq, ChatbotOptions options, BotMemory* memory,
                  conversations::ConversationsClient* conversations, const Clock& clock)
-    : faq_(faq),
+    : Chatbot(nullptr, options, memory, conversations, clock) {
+  owned_store_ =
+      std::make_unique<FaqStore>(faq, MatchOptions{.threshold = options.match_threshold});
+  store_ = owned_store_.get();
+}
+
+Chatbot::Chatbot(FaqStore* store, ChatbotOptions options, BotMemory* memory,
+                 conversations::ConversationsClient* conversations, const Clock& clock)
+    : store_(store),
       options_(options),
-      matcher_(faq, options.match_threshold),
       memory_(memory),
       conversations_(conversations),
       clock_(clock),
@@ -76,13 +84,35 @@ absl::StatusOr<EventResult> Chatbot::Handle(const omnigate::v1::Event& event) {
     return result;
   }
 
-  const Language language = DetectLanguage(event.locale(), tokens);
-  const FaqTexts& texts = faq_.texts_in(language);
+  // One snapshot per event: a reload in between cannot mix two FAQs.
+  const std::shared_ptr<const LoadedFaq> loaded = store_->Current();
+  const Faq& faq = loaded->faq;
+  const TextMatch understood = loaded->matcher.MatchText(text, event.locale());
+  Language language = understood.language;
+  const FaqMatch& match = understood.match;
   std::string answer;
+  std::vector<omnigate::v1::Option> options;
+  const FaqEntry* picked = nullptr;
   if (AsksForHuman(tokens)) {
     result.outcome = Outcome::kHandoff;
     result.handoff = HandoffReason::kCustomerRequest;
-  } else if (FaqMatch match = matcher_.Match(tokens, language); match.entry != nullptr) {
+  } else if (Language pick_language = language;
+             (picked = PickedEntry(event, faq, &pick_language)) != nullptr) {
+    // A choice the bot offered: answer it, in its language if need be.
+    language = picked->in(pick_language) ? pick_language : language;
+    if (!picked->in(language))
+      language = language == Language::kEnglish ? Language::kIndonesian : Language::kEnglish;
+    result.outcome = Outcome::kAnswered;
+    result.faq_id = picked->id;
+    answer = picked->in(language)->answer;
+  } else if (match.entry != nullptr && match.alternative != nullptr) {
+    // Two entries score close: asking beats a wrong answer.
+    result.outcome = Outcome::kClarified;
+    options = ClarifyOptions({match.entry, match.alternative}, language);
+    for (const auto& o : options) result.offered.push_back(o.id().substr(kOptionIdPrefix.size()));
+    const std::string& text_in_faq = faq.texts_in(language).clarify;
+    answer = text_in_faq.empty() ? std::string(DefaultClarifyText(language)) : text_in_faq;
+  } else if (match.entry != nullptr) {
     result.outcome = Outcome::kAnswered;
     result.faq_id = match.entry->id;
     answer = match.entry->in(language)->answer;
@@ -91,7 +121,7 @@ absl::StatusOr<EventResult> Chatbot::Handle(const omnigate::v1::Event& event) {
     result.handoff = HandoffReason::kUnanswered;
   } else {
     result.outcome = Outcome::kUnanswered;
-    answer = texts.fallback;
+    answer = faq.texts_in(language).fallback;
   }
 
   if (result.handoff) {
@@ -103,7 +133,7 @@ absl::StatusOr<EventResult> Chatbot::Handle(const omnigate::v1::Event& event) {
       return absl::UnavailableError(absl::StrCat(
           "conversations SetMode: ", absl::StatusCodeToString(s.code()), ": ", s.message()));
     }
-    answer = texts.handoff;
+    answer = faq.texts_in(language).handoff;
   }
 
   BotEffect effect;
@@ -112,7 +142,7 @@ absl::StatusOr<EventResult> Chatbot::Handle(const omnigate::v1::Event& event) {
   effect.conversation_key = event.conversation_key();
   effect.count_unanswered = result.outcome == Outcome::kUnanswered;
   effect.reply =
-      BuildReply(event, answer, language, result.faq_id, ids_, clock_).SerializeAsString();
+      BuildReply(event, answer, language, result.faq_id, ids_, clock_, options).SerializeAsString();
   auto applied = memory_->Apply(effect);
   if (!applied.ok()) return applied.status();
   if (!applied->has_value()) {
@@ -120,6 +150,7 @@ absl::StatusOr<EventResult> Chatbot::Handle(const omnigate::v1::Event& event) {
     result.outcome = Outcome::kDuplicate;
     result.handoff.reset();
     result.faq_id.clear();
+    result.offered.clear();
   }
   return result;
 }

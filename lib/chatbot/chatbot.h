@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -8,6 +9,7 @@
 #include "lib/chatbot/bot_memory.h"
 #include "lib/chatbot/chatbot_metrics.h"
 #include "lib/chatbot/faq.h"
+#include "lib/chatbot/faq_store.h"
 #include "lib/chatbot/handoff.h"
 #include "lib/chatbot/matcher.h"
 #include "lib/common/clock.h"
@@ -23,7 +25,8 @@ struct ChatbotOptions {
   uint32_t partitions = 16;
   // Unanswered questions in a row; the one that reaches it hands off.
   int max_unanswered = 2;
-  double match_threshold = 0.6;
+  // Used when the bot is built from a Faq (a FaqStore brings its own).
+  double match_threshold = kDefaultMatchThreshold;
 };
 
 // What the bot did with one event.
@@ -32,6 +35,8 @@ struct EventResult {
   std::optional<HandoffReason> handoff;
   uint32_t partition = 0;
   std::string faq_id;  // answered only
+  // clarified only: the entries offered, best first.
+  std::vector<std::string> offered;
 };
 
 // The FAQ bot: decides how to answer one event and applies the effects
@@ -39,6 +44,9 @@ struct EventResult {
 class Chatbot {
  public:
   Chatbot(const Faq& faq, ChatbotOptions options, BotMemory* memory,
+          conversations::ConversationsClient* conversations, const Clock& clock);
+  // Answers from whatever FAQ `store` holds at each event (hot reload).
+  Chatbot(FaqStore* store, ChatbotOptions options, BotMemory* memory,
           conversations::ConversationsClient* conversations, const Clock& clock);
 
   // OK with what was done (ignored events included). UNAVAILABLE when Redis
@@ -49,9 +57,9 @@ class Chatbot {
  private:
   absl::StatusOr<EventResult> HandleLifecycle(const omnigate::v1::Event& event, uint32_t partition);
 
-  const Faq& faq_;
+  std::unique_ptr<FaqStore> owned_store_;  // set by the Faq constructor
+  FaqStore* store_;
   const ChatbotOptions options_;
-  const FaqMatcher matcher_;
   BotMemory* memory_;
   conversations::ConversationsClient* conversations_;
   const Clock& clock_;

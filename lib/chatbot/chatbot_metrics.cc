@@ -16,6 +16,8 @@ absl::string_view OutcomeName(Outcome outcome) {
       return "ignored";
     case Outcome::kDuplicate:
       return "duplicate";
+    case Outcome::kClarified:
+      return "clarified";
   }
   return "ignored";
 }

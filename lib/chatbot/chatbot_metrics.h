@@ -11,8 +11,9 @@
 namespace omnigate::chatbot {
 
 // What happened to one delivered event. A closed set (metric label).
-enum class Outcome { kAnswered, kUnanswered, kHandoff, kIgnored, kDuplicate };
-inline constexpr int kOutcomeCount = 5;
+// kClarified: the bot asked which of two entries the customer meant.
+enum class Outcome { kAnswered, kUnanswered, kHandoff, kIgnored, kDuplicate, kClarified };
+inline constexpr int kOutcomeCount = 6;
 absl::string_view OutcomeName(Outcome outcome);
 
 // The bot's metric families; every labelled child is created here, once, so

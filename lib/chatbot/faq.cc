@@ -64,8 +64,13 @@ class FaqParser {
 
   absl::StatusOr<FaqTexts> Texts(const YAML::Node& node, absl::string_view path) const {
     if (!node) return Error(path, "missing");
-    if (auto s = CheckMap(node, path, {"fallback", "handoff"}); !s.ok()) return s;
+    if (auto s = CheckMap(node, path, {"fallback", "handoff", "clarify"}); !s.ok()) return s;
     FaqTexts texts;
+    if (node["clarify"]) {
+      auto clarify = RequiredText(node, "clarify", path);
+      if (!clarify.ok()) return clarify.status();
+      texts.clarify = *std::move(clarify);
+    }
     auto fallback = RequiredText(node, "fallback", path);
     if (!fallback.ok()) return fallback.status();
     auto handoff = RequiredText(node, "handoff", path);
@@ -76,25 +81,45 @@ class FaqParser {
   }
 
   absl::StatusOr<FaqAnswer> Answer(const YAML::Node& node, absl::string_view path) const {
-    if (auto s = CheckMap(node, path, {"keywords", "questions", "answer"}); !s.ok()) return s;
+    if (auto s = CheckMap(node, path, {"keywords", "questions", "synonyms", "title", "answer"});
+        !s.ok())
+      return s;
     FaqAnswer answer;
     auto keywords = TextList(node["keywords"], absl::StrCat(path, ".keywords"));
     if (!keywords.ok()) return keywords.status();
     auto questions = TextList(node["questions"], absl::StrCat(path, ".questions"));
     if (!questions.ok()) return questions.status();
+    auto synonyms = TextList(node["synonyms"], absl::StrCat(path, ".synonyms"));
+    if (!synonyms.ok()) return synonyms.status();
+    if (node["title"]) {
+      auto title = RequiredText(node, "title", path);
+      if (!title.ok()) return title.status();
+      answer.title = *std::move(title);
+    }
     auto text = RequiredText(node, "answer", path);
     if (!text.ok()) return text.status();
     if (keywords->empty() && questions->empty())
       return Error(path, "needs at least one keyword or question");
     answer.keywords = *std::move(keywords);
     answer.questions = *std::move(questions);
+    answer.synonyms = *std::move(synonyms);
     answer.answer = *std::move(text);
     return answer;
   }
 
   absl::StatusOr<Faq> Parse(const YAML::Node& root) const {
-    if (auto s = CheckMap(root, "(root)", {"texts", "entries"}); !s.ok()) return s;
+    if (auto s = CheckMap(root, "(root)", {"texts", "entries", "synonyms"}); !s.ok()) return s;
     Faq faq;
+    if (const YAML::Node groups = root["synonyms"]; groups) {
+      if (!groups.IsSequence()) return Error("synonyms", "expected a list of lists");
+      for (size_t i = 0; i < groups.size(); ++i) {
+        const std::string where = absl::StrCat("synonyms[", i, "]");
+        auto group = TextList(groups[i], where);
+        if (!group.ok()) return group.status();
+        if (group->size() < 2) return Error(where, "needs at least two words or phrases");
+        faq.synonyms.push_back(*std::move(group));
+      }
+    }
     const YAML::Node texts = root["texts"];
     if (!texts) return Error("texts", "missing");
     if (auto s = CheckMap(texts, "texts", {"en", "id"}); !s.ok()) return s;

@@ -17,6 +17,12 @@ struct FaqAnswer {
   std::vector<std::string> keywords;
   // Example questions customers ask.
   std::vector<std::string> questions;
+  // Other words or phrases customers use for this topic only; they count
+  // like the words of an example question.
+  std::vector<std::string> synonyms;
+  // Short label of the entry when the bot offers it as a choice (a button);
+  // empty: the first keyword or example question.
+  std::string title;
   std::string answer;
 };
 
@@ -37,12 +43,17 @@ struct FaqTexts {
   std::string fallback;
   // Sent when the conversation goes to a human.
   std::string handoff;
+  // Asked with two entries offered as options; empty: DefaultClarifyText().
+  std::string clarify;
 };
 
 // The bot's knowledge: immutable after loading, shared by every thread.
 struct Faq {
   std::vector<FaqEntry> entries;
   std::array<FaqTexts, 2> texts;
+  // Groups of words or phrases that mean the same for every entry and both
+  // languages ("package", "order", "paket", "pesanan").
+  std::vector<std::vector<std::string>> synonyms;
 
   const FaqTexts& texts_in(Language language) const { return texts[static_cast<int>(language)]; }
 };
@@ -50,13 +61,16 @@ struct Faq {
 // Parses the YAML form (see deploy/local/faq.yaml):
 //
 //   texts:
-//     en: {fallback: "...", handoff: "..."}
+//     en: {fallback: "...", handoff: "...", clarify: "..."}  # clarify optional
 //     id: {fallback: "...", handoff: "..."}
 //   entries:
 //     - id: opening_hours
 //       languages:   # at least one of en / id
 //         en: {keywords: [...], questions: [...], answer: "..."}
-//         id: {keywords: [...], questions: [...], answer: "..."}
+//         id: {keywords: [...], questions: [...], synonyms: [...],
+//              title: "...", answer: "..."}
+//   synonyms:    # optional, shared by all entries
+//     - [package, order, paket, pesanan]
 //
 // Errors are INVALID_ARGUMENT and start with `source` (the file path) and the
 // path inside the document ("faq.yaml: entries[2].languages.en.answer: missing").

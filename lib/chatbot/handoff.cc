@@ -41,8 +41,25 @@ absl::string_view HandoffReasonName(HandoffReason reason) {
   return "unanswered";
 }
 
+namespace {
+
+// "nomor telepon cs berapa" asks for the CS phone number, not for a person:
+// with one of these words, "cs" alone is not a request for a human.
+bool AsksForContactDetails(const std::vector<std::string>& tokens) {
+  static const auto* words = new absl::flat_hash_set<absl::string_view>{
+      "nomor",  "nomer", "no",      "telepon", "telp",     "tlp",    "email",   "alamat",
+      "number", "phone", "address", "wa",      "whatsapp", "kontak", "contact", "hp"};
+  for (const std::string& t : tokens)
+    if (words->contains(t)) return true;
+  return false;
+}
+
+}  // namespace
+
 bool AsksForHuman(const std::vector<std::string>& tokens) {
+  const bool contact_details = AsksForContactDetails(tokens);
   for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i] == "cs" && contact_details) continue;
     if (HumanWords().contains(tokens[i])) return true;
     if (i + 1 == tokens.size()) break;
     for (const auto& [first, second] : kHumanPhrases)

@@ -16,6 +16,9 @@ TEST(HandoffTest, RecognizesRequestsForAPerson) {
   EXPECT_TRUE(Asks("Is there a live chat?"));
   EXPECT_TRUE(Asks("operator"));
   EXPECT_TRUE(Asks("mau ngobrol sama CS"));
+  // Asking for the CS phone number is a FAQ question, not a handoff.
+  EXPECT_FALSE(Asks("nomor telepon cs berapa"));
+  EXPECT_TRUE(Asks("nomor pesanan saya salah, mau bicara dengan cs"));
   EXPECT_TRUE(Asks("Saya mau bicara dengan manusia"));
   EXPECT_TRUE(Asks("tolong sambungkan ke petugas"));
   EXPECT_TRUE(Asks("min, admin ada?"));

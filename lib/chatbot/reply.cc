@@ -4,7 +4,8 @@ namespace omnigate::chatbot {
 
 omnigate::v1::Event BuildReply(const omnigate::v1::Event& inbound, absl::string_view text,
                                Language language, absl::string_view faq_id, UuidV7Generator& ids,
-                               const Clock& clock) {
+                               const Clock& clock,
+                               const std::vector<omnigate::v1::Option>& options) {
   omnigate::v1::Event reply;
   reply.set_id(ids.Next());
   reply.set_channel(inbound.channel());
@@ -23,6 +24,7 @@ omnigate::v1::Event BuildReply(const omnigate::v1::Event& inbound, absl::string_
   reply.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
   if (!faq_id.empty()) (*reply.mutable_attributes())["faq_id"] = std::string(faq_id);
   reply.mutable_text()->set_body(std::string(text));
+  for (const auto& o : options) *reply.mutable_text()->add_options() = o;
   return reply;
 }
 

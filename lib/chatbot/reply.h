@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "lib/chatbot/language.h"
@@ -15,9 +16,11 @@ inline constexpr absl::string_view kBotSenderId = "omnigate-chatbot";
 
 // The canonical outbound reply to `inbound`: same channel, connector,
 // account and conversation, addressed to the inbound sender, threaded on its
-// external id. `faq_id` (may be empty) is recorded in attributes.
+// external id. `faq_id` (may be empty) is recorded in attributes; `options`
+// (may be empty) go with the text as choices (buttons / quick replies).
 omnigate::v1::Event BuildReply(const omnigate::v1::Event& inbound, absl::string_view text,
                                Language language, absl::string_view faq_id, UuidV7Generator& ids,
-                               const Clock& clock);
+                               const Clock& clock,
+                               const std::vector<omnigate::v1::Option>& options = {});
 
 }  // namespace omnigate::chatbot

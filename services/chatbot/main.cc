@@ -19,6 +19,7 @@
 #include "lib/chatbot/chatbot_metrics.h"
 #include "lib/chatbot/chatbot_sink.h"
 #include "lib/chatbot/faq.h"
+#include "lib/chatbot/faq_store.h"
 #include "lib/common/clock.h"
 #include "lib/common/log.h"
 #include "lib/config/config.h"
@@ -86,8 +87,12 @@ int Run(int argc, char** argv) {
   if (faq_path.empty()) {
     return Fail(absl::InvalidArgumentError("no FAQ file: set chatbot.faq_file or --faq"));
   }
-  auto faq = chatbot::LoadFaqFile(faq_path);
-  if (!faq.ok()) return Fail(faq.status());
+  // Reloaded without a restart when the file changes (a bad file is
+  // refused and logged; the FAQ in use stays).
+  auto faq_store = chatbot::FaqStore::Open(faq_path, chatbot::MatchOptions());
+  if (!faq_store.ok()) return Fail(faq_store.status());
+  (*faq_store)->StartWatching(absl::Seconds(5));
+  const size_t faq_entries = (*faq_store)->Current()->faq.entries.size();
   auto endpoint = redis::ParseRedisUrl(redis_url);
   if (!endpoint.ok()) return Fail(endpoint.status());
   if (cfg.ingest.partitions <= 0 || cfg.chatbot.max_unanswered <= 0) {
@@ -118,7 +123,7 @@ int Run(int argc, char** argv) {
   chatbot::ChatbotOptions options;
   options.partitions = static_cast<uint32_t>(cfg.ingest.partitions);
   options.max_unanswered = cfg.chatbot.max_unanswered;
-  chatbot::Chatbot bot(*faq, options, &memory, &conversations, clock);
+  chatbot::Chatbot bot(faq_store->get(), options, &memory, &conversations, clock);
   chatbot::ChatbotSink sink(&bot, &metrics, authorizer->get());
 
   grpcutil::GrpcServerOptions grpc_options;
@@ -137,7 +142,7 @@ int Run(int argc, char** argv) {
 
   OG_LOG(INFO) << "omnigate-chatbot started: grpc_port=" << (*grpc_server)->port()
                << " metrics_port=" << (*metrics_server)->port()
-               << " redis=" << endpoint->ToSafeString() << " faq_entries=" << faq->entries.size()
+               << " redis=" << endpoint->ToSafeString() << " faq_entries=" << faq_entries
                << " conversations=" << conversations_addr << " partitions=" << options.partitions
                << " max_unanswered=" << options.max_unanswered;
 

@@ -21,6 +21,7 @@
 #include "lib/redis/redis_url.h"
 #include "lib/runtime/runtime.h"
 #include "services/omnigatectl/admin_commands.h"
+#include "services/omnigatectl/faq_command.h"
 
 ABSL_FLAG(std::string, config, "",
           "YAML config file, for redis and ingest.partitions (env OMNIGATE_CONFIG).");
@@ -64,6 +65,8 @@ constexpr char kUsage[] =
     "  streams     depth, lag and pending per partition and sink, dead letters\n"
     "  reply-status ID   where a reply stands: queued, sent, delivered, read or failed, with\n"
     "              the provider's id and error (Outbound.GetStatus)\n"
+    "  faq test FAQ.yaml QUESTIONS.tsv   per question the bot's chosen entry and score\n"
+    "              (TSV: question<TAB>expected entry id or -); no Redis needed\n"
     "The gRPC commands talk to --dispatcher (alias --grpc_addr); point it at omnigate-sender\n"
     "(:7103) for the outbound dead letters and partitions.\n\n"
     "Usage: omnigatectl [--redis URL] [--dispatcher HOST:PORT] [--config FILE] COMMAND [flags]";
@@ -140,6 +143,9 @@ int Run(int argc, char** argv) {
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() < 2) return Fail("missing command; see --help");
   const std::string command = args[1];
+  // Offline: needs no config, Redis or dispatcher.
+  if (command == "faq")
+    return RunFaqCommand(std::vector<std::string>(args.begin() + 2, args.end()));
   config::Config cfg;
   const std::string config_path =
       runtime::Resolve(absl::GetFlag(FLAGS_config), std::nullopt, "OMNIGATE_CONFIG", "");

@@ -68,7 +68,12 @@ class RedisQueueTest : public ::testing::Test {
   }
 
   static EventToStore Item(uint32_t partition, const std::string& key, const std::string& payload) {
-    return EventToStore{partition, key, payload, "conv:" + key};
+    EventToStore item;
+    item.partition = partition;
+    item.idempotency_key = key;
+    item.payload = payload;
+    item.conversation_key = "conv:" + key;
+    return item;
   }
 
   std::string Cli(const std::vector<std::string>& args) {
@@ -170,7 +175,8 @@ TEST_F(RedisQueueTest, ReceiptsLinkToTheirReplyOrWaitForIt) {
 
   auto receipt = [&](const std::string& key, const std::string& provider_id,
                      const std::string& state) {
-    EventToStore item{p, key, "status-bytes", conv};
+    EventToStore item = Item(p, key, "status-bytes");
+    item.conversation_key = conv;
     item.receipt = EventToStore::Receipt{"wa-main", provider_id, state, "", ""};
     return item;
   };
