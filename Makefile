@@ -68,6 +68,7 @@ BENCH_SECONDS ?= 8
 bench: build
 	@mkdir -p bench/results
 	@python3 tools/bench.py --seconds $(BENCH_SECONDS)
+	@python3 tools/sender_bench.py
 
 # Every adapter under libFuzzer with address and undefined sanitizers (clang):
 # FUZZ_SECONDS per target (default 60), FUZZ_JOBS targets at a time (default 2),

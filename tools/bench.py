@@ -269,6 +269,20 @@ ingest:
             data.get("context", {})["executable"] = os.path.relpath(data.get("context", {}).get("executable", ""), ROOT)
             with open(path, "w") as f:
                 json.dump(data, f, indent=2)
+            # FAQ bot: matching time per message and the evaluation figures.
+            log("chatbot matching microbenchmark")
+            path = os.path.join(RESULTS, "chatbot_match.json")
+            subprocess.run(self.pin.server([os.path.join(BIN, "chatbot_match_bench"), "--benchmark_min_time=0.5",
+                                            f"--benchmark_out={path}", "--benchmark_out_format=json"]),
+                           check=True, stdout=subprocess.DEVNULL)
+            with open(path) as f:
+                data = json.load(f)
+            data.get("context", {})["executable"] = os.path.relpath(data.get("context", {}).get("executable", ""), ROOT)
+            with open(path, "w") as f:
+                json.dump(data, f, indent=2)
+            b = data["benchmarks"][0]
+            log(f"chatbot: {b['us_per_message']:.2f} us/message, in-scope right {b['in_scope_right_pct']:.1f} %, "
+                f"off-topic answered {b['off_topic_answered_pct']:.1f} % ({int(b['questions'])} questions)")
 
         sink_port = free_port()
         self.cfg = self.config(sink_port)

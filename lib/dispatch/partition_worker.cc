@@ -427,14 +427,18 @@ void PartitionWorker::CollectAckReplies(bool block) {
   }
 }
 
-absl::Duration PartitionWorker::NextWait() const {
+absl::Duration PartitionWorker::NextWait(bool starved) const {
+  const absl::Time now = absl::Now();
   absl::Time earliest = absl::InfiniteFuture();
   for (const auto& [key, conv] : conversations_) {
-    if (conv.in_flight == 0 && !conv.queue.empty() && !conv.dead_letter.has_value())
-      earliest = std::min(earliest, conv.retry_at);
+    if (conv.in_flight != 0 || conv.queue.empty() || conv.dead_letter.has_value()) continue;
+    // Out of permits, a ready conversation waits for PermitFreed, not a
+    // timer: counting it would spin the loop until a call completes.
+    if (starved && conv.retry_at <= now) continue;
+    earliest = std::min(earliest, conv.retry_at);
   }
   if (dead_letters_due_ > 0 || !acks_.empty()) earliest = std::min(earliest, next_connect_);
-  absl::Duration wait = std::min({earliest - absl::Now(), kMaxWait, LeaseRemaining()});
+  absl::Duration wait = std::min({earliest - now, kMaxWait, LeaseRemaining()});
   return std::max(absl::ZeroDuration(), wait);
 }
 
@@ -471,8 +475,9 @@ void PartitionWorker::Run() {
     for (auto& e : entries) Accept(std::move(e));
     DeadLetterFronts();
     FlushAcks();
-    if (Dispatch()) deps_.limiter->NotifyWhenFree(this);
-    wait = NextWait();
+    const bool starved = Dispatch();
+    if (starved) deps_.limiter->NotifyWhenFree(this);
+    wait = NextWait(starved);
   }
   // Stop reading, finish what is in flight and acknowledge it; the rest stays
   // pending for the next owner.

@@ -150,7 +150,9 @@ class PartitionWorker final : public InFlightLimiter::Waiter {
   void ResetConnection();
   // An entry the reader delivered is no longer held here: room for another.
   void Release(const std::string& entry_id);
-  absl::Duration NextWait() const;
+  // How long to sleep; `starved`: the in-flight limiter refused a permit,
+  // so ready conversations wait for PermitFreed.
+  absl::Duration NextWait(bool starved) const;
   absl::Duration LeaseRemaining() const;
   // Waits for something to do (or `wait`), then takes it. While draining
   // only completions count.

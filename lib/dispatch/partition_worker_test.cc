@@ -5,6 +5,8 @@
 
 #include "lib/dispatch/partition_worker.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -79,6 +81,8 @@ class FakeSink final : public SinkClient {
   // What failed answers ask of the worker (a throttle's wait).
   void set_hint(RetryHint hint) { hint_ = hint; }
   void set_async(bool async) { async_ = async; }
+  // Every answer takes this long (else a random 0.2-3 ms).
+  void set_delay(std::chrono::microseconds delay) { fixed_delay_ = delay; }
   void allow_gaps() { allow_gaps_ = true; }
 
   void Deliver(std::shared_ptr<const DeliverRequest> request, absl::Duration timeout,
@@ -92,7 +96,9 @@ class FakeSink final : public SinkClient {
       max_in_flight_ = std::max(max_in_flight_, ++in_flight_);
       CheckOrder(*request);
       status = script_ ? script_(*request) : grpc::Status::OK;
-      delay = std::chrono::microseconds(std::uniform_int_distribution<int>(200, 3000)(rng_));
+      delay = fixed_delay_.count() > 0
+                  ? fixed_delay_
+                  : std::chrono::microseconds(std::uniform_int_distribution<int>(200, 3000)(rng_));
     }
     auto answer = [this, request, status, hint = hint_, done = std::move(done)] {
       {
@@ -178,6 +184,7 @@ class FakeSink final : public SinkClient {
 
   Script script_;
   RetryHint hint_;
+  std::chrono::microseconds fixed_delay_{0};
   bool async_ = true;
   bool allow_gaps_ = false;
   std::mutex mu_;
@@ -487,6 +494,40 @@ TEST_F(PartitionWorkerTest, ReceiptsCarryTheReplyTheyAreAbout) {
   const auto calls = sink_.calls();
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0].events(0).status().outbound_event_id(), "reply-42");
+}
+
+// More ready conversations than permits: the worker sleeps until a call
+// completes instead of spinning (it once looped at full CPU until then).
+TEST_F(PartitionWorkerTest, WaitsForAPermitWithoutSpinning) {
+  InFlightLimiter one{1};
+  sink_.set_delay(std::chrono::milliseconds(100));
+  for (int c = 0; c < 20; ++c) Add(absl::StrCat("c", c), 1);
+  WorkerDeps deps;
+  deps.connect = redis_.Factory();
+  deps.router = &router_;
+  deps.sink = &sink_;
+  deps.limiter = &one;
+  deps.metrics = &metrics_;
+  deps.clock = &clock_;
+  WorkerOptions options = Options();
+  options.batch_events = 1;  // one conversation per call, as the sender
+  auto worker = std::make_unique<PartitionWorker>(std::move(options), std::move(deps));
+  worker->Start();
+  ASSERT_TRUE(sink_.WaitDelivered(1));
+  struct rusage before, after;
+  getrusage(RUSAGE_SELF, &before);
+  const absl::Time start = absl::Now();
+  ASSERT_TRUE(sink_.WaitDelivered(6));  // five calls of 100 ms, one at a time
+  const absl::Duration wall = absl::Now() - start;
+  getrusage(RUSAGE_SELF, &after);
+  auto cpu = [](const struct rusage& r) {
+    return absl::DurationFromTimeval(r.ru_utime) + absl::DurationFromTimeval(r.ru_stime);
+  };
+  // A spinning worker burns the whole wall time on one core.
+  EXPECT_LT(cpu(after) - cpu(before), wall / 4) << "wall " << wall;
+  EXPECT_LE(sink_.max_in_flight(), 1);
+  worker->RequestStop();
+  worker->Join();
 }
 
 TEST_F(PartitionWorkerTest, AcknowledgesDeliveredEntries) {
