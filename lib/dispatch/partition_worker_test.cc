@@ -226,7 +226,8 @@ class PartitionWorkerTest : public ::testing::Test {
     return o;
   }
 
-  std::unique_ptr<PartitionWorker> Start(WorkerOptions options) {
+  // The fixture's fakes, with the dispatcher's router.
+  WorkerDeps Deps() {
     WorkerDeps deps;
     deps.connect = redis_.Factory();
     deps.router = &router_;
@@ -234,6 +235,11 @@ class PartitionWorkerTest : public ::testing::Test {
     deps.limiter = &limiter_;
     deps.metrics = &metrics_;
     deps.clock = &clock_;
+    return deps;
+  }
+
+  std::unique_ptr<PartitionWorker> Start(WorkerOptions options) {
+    WorkerDeps deps = Deps();
     deps.lease_remaining = [this] {
       std::lock_guard<std::mutex> lock(lease_mu_);
       return std::max(absl::ZeroDuration(), lease_end_ - absl::Now());
@@ -453,12 +459,8 @@ TEST_F(PartitionWorkerTest, ThrottleHintsWaitAndDoNotCountAttempts) {
   sink_.set_hint(RetryHint{kWait, /*counts=*/false});
   WorkerOptions options = Options();  // max_attempts 3 < 6 calls
   options.keys = &queue::kSenderKeys;
-  WorkerDeps deps;
-  deps.connect = redis_.Factory();
-  deps.sink = &sink_;
-  deps.limiter = &limiter_;
-  deps.metrics = &metrics_;
-  deps.clock = &clock_;
+  WorkerDeps deps = Deps();
+  deps.router = nullptr;  // every entry is the sender's
   auto worker = std::make_unique<PartitionWorker>(std::move(options), std::move(deps));
   worker->Start();
 
@@ -502,13 +504,8 @@ TEST_F(PartitionWorkerTest, WaitsForAPermitWithoutSpinning) {
   InFlightLimiter one{1};
   sink_.set_delay(std::chrono::milliseconds(100));
   for (int c = 0; c < 20; ++c) Add(absl::StrCat("c", c), 1);
-  WorkerDeps deps;
-  deps.connect = redis_.Factory();
-  deps.router = &router_;
-  deps.sink = &sink_;
+  WorkerDeps deps = Deps();
   deps.limiter = &one;
-  deps.metrics = &metrics_;
-  deps.clock = &clock_;
   WorkerOptions options = Options();
   options.batch_events = 1;  // one conversation per call, as the sender
   auto worker = std::make_unique<PartitionWorker>(std::move(options), std::move(deps));

@@ -101,4 +101,10 @@ absl::Status SetLogLevel(const std::string& level) {
   return absl::OkStatus();
 }
 
+std::string DefaultInstanceId(absl::string_view fallback) {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return absl::StrCat(host[0] ? absl::string_view(host) : fallback, "-", getpid());
+}
+
 }  // namespace omnigate::runtime

@@ -28,6 +28,10 @@ void PrepareProcess();
 // Waits for SIGTERM or SIGINT; returns the signal number.
 int WaitForTerminationSignal();
 
+// A replica id for leases and consumer names: "<hostname>-<pid>", or
+// "<fallback>-<pid>" when the host has no name. Unique per live process.
+std::string DefaultInstanceId(absl::string_view fallback);
+
 // Sets the log level from text; INVALID_ARGUMENT when unknown.
 absl::Status SetLogLevel(const std::string& level);
 

@@ -5,8 +5,6 @@
 //
 // This file only wires: flags, config, construction, signals.
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -70,12 +68,6 @@ int Fail(const absl::Status& status) {
   return 2;
 }
 
-std::string DefaultInstanceId() {
-  char host[256] = {0};
-  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
-  return absl::StrCat(host[0] ? host : "dispatcher", "-", getpid());
-}
-
 int Run(int argc, char** argv) {
   runtime::HandleHelp(argc, argv, kUsage);
   absl::ParseCommandLine(argc, argv);
@@ -92,7 +84,7 @@ int Run(int argc, char** argv) {
       absl::GetFlag(FLAGS_instance_id),
       cfg.dispatcher.instance_id.empty() ? std::nullopt
                                          : std::optional<std::string>(cfg.dispatcher.instance_id),
-      "OMNIGATE_INSTANCE_ID", DefaultInstanceId());
+      "OMNIGATE_INSTANCE_ID", runtime::DefaultInstanceId("dispatcher"));
   auto endpoint = redis::ParseRedisUrl(redis_url);
   if (!endpoint.ok()) return Fail(endpoint.status());
   if (cfg.sinks.empty()) return Fail(absl::InvalidArgumentError("config: no sinks configured"));

@@ -6,8 +6,6 @@
 //
 // This file only wires: flags, config, construction, signals.
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -68,12 +66,6 @@ int Fail(const absl::Status& status) {
   return 2;
 }
 
-std::string DefaultInstanceId() {
-  char host[256] = {0};
-  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
-  return absl::StrCat(host[0] ? host : "sender", "-", getpid());
-}
-
 int Run(int argc, char** argv) {
   runtime::HandleHelp(argc, argv, kUsage);
   absl::ParseCommandLine(argc, argv);
@@ -87,7 +79,7 @@ int Run(int argc, char** argv) {
   const std::string instance_id = runtime::Resolve(
       absl::GetFlag(FLAGS_instance_id),
       sc.instance_id.empty() ? std::nullopt : std::optional<std::string>(sc.instance_id),
-      "OMNIGATE_INSTANCE_ID", DefaultInstanceId());
+      "OMNIGATE_INSTANCE_ID", runtime::DefaultInstanceId("sender"));
   auto endpoint = redis::ParseRedisUrl(settings->redis_url);
   if (!endpoint.ok()) return Fail(endpoint.status());
 
