@@ -138,8 +138,12 @@ class RetentionRedisTest : public testing::RedisTest {
     e.mutable_text()->set_body("hello, is anyone there?");
     std::promise<absl::StatusOr<std::vector<queue::EnqueueOutcome>>> done;
     auto result = done.get_future();
-    queue_->Enqueue({{queue::PartitionOf(conv, kPartitions), e.id(), e.SerializeAsString(), conv}},
-                    [&](auto r) { done.set_value(std::move(r)); });
+    queue::EventToStore item;
+    item.partition = queue::PartitionOf(conv, kPartitions);
+    item.idempotency_key = e.id();
+    item.payload = e.SerializeAsString();
+    item.conversation_key = conv;
+    queue_->Enqueue({std::move(item)}, [&](auto r) { done.set_value(std::move(r)); });
     auto outcome = result.get();
     ASSERT_TRUE(outcome.ok()) << outcome.status();
   }
