@@ -382,6 +382,7 @@ TEST_F(DispatcherE2ETest, OutboundSendQueuesValidRepliesOnceAndRefusesOthers) {
   Event reply = Message(3, 0, "Your order ships today.");
   reply.mutable_sender()->set_role(omnigate::v1::ROLE_AGENT);
   reply.mutable_sender()->set_id("ana");
+  reply.mutable_recipient()->set_id("visitor-3");  // nobody wrote: name the customer
   reply.set_idempotency_key("agent-desk:reply-1");
   ASSERT_TRUE(WaitFor([&] { return send(reply, &response).ok(); }, absl::Seconds(10)));
   const std::string first_entry = response.stream_entry_id();
