@@ -12,7 +12,7 @@
 namespace omnigate::fakeprovider {
 
 // One scripted answer. Bodies and codes of the helpers below come from
-// /work/shared/reference/outbound-apis.md; each is checked against the
+// the team's provider reference (outbound-apis.md); each is checked against the
 // channel's ChannelSender::Classify() in fake_provider_test.cc.
 struct FakeAnswer {
   int status = 200;
