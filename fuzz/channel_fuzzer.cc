@@ -8,9 +8,15 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "lib/channels/adapter.h"
+#include "lib/channels/email_attachments.h"
+#include "lib/channels/encoded_words.h"
+#include "lib/channels/mailbox.h"
+#include "lib/channels/twilio_reply.h"
+#include "lib/channels/x_url_entities.h"
 #include "lib/common/clock.h"
 #include "lib/common/encoding.h"
 #include "lib/connectors/connector.h"
@@ -67,6 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   headers.Add("X-Hub-Signature-256", body.substr(0, 71));
   headers.Add("X-Webchat-Signature", body.substr(0, 90));
+  headers.Add("X-Twilio-Signature", body.substr(0, 28));
 
   omnigate::channels::InboundRequest request;
   request.headers = &headers;
@@ -75,6 +82,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   request.received_at_ms = 1770120000000;
   (void)adapter->Authenticate(request);
   (void)adapter->Handshake(request);
+  (void)omnigate::channels::TwilioSuccessReply(headers, body);
+  // The header, address, attachment and link parsers adapters share, fed
+  // directly too (the adapters reach them only behind a valid envelope).
+  Check(omnigate::IsValidUtf8(omnigate::channels::mime::DecodeEncodedWords(body)),
+        "decoded header is utf-8");
+  for (const auto& mailbox : omnigate::channels::mime::ParseMailboxList(body)) {
+    Check(omnigate::IsValidUtf8(mailbox.display_name), "display name is utf-8");
+  }
+  std::vector<omnigate::channels::email::Attachment> attachments;
+  (void)omnigate::channels::email::FromMime(body, &attachments);
+  Check(attachments.size() <= omnigate::channels::email::kMaxAttachments, "attachments bounded");
+  if (omnigate::IsValidUtf8(body) && size >= 2) {
+    const size_t a = data[0] % (size + 1), b = data[1] % (size + 8);
+    const std::string expanded = omnigate::channels::x::ExpandUrls(
+        body, {{a, b, std::string(body.substr(a % size, 4)), "https://e.example/\xF0\x9F\x98\x80"},
+               {b, a, "https://t.co/x", "y"}});
+    Check(omnigate::IsValidUtf8(expanded), "expanded text is utf-8");
+  }
   omnigate::channels::NormalizeResult result;
   if (adapter->Normalize(request, &result).ok()) {
     for (const auto& event : result.events) {

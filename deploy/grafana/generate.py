@@ -63,7 +63,81 @@ def quantiles(metric, by, qs=(0.5, 0.9, 0.99), selector=""):
              f"p{int(q * 100)} {legend_by}".strip()) for q in qs]
 
 
+# Customer-experience panels look back over a fixed hour: a conversation
+# cycle takes minutes to hours and there are far fewer of them than events,
+# so a rate over $__rate_interval would be mostly empty or one sample.
+CX_WINDOW = "1h"
+CX_CHANNEL = '{channel=~"$channel"}'
+
+
+def cx_quantiles(metric, by, qs):
+    return [(f"histogram_quantile({q}, sum by (le, {by}) (rate({metric}_bucket{CX_CHANNEL}[{CX_WINDOW}])))",
+             f"p{int(q * 100)} {{{{{by}}}}}") for q in qs]
+
+
+def csat_count(score):
+    """Ratings of exactly `score` in the window: bucket le=score minus le=score-1. `le` is matched as "N"
+    or "N.0" (Prometheus 3 writes classic bucket bounds as floats)."""
+    def bucket(n):
+        return f'sum(increase(omnigate_cx_csat_score_bucket{{channel=~"$channel",le=~"{n}|{n}.0"}}[{CX_WINDOW}]))'
+    return bucket(score) if score == 1 else f"{bucket(score)} - {bucket(score - 1)}"
+
+
+# The stack check (ops_stack.py prometheus) plays FAQ questions, requests for
+# a human (assigned agents) and conversations the bot resolves and the
+# customers rate, so those panels are "core". Not core: the agent's first
+# response (the run sends no agent reply) and reopened conversations.
+CX_ROW = ("Customer experience", [
+    panel("First response p50/p90 by channel",
+          cx_quantiles("omnigate_cx_first_response_seconds", "channel", (0.5, 0.9)),
+          unit="s", core=True,
+          description="Customer message opening a conversation to the first reply (bot or agent) the provider "
+                      "accepted, over the last hour. Alert OmnigateFirstResponseSlaBreached: p90 per priority "
+                      "above its target (urgent 1m, high 5m, normal 15m, low 1h) for 10 minutes."),
+    panel("Agent first response p90 by channel",
+          cx_quantiles("omnigate_cx_agent_first_response_seconds", "channel", (0.9,)),
+          unit="s", description="Handoff to the first agent reply the provider accepted, over the last hour."),
+    panel("Queue wait p90 (handoff to agent assigned)",
+          cx_quantiles("omnigate_cx_queue_wait_seconds", "channel", (0.9,)),
+          unit="s", core=True, description="Handoff to an agent assigned by Conversations.Assign, over the last hour."),
+    panel("Resolution time p50/p90",
+          cx_quantiles("omnigate_cx_resolution_seconds", "resolved_by", (0.5, 0.9)),
+          unit="s", core=True, description="Conversation opened to resolved, by who resolved it (bot: idle time or the customer "
+                                "confirmed; agent), over the last hour."),
+    panel("Bot containment rate",
+          [(f'sum(rate(omnigate_cx_conversations_resolved_total{{channel=~"$channel",resolved_by="bot"}}[{CX_WINDOW}])) / '
+            f"sum(rate(omnigate_cx_conversations_resolved_total{CX_CHANNEL}[{CX_WINDOW}]))", "resolved by the bot")],
+          unit="percentunit",
+          core=True, description="Share of the conversations resolved in the last hour that the bot resolved without an agent."),
+    panel("CSAT average",
+          [(f"sum(rate(omnigate_cx_csat_score_sum{CX_CHANNEL}[{CX_WINDOW}])) / "
+            f"sum(rate(omnigate_cx_csat_score_count{CX_CHANNEL}[{CX_WINDOW}]))", "average (1-5)")],
+          core=True, description="Average of the customers' 1-5 ratings in the last hour. Alert OmnigateCsatLow: below 3 over "
+                      "an hour with at least 10 ratings."),
+    panel("CSAT distribution",
+          [(csat_count(n), f"{n} ⭐") for n in range(1, 6)],
+          stack=True, core=True, description="Ratings in the last hour, by score."),
+    panel("CSAT surveys and ratings",
+          [(f"sum(increase(omnigate_cx_csat_surveys_total{CX_CHANNEL}[{CX_WINDOW}]))", "questions sent"),
+           (f"sum(increase(omnigate_cx_csat_score_count{CX_CHANNEL}[{CX_WINDOW}]))", "ratings received")],
+          core=True, description="CSAT questions sent after a resolve and ratings received in the last hour (response rate = "
+                      "ratings / questions)."),
+    panel("First-response SLA breaches by priority",
+          [(f"sum by (priority) (increase(omnigate_cx_sla_breaches_total[{CX_WINDOW}]))", "{{priority}}")],
+          stack=True,
+          core=True, description="First replies in the last hour later than cx.first_response_sla.<priority> (defaults urgent "
+                      "1m, high 5m, normal 15m, low 1h). Not split by channel."),
+    panel("Conversations opened and reopened",
+          [(f"sum by (channel) (increase(omnigate_cx_conversations_opened_total{CX_CHANNEL}[{CX_WINDOW}]))",
+            "opened {{channel}}"),
+           (f"sum by (channel) (increase(omnigate_cx_reopened_total{CX_CHANNEL}[{CX_WINDOW}]))",
+            "reopened {{channel}}")],
+          description="Conversation cycles opened in the last hour; reopened: the customer wrote again after a "
+                      "resolve."),
+])
+
 ROWS = [
+    CX_ROW,
     ("Ingest by channel and connector", [
         panel("Events ingested by channel",
               [(f'sum by (channel) (rate(omnigate_ingest_events_total{{channel=~"$channel"}}[{RI}]))', "{{channel}}")],
@@ -281,7 +355,7 @@ def dashboard():
     return {
         "uid": "omnigate-overview",
         "title": "omnigate",
-        "description": "omnigate gateway: ingest, queues, delivery, Redis, chatbot handoffs, agents, replies, processes. "
+        "description": "omnigate gateway: customer experience, ingest, queues, delivery, Redis, chatbot handoffs, agents, replies, processes. "
                        "Metric catalogue: deploy/metrics.md.",
         "tags": ["omnigate"],
         "editable": True,

@@ -97,6 +97,17 @@ def wait_until(what, fn, timeout=20):
     raise RuntimeError(f"timed out waiting for {what}")
 
 
+def whatsapp_text(customer, msg_id, text):
+    """A WhatsApp Cloud API webhook body with one text message from `customer`."""
+    return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "200000000000001", "changes": [
+        {"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "12025550100", "phone_number_id": "100000000000001"},
+            "contacts": [{"profile": {"name": "Ops"}, "wa_id": customer}],
+            "messages": [{"from": customer, "id": msg_id, "timestamp": str(int(time.time())),
+                          "type": "text", "text": {"body": text}}]}}]}]}, separators=(",", ":")).encode()
+
+
 def render_dev_overlay():
     out = subprocess.run(["kubectl", "kustomize", os.path.join(ROOT, "k8s/overlays/dev")],
                          check=True, capture_output=True, text=True).stdout
@@ -199,14 +210,7 @@ class Stack:
         for i in range(total):
             customer = str(6281200000000 + (i % 60))
             msg_id = f"wamid.ops.{run}.{i}"
-            body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "200000000000001", "changes": [
-                {"field": "messages", "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": {"display_phone_number": "12025550100", "phone_number_id": "100000000000001"},
-                    "contacts": [{"profile": {"name": "Ops"}, "wa_id": customer}],
-                    "messages": [{"from": customer, "id": msg_id, "timestamp": str(int(time.time())),
-                                  "type": "text", "text": {"body": texts[(i // 60) % len(texts)]}}]}}]}]},
-                              separators=(",", ":")).encode()
+            body = whatsapp_text(customer, msg_id, texts[(i // 60) % len(texts)])
             secret = self.secret if i % 25 else "wrong-secret"  # every 25th has a bad signature
             sig = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
             if i % 15 == 14 and previous:  # a channel redelivering the previous webhook as it was
@@ -225,6 +229,50 @@ class Stack:
         log(f"load: {total} webhooks in {time.time() - start:.1f}s, answers {codes}, duplicates {dups}")
         if codes.get(200, 0) < total * 0.9:
             fail(f"load: too few 200 answers: {codes}")
+
+
+    def post_text(self, conn, customer, msg_id, text):
+        body = whatsapp_text(customer, msg_id, text)
+        sig = "sha256=" + hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
+        conn.request("POST", "/webhooks/wa-main", body=body,
+                     headers={"Content-Type": "application/json", "X-Hub-Signature-256": sig})
+        r = conn.getresponse()
+        r.read()
+        if r.status != 200:
+            fail(f"conversation: webhook answered {r.status}")
+
+    def chatbot_metric(self, name):
+        status, text = http_get(f"http://127.0.0.1:{self.ports['chatbot_metrics']}/metrics")
+        total = 0.0
+        for line in (text.decode() if status == 200 else "").splitlines():
+            if line.startswith(name + "{") or line.startswith(name + " "):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    # Conversations the bot resolves and the customers rate: the customer
+    # asks, says it is solved (the bot resolves and asks for a rating), then
+    # answers the CSAT question. Feeds the resolution, containment and CSAT
+    # panels.
+    # Two waves a few scrapes apart: rate() sees no increase in the scrape
+    # that creates a series, only in later ones.
+    def resolved_and_rated(self, waves=((5, 4), (5, 3, 5))):
+        conn = http.client.HTTPConnection("127.0.0.1", self.ports["ingest_http"], timeout=10)
+        run = str(int(time.time() * 1000))
+        done = 0
+        for w, ratings in enumerate(waves):
+            customers = [str(6281300000000 + 10 * w + k) for k in range(len(ratings))]
+            for k, customer in enumerate(customers):
+                self.post_text(conn, customer, f"wamid.cx.{run}.{w}.{k}.q", "What are your opening hours?")
+                self.post_text(conn, customer, f"wamid.cx.{run}.{w}.{k}.done", "thanks, that solved it")
+            done += len(ratings)
+            # The rating must answer the question: wait until it was asked.
+            wait_until("CSAT questions",
+                       lambda: self.chatbot_metric("omnigate_cx_csat_surveys_total") >= done)
+            for k, customer in enumerate(customers):
+                self.post_text(conn, customer, f"wamid.cx.{run}.{w}.{k}.rating", str(ratings[k]))
+            wait_until("CSAT ratings", lambda: self.chatbot_metric("omnigate_cx_csat_score_count") >= done)
+            time.sleep(2.5)
+        log(f"conversations: {done} resolved by the bot and rated {[r for wave in waves for r in wave]}")
 
 
 def check_metrics(stack):
@@ -322,6 +370,7 @@ def check_prometheus(stack):
     wait_until("every target scraped",
                lambda: len(prom_query(port, "up == 1")["data"]["result"]) == len(stack.metrics_targets()), timeout=20)
     stack.load()
+    stack.resolved_and_rated()
     time.sleep(3)  # a few more scrapes after the last request
 
     with open(os.path.join(ROOT, "deploy/grafana/omnigate.json")) as f:

@@ -26,6 +26,12 @@ struct Agent {
   // Live state (from Redis); ignored when upserting.
   int load = 0;
   int64_t last_assigned_ms = 0;
+  // Conversations ever assigned and resolved by the agent, and the CSAT
+  // ratings credited to it (count and sum of 1-5 scores).
+  int64_t handled = 0;
+  int64_t resolved = 0;
+  int64_t rating_count = 0;
+  int64_t rating_sum = 0;
 };
 
 }  // namespace omnigate::agents

@@ -121,7 +121,7 @@ void AgentRouter::StopTicks() {
 absl::StatusOr<std::string> AgentRouter::Resolve(const std::string& conversation_key,
                                                  const std::string& agent_id,
                                                  const std::string& reason) {
-  auto released = store_->Release(conversation_key, agent_id);
+  auto released = store_->Release(conversation_key, agent_id, /*resolved=*/true);
   if (!released.ok()) return released.status();
   if (released->outcome == ReleaseOutcome::kWrongAgent) {
     return absl::FailedPreconditionError(
@@ -179,7 +179,7 @@ absl::StatusOr<TransferResult> AgentRouter::Transfer(const std::string& conversa
 
 absl::Status AgentRouter::OnResolved(const std::string& conversation_key,
                                      const std::string& agent_id) {
-  auto released = store_->Release(conversation_key, agent_id);
+  auto released = store_->Release(conversation_key, agent_id, /*resolved=*/true);
   if (!released.ok()) return released.status();
   if (released->outcome == ReleaseOutcome::kReleased) {
     // Resolved elsewhere (the dispatcher directly): count and let the queue

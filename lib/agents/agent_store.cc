@@ -44,6 +44,14 @@ bool ParseAgentHash(const std::string& id, const RedisReply& reply, Agent* agent
       agent->load = static_cast<int>(ToInt(value));
     } else if (field == "last_assigned_ms") {
       agent->last_assigned_ms = ToInt(value);
+    } else if (field == "handled") {
+      agent->handled = ToInt(value);
+    } else if (field == "resolved") {
+      agent->resolved = ToInt(value);
+    } else if (field == "rating_count") {
+      agent->rating_count = ToInt(value);
+    } else if (field == "rating_sum") {
+      agent->rating_sum = ToInt(value);
     } else if (field == "presence") {
       if (!ParsePresence(value, &agent->presence)) agent->presence = Presence::kOffline;
     }
@@ -85,7 +93,8 @@ AgentStore::AgentStore(redis::RedisClient* redis, AgentStoreOptions options)
       assign_script_(scripts::kAssign),
       release_script_(scripts::kRelease),
       transfer_script_(scripts::kTransfer),
-      prune_script_(scripts::kPruneQueued) {}
+      prune_script_(scripts::kPruneQueued),
+      credit_rating_script_(scripts::kCreditRating) {}
 
 absl::Status AgentStore::Upsert(const Agent& agent, bool seed) {
   auto reply = redis_.Eval(upsert_script_, {keys::Agent(agent.id), keys::AgentIds(), keys::Freed()},
@@ -180,8 +189,22 @@ absl::StatusOr<AssignResult> AgentStore::Assign(const AssignInput& input) {
   return result;
 }
 
+absl::StatusOr<bool> AgentStore::CreditRating(const std::string& agent_id,
+                                              const std::string& rating_event_id, int score) {
+  if (score < 1 || score > 5) return absl::InvalidArgumentError("a rating is 1 to 5");
+  // The marker outlives any redelivery of the rating event.
+  constexpr int64_t kMarkerSeconds = 7 * 24 * 3600;
+  auto reply = redis_.Eval(credit_rating_script_,
+                           {keys::Agent(agent_id), keys::RatingCredited(rating_event_id)},
+                           {absl::StrCat(score), absl::StrCat(kMarkerSeconds)});
+  if (!reply.ok()) return reply.status();
+  if (!reply->is_integer()) return Malformed("credit rating");
+  return reply->integer() == 1;
+}
+
 absl::StatusOr<ReleaseResult> AgentStore::Release(const std::string& conversation_key,
-                                                  const std::string& expected_agent) {
+                                                  const std::string& expected_agent,
+                                                  bool resolved) {
   // The holder's key must be declared, so read it first; the script checks
   // it did not change meanwhile.
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -191,7 +214,7 @@ absl::StatusOr<ReleaseResult> AgentStore::Release(const std::string& conversatio
         release_script_,
         {keys::Assignment(conversation_key), keys::Queue(), keys::Queued(conversation_key),
          keys::Agent(*holder), keys::PendingNotify(), keys::Freed()},
-        {conversation_key, expected_agent, *holder});
+        {conversation_key, expected_agent, *holder, resolved ? "1" : "0"});
     if (!reply.ok()) return reply.status();
     if (reply->size() != 2) return Malformed("release");
     const absl::string_view outcome = ElementStr(reply->element(0));

@@ -96,8 +96,14 @@ class AgentStore {
 
   absl::StatusOr<AssignResult> Assign(const AssignInput& input);
   // Frees the conversation's agent; `expected_agent` empty = whoever holds it.
+  // `resolved`: the agent resolved it (counted on the agent).
   absl::StatusOr<ReleaseResult> Release(const std::string& conversation_key,
-                                        const std::string& expected_agent);
+                                        const std::string& expected_agent, bool resolved = false);
+  // Credits a customer's CSAT rating (1-5) to the agent who resolved the
+  // conversation, once per rating event id. False when already credited or
+  // the agent is unknown.
+  absl::StatusOr<bool> CreditRating(const std::string& agent_id, const std::string& rating_event_id,
+                                    int score);
   absl::StatusOr<TransferResult> Transfer(const std::string& conversation_key,
                                           const std::string& to_agent_id, int64_t now_ms);
 
@@ -129,6 +135,7 @@ class AgentStore {
   const redis::RedisScript release_script_;
   const redis::RedisScript transfer_script_;
   const redis::RedisScript prune_script_;
+  const redis::RedisScript credit_rating_script_;
 };
 
 }  // namespace omnigate::agents

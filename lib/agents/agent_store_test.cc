@@ -166,6 +166,35 @@ TEST_F(AgentStoreTest, FencedAssignIsStaleOnceRoomFreed) {
   EXPECT_NE(generation, after_presence);
 }
 
+TEST_F(AgentStoreTest, CountsHandledResolvedAndCreditsRatingsOnce) {
+  ASSERT_TRUE(store_.Upsert(MakeAgent("a", 2), true).ok());
+  ASSERT_TRUE(store_.Upsert(MakeAgent("b", 2), true).ok());
+  EXPECT_EQ(Assign("c1", {"a"}).agent_id, "a");
+  EXPECT_EQ(Assign("c2", {"a"}).agent_id, "a");
+  // Leaving agent mode frees the seat but is no resolution.
+  ASSERT_TRUE(store_.Release("c2", "", /*resolved=*/false).ok());
+  ASSERT_TRUE(store_.Release("c1", "a", /*resolved=*/true).ok());
+  ASSERT_TRUE(store_.Release("c1", "a", /*resolved=*/true).ok());  // a repeat frees nothing
+  auto credited = store_.CreditRating("a", "ev-1", 5);
+  ASSERT_TRUE(credited.ok()) << credited.status();
+  EXPECT_TRUE(*credited);
+  EXPECT_FALSE(*store_.CreditRating("a", "ev-1", 5));  // the same rating again
+  EXPECT_TRUE(*store_.CreditRating("a", "ev-2", 2));
+  EXPECT_FALSE(*store_.CreditRating("nobody", "ev-3", 4));  // no stub agent created
+  EXPECT_TRUE(absl::IsNotFound(store_.Get("nobody").status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(store_.CreditRating("a", "ev-4", 6).status()));
+  auto a = store_.Get("a");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->handled, 2);
+  EXPECT_EQ(a->resolved, 1);
+  EXPECT_EQ(a->rating_count, 2);
+  EXPECT_EQ(a->rating_sum, 7);
+  // A profile update (agents file reload) keeps the counters.
+  ASSERT_TRUE(store_.Upsert(MakeAgent("a", 3), true).ok());
+  EXPECT_EQ(store_.Get("a")->rating_count, 2);
+  EXPECT_EQ(store_.Get("b")->handled, 0);
+}
+
 TEST_F(AgentStoreTest, StickyAgentTransferAndNotify) {
   ASSERT_TRUE(store_.Upsert(MakeAgent("a", 2), true).ok());
   ASSERT_TRUE(store_.Upsert(MakeAgent("b", 2), true).ok());

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "lib/common/log.h"
 #include "lib/grpcutil/status.h"
 
 namespace omnigate::agents {
@@ -64,6 +65,13 @@ void ToProto(const Agent& agent, omnigate::v1::Agent* out) {
   out->set_presence(PresenceToProto(agent.presence));
   out->set_load(agent.load);
   out->set_last_assigned_ms(agent.last_assigned_ms);
+  out->set_handled(agent.handled);
+  out->set_resolved(agent.resolved);
+  out->set_rating_count(agent.rating_count);
+  if (agent.rating_count > 0) {
+    out->set_rating_average(static_cast<double>(agent.rating_sum) /
+                            static_cast<double>(agent.rating_count));
+  }
 }
 
 void ToProto(const QueueEntry& entry, omnigate::v1::QueuedConversation* out) {
@@ -152,6 +160,17 @@ Status AgentsService::GetAssignment(grpc::ServerContext* context,
     if (queued->has_value()) {
       response->set_queued(true);
       ToProto(**queued, response->mutable_queue_entry());
+    }
+  }
+  if (history_ != nullptr) {
+    // Context, not the answer: without it the agent still learns who holds
+    // the conversation, so a failed read is logged rather than returned.
+    auto recent = history_->Latest(request->conversation_key(), kRecentEvents);
+    if (recent.ok()) {
+      for (auto& event : *recent) *response->add_recent_events() = std::move(event);
+    } else {
+      OG_LOG(WARNING) << "assignment of conv=" << ConversationTag(request->conversation_key())
+                      << " without recent events: " << recent.status();
     }
   }
   return Status::OK;

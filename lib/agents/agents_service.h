@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "lib/agents/agent_router.h"
+#include "lib/conversations/history_reader.h"
 #include "lib/grpcutil/auth.h"
 #include "omnigate/v1/agents.grpc.pb.h"
 
@@ -11,9 +12,15 @@ namespace omnigate::agents {
 // omnigate.v1.Agents over the router (sync API: handlers wait on Redis).
 class AgentsService final : public omnigate::v1::Agents::Service {
  public:
-  // Calls need the admin scope when `authorizer` is set.
-  explicit AgentsService(AgentRouter* router, const grpcutil::CallAuthorizer* authorizer = nullptr)
-      : router_(router), authorizer_(authorizer) {}
+  // Events GetAssignment shows of the conversation: enough for the agent to
+  // pick up where the bot left off, small enough for every poll.
+  static constexpr int kRecentEvents = 20;
+
+  // Calls need the admin scope when `authorizer` is set. With `history`,
+  // GetAssignment carries the conversation's last kRecentEvents events.
+  explicit AgentsService(AgentRouter* router, const grpcutil::CallAuthorizer* authorizer = nullptr,
+                         const conversations::HistoryReader* history = nullptr)
+      : router_(router), authorizer_(authorizer), history_(history) {}
 
   grpc::Status UpsertAgent(grpc::ServerContext* context,
                            const omnigate::v1::UpsertAgentRequest* request,
@@ -40,6 +47,7 @@ class AgentsService final : public omnigate::v1::Agents::Service {
  private:
   AgentRouter* const router_;
   const grpcutil::CallAuthorizer* const authorizer_;
+  const conversations::HistoryReader* const history_;
 };
 
 // Conversions between the proto and the router's types (exposed for tests).

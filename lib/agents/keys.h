@@ -41,5 +41,9 @@ inline std::string PendingNotify() { return absl::StrCat(kPrefix, "pending_notif
 // it so a seat freed mid-walk goes to the queue's head, not the entry the
 // walk happened to reach.
 inline std::string Freed() { return absl::StrCat(kPrefix, "freed"); }
+// Marker of a CSAT rating already credited to an agent (by rating event id).
+inline std::string RatingCredited(absl::string_view rating_event_id) {
+  return absl::StrCat(kPrefix, "rated:", rating_event_id);
+}
 
 }  // namespace omnigate::agents::keys

@@ -74,6 +74,7 @@ local enqueued = tonumber(redis.call('HGET', KEYS[4], 'enqueued_ms')) or 0
 if chosen then
   local agent = ARGV[9 + chosen]
   redis.call('HINCRBY', KEYS[6 + chosen], 'load', 1)
+  redis.call('HINCRBY', KEYS[6 + chosen], 'handled', 1)
   redis.call('HSET', KEYS[6 + chosen], 'last_assigned_ms', ARGV[2])
   redis.call('SET', KEYS[1], agent)
   redis.call('SET', KEYS[2], agent, 'PX', keep)
@@ -107,7 +108,8 @@ return redis.call('ZREM', KEYS[1], ARGV[1])
 // KEYS: 1 assign:<conv>, 2 queue, 3 queued:<conv>, 4 agent:<expected>,
 //       5 pending_notify, 6 freed.
 // ARGV: 1 conv, 2 expected agent id ("" = whoever holds it), 3 the holder
-//       read just before (KEYS[4] is its key).
+//       read just before (KEYS[4] is its key), 4 "1" when the conversation
+//       was resolved (counted on the agent as resolved).
 // Returns {outcome, agent_id}: released | not_assigned | wrong_agent |
 // changed (the holder moved since it was read: read again and retry).
 inline constexpr char kRelease[] = R"lua(
@@ -122,6 +124,9 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[5], conv)
 local load = tonumber(redis.call('HGET', KEYS[4], 'load')) or 0
 if load > 0 then redis.call('HINCRBY', KEYS[4], 'load', -1) end
+if ARGV[4] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then
+  redis.call('HINCRBY', KEYS[4], 'resolved', 1)
+end
 redis.call('INCR', KEYS[6])
 return {'released', cur}
 )lua";
@@ -146,6 +151,7 @@ end
 local load = tonumber(redis.call('HGET', KEYS[3], 'load')) or 0
 if load > 0 then redis.call('HINCRBY', KEYS[3], 'load', -1) end
 redis.call('HINCRBY', KEYS[4], 'load', 1)
+redis.call('HINCRBY', KEYS[4], 'handled', 1)
 redis.call('HSET', KEYS[4], 'last_assigned_ms', ARGV[3])
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
@@ -182,6 +188,17 @@ inline constexpr char kSetPresence[] = R"lua(
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'presence', ARGV[1])
 if ARGV[1] == 'online' then redis.call('INCR', KEYS[2]) end
+return 1
+)lua";
+
+// Credits a CSAT rating to an agent once. KEYS: 1 agent:<id>, 2 rated marker.
+// ARGV: 1 score, 2 marker ttl seconds. Returns 1 credited, 0 already or no
+// such agent.
+inline constexpr char kCreditRating[] = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return 0 end
+redis.call('HINCRBY', KEYS[1], 'rating_count', 1)
+redis.call('HINCRBY', KEYS[1], 'rating_sum', ARGV[1])
 return 1
 )lua";
 

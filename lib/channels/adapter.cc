@@ -10,6 +10,7 @@
 #include "lib/channels/webchat_adapter.h"
 #include "lib/channels/whatsapp_adapter.h"
 #include "lib/channels/x_adapter.h"
+#include "lib/common/log.h"
 
 namespace omnigate::channels {
 
@@ -19,6 +20,12 @@ absl::StatusOr<HandshakeReply> ChannelAdapter::Handshake(const InboundRequest&) 
 
 absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(
     const connectors::ConnectorSettings& settings, const Clock& clock) {
+  return CreateAdapter(settings, clock, AdapterServices{});
+}
+
+absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(
+    const connectors::ConnectorSettings& settings, const Clock& clock,
+    const AdapterServices& services) {
   switch (settings.channel) {
     case omnigate::v1::CHANNEL_WHATSAPP:
       if (settings.secret.empty()) {
@@ -75,11 +82,15 @@ absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(
       return std::make_unique<WebchatAdapter>(settings, clock);
     case omnigate::v1::CHANNEL_EMAIL:
       if (settings.provider == "mailgun" && !settings.secret.empty()) {
-        return std::make_unique<EmailAdapter>(settings, clock);
+        // Said once at start-up: operators (and tests) can tell replays of a
+        // token within the window are refused, or only stale timestamps.
+        OG_LOG(INFO) << "connector=" << settings.name << " mailgun token replay check: "
+                     << (services.replay_guard != nullptr ? "on" : "off (timestamp window only)");
+        return std::make_unique<EmailAdapter>(settings, clock, services);
       }
       // SendGrid signs nothing: fail closed unless requests carry basic auth.
       if (settings.provider == "sendgrid" && !settings.basic_auth.empty()) {
-        return std::make_unique<EmailAdapter>(settings, clock);
+        return std::make_unique<EmailAdapter>(settings, clock, services);
       }
       return absl::InvalidArgumentError(absl::StrCat(
           "connector '", settings.name,

@@ -10,6 +10,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "lib/channels/attachment_store.h"
+#include "lib/channels/channel_errors.h"
+#include "lib/channels/replay_guard.h"
 #include "lib/common/clock.h"
 #include "lib/common/headers.h"
 #include "lib/connectors/connector.h"
@@ -47,6 +50,10 @@ struct NormalizeResult {
   // purpose (e.g. "unexpected_object_type" for a misrouted subscription): it
   // is acknowledged with 200, counted, and kept in quarantine for inspection.
   std::string ignored_reason;
+  // Errors the channel reported that belong to no event (WhatsApp
+  // value-level `errors`): the adapter has logged them and told the
+  // ChannelErrorObserver; they are never queued.
+  std::vector<ChannelError> channel_errors;
 };
 
 // Turns one channel's webhook dialect into canonical events.
@@ -85,9 +92,25 @@ class ConnectorAdapter : public ChannelAdapter {
   const Clock& clock_;
 };
 
+// What adapters may share beyond their connector's settings; all optional.
+struct AdapterServices {
+  // Mailgun signing tokens are claimed here ("omnigate:mgtoken:<token>" for
+  // the rest of the timestamp window): a repeat is refused. Without it only
+  // the timestamp window guards against replays.
+  ReplayGuard* replay_guard = nullptr;
+  // E-mail attachments are kept here (bytes by reference, with the
+  // connector's attachment_ttl_seconds). Without it they are kept as
+  // metadata only, with reason "no_attachment_store".
+  AttachmentStore* attachment_store = nullptr;
+};
+
 // Builds the adapter for `settings.channel`. INVALID_ARGUMENT naming the
 // connector when the channel is not supported or a required setting (such as
-// the secret) is missing. `clock` must outlive the adapter.
+// the secret) is missing. `clock` (and what `services` points to) must
+// outlive the adapter.
+absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(
+    const connectors::ConnectorSettings& settings, const Clock& clock,
+    const AdapterServices& services);
 absl::StatusOr<std::unique_ptr<ChannelAdapter>> CreateAdapter(
     const connectors::ConnectorSettings& settings, const Clock& clock);
 

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -9,8 +10,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "lib/channels/email_attachments.h"
+#include "lib/channels/encoded_words.h"
 #include "lib/channels/event_fields.h"
 #include "lib/channels/form_encoding.h"
+#include "lib/channels/mailbox.h"
 #include "lib/channels/mime.h"
 #include "lib/channels/signature.h"
 #include "lib/common/encoding.h"
@@ -21,6 +25,9 @@
 
 namespace omnigate::channels {
 namespace {
+
+// The "to" attribute lists every recipient up to this size.
+constexpr size_t kMaxToAttributeBytes = 2048;
 
 // One posted field: value bytes, plus file name and type for attachments.
 struct Field {
@@ -67,7 +74,35 @@ struct Mail {
   std::string message_id, in_reply_to, references;
   std::string from, to, subject, date;
   std::string text, text_without_quote, source_charset, envelope_from;
+  std::vector<email::Attachment> attachments;
 };
+
+// Posted file parts named <prefix><N> (SendGrid "attachment1", Mailgun
+// "attachment-1"), in N order. SendGrid's attachment-info fills in a
+// name or type the part itself lacks.
+void ReadFormAttachments(const Fields& fields, absl::string_view prefix, const json::Value* info,
+                         std::vector<email::Attachment>* out) {
+  std::map<int, const Field*> numbered;
+  for (const auto& [name, field] : fields) {
+    int n = 0;
+    if (absl::StartsWith(name, prefix) && absl::SimpleAtoi(name.substr(prefix.size()), &n) &&
+        n > 0) {
+      numbered.emplace(n, &field);
+    }
+  }
+  for (const auto& [n, field] : numbered) {
+    if (out->size() >= email::kMaxAttachments) break;
+    std::string filename = field->filename, type = field->content_type;
+    const json::Value* described =
+        info != nullptr ? json::Find(*info, absl::StrCat(prefix, n)) : nullptr;
+    if (described != nullptr && described->IsObject()) {
+      if (filename.empty()) (void)json::GetString(*described, "filename", &filename);
+      if (filename.empty()) (void)json::GetString(*described, "name", &filename);
+      if (type.empty()) (void)json::GetString(*described, "type", &type);
+    }
+    out->push_back(email::FromFormFile(field->value, filename, type));
+  }
+}
 
 absl::Status FromRawMime(absl::string_view raw, Mail* mail) {
   mime::HeaderList headers;
@@ -77,17 +112,15 @@ absl::Status FromRawMime(absl::string_view raw, Mail* mail) {
   mail->in_reply_to = mime::Header(headers, "In-Reply-To");
   mail->references = mime::Header(headers, "References");
   mail->date = mime::Header(headers, "Date");
-  for (auto [target, name] : {std::pair<std::string*, const char*>{&mail->from, "From"},
-                              {&mail->to, "To"},
-                              {&mail->subject, "Subject"}}) {
-    auto decoded = mime::DecodeHeader(mime::Header(headers, name));
-    if (!decoded.ok()) return decoded.status();
-    *target = std::move(*decoded);
-  }
+  // From and To stay as written: their encoded words are decoded per
+  // display name once the list is split (a decoded name may hold a comma).
+  mail->from = mime::Header(headers, "From");
+  mail->to = mime::Header(headers, "To");
+  mail->subject = mime::Header(headers, "Subject");  // decoded with the parsed fields
   auto text = mime::PlainText(raw, &mail->source_charset);
   if (!text.ok()) return text.status();
   mail->text = std::move(*text);
-  return absl::OkStatus();
+  return email::FromMime(raw, &mail->attachments);
 }
 
 absl::Status FromSendGrid(const Fields& fields, Mail* mail) {
@@ -137,6 +170,13 @@ absl::Status FromSendGrid(const Fields& fields, Mail* mail) {
     if (!html.ok()) return html.status();
     mail->text = std::move(*html);
   }
+  std::unique_ptr<rapidjson::Document> info;
+  if (const std::string info_json = Get(fields, "attachment-info"); !info_json.empty()) {
+    auto doc = json::ParseStrictObject(info_json);
+    if (!doc.ok()) return Malformed("email_bad_attachment_info", doc.status().message());
+    info = *std::move(doc);
+  }
+  ReadFormAttachments(fields, "attachment", info.get(), &mail->attachments);
   return absl::OkStatus();
 }
 
@@ -155,6 +195,7 @@ absl::Status FromMailgun(const Fields& fields, Mail* mail) {
   mail->text_without_quote = Get(fields, "stripped-text");
   mail->envelope_from = Get(fields, "sender");
   mail->source_charset = "utf-8";
+  ReadFormAttachments(fields, "attachment-", nullptr, &mail->attachments);
   return absl::OkStatus();
 }
 
@@ -179,20 +220,38 @@ void SetIds(const Mail& mail, const std::string& recipient, absl::string_view bo
   event->set_reply_to_external_id(in_reply_to);
 }
 
-void SetParties(const std::string& sender_name, const std::string& sender,
-                const std::string& recipient, omnigate::v1::Event* event) {
+// Both halves of each address are kept: display name and address.
+void SetParties(const mime::Mailbox& sender, const std::vector<mime::Mailbox>& to,
+                omnigate::v1::Event* event) {
   auto* from = event->mutable_sender();
-  from->set_id(sender);
-  from->set_email(sender);
-  from->set_display_name(sender_name);
+  from->set_id(sender.address);
+  from->set_email(sender.address);
+  from->set_display_name(sender.display_name);
   from->set_role(omnigate::v1::ROLE_CUSTOMER);
-  event->mutable_recipient()->set_id(recipient);
-  event->mutable_recipient()->set_email(recipient);
-  event->mutable_recipient()->set_role(omnigate::v1::ROLE_BUSINESS);
+  auto* recipient = event->mutable_recipient();
+  recipient->set_id(to.front().address);
+  recipient->set_email(to.front().address);
+  recipient->set_display_name(to.front().display_name);
+  recipient->set_role(omnigate::v1::ROLE_BUSINESS);
+  if (to.size() > 1) {
+    // Everyone the customer wrote to, decoded; bounded like every attribute.
+    std::string list;
+    for (const mime::Mailbox& mailbox : to) {
+      const std::string entry = mime::FormatMailbox(mailbox);
+      if (list.size() + entry.size() > kMaxToAttributeBytes) break;
+      absl::StrAppend(&list, list.empty() ? "" : ", ", entry);
+    }
+    (*event->mutable_attributes())["to"] = list;
+  }
 }
 
 void SetContent(const Mail& mail, omnigate::v1::Event* event) {
-  event->mutable_text()->set_body(mail.text);
+  // With files the message is media, its text the caption.
+  if (mail.attachments.empty()) {
+    event->mutable_text()->set_body(mail.text);
+  } else {
+    event->mutable_media()->set_caption(mail.text);
+  }
   auto& attributes = *event->mutable_attributes();
   attributes["subject"] = mail.subject;
   attributes["text_without_quote"] =
@@ -202,6 +261,49 @@ void SetContent(const Mail& mail, omnigate::v1::Event* event) {
 }
 
 }  // namespace
+
+// Each attachment becomes a media item (name, type, size, SHA-256). Its
+// bytes go to the attachment store when under the cap: media_id is then
+// the reference to fetch them by. Otherwise the item stays, metadata only,
+// and attribute attachment_<i>_not_stored says why: never dropped, and a
+// store failure never fails the mail.
+void EmailAdapter::KeepAttachments(const std::vector<email::Attachment>& attachments,
+                                   omnigate::v1::Event* event) const {
+  auto& attributes = *event->mutable_attributes();
+  for (size_t i = 0; i < attachments.size(); ++i) {
+    const email::Attachment& attachment = attachments[i];
+    omnigate::v1::MediaItem* item = event->mutable_media()->add_items();
+    item->set_kind(MediaKindOfMime(attachment.mime_type));
+    item->set_file_name(attachment.file_name);
+    item->set_mime_type(attachment.mime_type);
+    item->set_size_bytes(attachment.bytes.size());
+    item->set_sha256(HexEncode(crypto::Sha256(attachment.bytes)));
+    if (!attachment.content_id.empty()) {
+      attributes[absl::StrCat("attachment_", i, "_content_id")] = attachment.content_id;
+    }
+    const std::string reason_key = absl::StrCat("attachment_", i, "_not_stored");
+    if (!attachment.problem.empty()) {
+      attributes[reason_key] = attachment.problem;
+      continue;
+    }
+    if (attachment.bytes.size() > settings_.attachment_max_bytes) {
+      attributes[reason_key] = absl::StrCat("too_large: ", attachment.bytes.size(),
+                                            " bytes, the cap is ", settings_.attachment_max_bytes);
+      continue;
+    }
+    if (services_.attachment_store == nullptr) {
+      attributes[reason_key] = "no_attachment_store";
+      continue;
+    }
+    auto ref = services_.attachment_store->Put(attachment.bytes,
+                                               absl::Seconds(settings_.attachment_ttl_seconds));
+    if (!ref.ok()) {
+      attributes[reason_key] = absl::StrCat("store_failed: ", ref.status().message());
+      continue;
+    }
+    item->set_media_id(*ref);
+  }
+}
 
 absl::Status EmailAdapter::Authenticate(const InboundRequest& request) const {
   if (settings_.provider == "sendgrid") {
@@ -227,9 +329,26 @@ absl::Status EmailAdapter::Authenticate(const InboundRequest& request) const {
                                   crypto::HmacSha256(settings_.secret, timestamp + token))) {
     return Unauthenticated("signature_mismatch", "signature does not match timestamp and token");
   }
-  if (std::llabs(clock_.NowMs() / 1000 - seconds) > kMaxSkewSeconds) {
+  const int64_t now_seconds = clock_.NowMs() / 1000;
+  if (std::llabs(now_seconds - seconds) > kMaxSkewSeconds) {
     return Unauthenticated("signature_stale_timestamp",
                            "timestamp is more than 300 s away: replay");
+  }
+  if (services_.replay_guard == nullptr) return absl::OkStatus();
+  if (token.size() > kMaxTokenBytes) {
+    return Unauthenticated("signature_malformed", "token is longer than Mailgun's");
+  }
+  // Remember the token for as long as its timestamp would still pass.
+  const absl::Duration window = absl::Seconds(seconds + kMaxSkewSeconds - now_seconds + 1);
+  const absl::Status claimed =
+      services_.replay_guard->Claim(absl::StrCat("omnigate:mgtoken:", token), window);
+  if (absl::IsAlreadyExists(claimed)) {
+    return Unauthenticated("signature_replayed",
+                           "this signing token was already used within the replay window");
+  }
+  if (!claimed.ok()) {
+    // Fail closed: Mailgun retries a refused webhook.
+    return Reject(absl::StatusCode::kUnavailable, "replay_check_unavailable", claimed.message());
   }
   return absl::OkStatus();
 }
@@ -241,20 +360,24 @@ absl::Status EmailAdapter::Normalize(const InboundRequest& request, NormalizeRes
   Mail mail;
   OG_RETURN_IF_ERROR(settings_.provider == "mailgun" ? FromMailgun(*fields, &mail)
                                                      : FromSendGrid(*fields, &mail));
-  const auto [sender_name, sender] = mime::ParseAddress(mail.from);
+  const std::vector<mime::Mailbox> from = mime::ParseMailboxList(mail.from);
+  const std::vector<mime::Mailbox> to = mime::ParseMailboxList(mail.to);
+  if (from.empty()) return Malformed("missing_required_field:from");
   // The first To address is ours (the inbound route).
-  const std::string recipient = mime::ParseAddress(mime::FirstMailbox(mail.to)).second;
-  if (sender.empty()) return Malformed("missing_required_field:from");
-  if (recipient.empty()) return Malformed("missing_required_field:to");
+  if (to.empty()) return Malformed("missing_required_field:to");
+  const std::string& recipient = to.front().address;
+  // Raw headers, and parsed-mode fields that pass them on, hold encoded words.
+  mail.subject = mime::DecodeEncodedWords(mail.subject);
 
   omnigate::v1::Event& event = result->events.emplace_back();
   event.set_channel(omnigate::v1::CHANNEL_EMAIL);
   event.set_connector(settings_.name);
   event.set_account_id(recipient);
   SetIds(mail, recipient, request.body, &event);
-  SetParties(sender_name, sender, recipient, &event);
+  SetParties(from.front(), to, &event);
   SetSentAt(mime::ParseDateMs(mail.date), ReceiptTimeMs(request, clock_), &event);
   SetContent(mail, &event);
+  KeepAttachments(mail.attachments, &event);
   if (settings_.provider == "mailgun") {
     (*event.mutable_attributes())["mailgun_timestamp"] = Get(*fields, "timestamp");
   }

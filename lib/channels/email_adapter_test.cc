@@ -37,6 +37,10 @@ bool CheckExtra(const std::string& key, const Value& value, const Event& got) {
     EXPECT_EQ(value.GetString(), testing::Attribute(got, key)) << key;
   } else if (key == "sender_name") {
     EXPECT_EQ(value.GetString(), got.sender().display_name());
+  } else if (key == "recipient_name") {
+    EXPECT_EQ(value.GetString(), got.recipient().display_name());
+  } else if (key == "to") {
+    EXPECT_EQ(value.GetString(), testing::Attribute(got, "to"));
   } else if (key == "mailgun_timestamp_ms") {
     EXPECT_EQ(json::Serialize(value), testing::Attribute(got, "mailgun_timestamp") + "000");
   } else {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/channels/event_fields.h"
+#include "lib/channels/form_encoding.h"
 #include "lib/channels/signature.h"
 #include "lib/common/reject.h"
 #include "lib/common/status_macros.h"
@@ -183,8 +184,25 @@ absl::Status FillUserEvent(const Value& root, absl::string_view body, const Call
 }  // namespace
 
 absl::Status ViberAdapter::Authenticate(const InboundRequest& request) const {
-  return VerifyMacHeader(request, "x-viber-content-signature", "", MacEncoding::kHex,
-                         [&] { return crypto::HmacSha256(settings_.secret, request.body); });
+  constexpr absl::string_view kHeader = "x-viber-content-signature";
+  auto expected_mac = [&] { return crypto::HmacSha256(settings_.secret, request.body); };
+  const bool has_header = request.headers != nullptr && request.headers->Get(kHeader).has_value();
+  if (has_header || request.query.empty()) {
+    return VerifyMacHeader(request, kHeader, "", MacEncoding::kHex, expected_mac);
+  }
+  // Viber's own SDK also takes the signature from the "sig" query
+  // parameter (header first): check it the same way, as if it were the
+  // header.
+  auto query = ParseUrlEncoded(request.query);
+  const std::string* sig = query.ok() ? FindParam(*query, "sig") : nullptr;
+  Headers from_query;
+  if (request.headers != nullptr) {
+    for (const auto& [name, value] : request.headers->entries()) from_query.Add(name, value);
+  }
+  if (sig != nullptr) from_query.Add(kHeader, *sig);
+  InboundRequest with_sig = request;
+  with_sig.headers = &from_query;
+  return VerifyMacHeader(with_sig, kHeader, "", MacEncoding::kHex, expected_mac);
 }
 
 absl::Status ViberAdapter::Normalize(const InboundRequest& request, NormalizeResult* result) const {

@@ -11,9 +11,10 @@ namespace omnigate::channels {
 // unsubscribed, conversation_started; the "webhook" set-up callback is
 // answered with nothing queued; other events are kept as unsupported.
 // X-Viber-Content-Signature is hex HMAC-SHA256 of the body with the bot's
-// auth token. message_token exceeds 2^53 and is kept as a decimal string.
-// Callbacks do not name the bot: the connector's `account_id` (the bot URI)
-// keys conversations "viber:<bot>:<user id>".
+// auth token; when that header is absent the same MAC is taken from the
+// "sig" query parameter, as Viber's official SDK accepts. message_token exceeds 2^53 and is kept as
+// a decimal string. Callbacks do not name the bot: the connector's `account_id` (the bot URI) keys
+// conversations "viber:<bot>:<user id>".
 class ViberAdapter final : public ConnectorAdapter {
  public:
   using ConnectorAdapter::ConnectorAdapter;

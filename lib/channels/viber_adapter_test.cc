@@ -118,5 +118,57 @@ TEST(ViberAdapterTest, SignatureIsHexHmacOfTheBody) {
   EXPECT_EQ(RejectReason(adapter.Authenticate(request)), "signature_mismatch");
 }
 
+// Viber's SDK also accepts the MAC as ?sig=<hex>; bodies from the Viber REST
+// bot API callbacks documentation.
+class ViberSigQueryTest : public ::testing::Test {
+ protected:
+  absl::Status Check(absl::string_view query, absl::string_view body,
+                     const Headers& headers = Headers()) {
+    headers_ = headers;
+    InboundRequest request;
+    request.headers = &headers_;
+    request.query = query;
+    request.body = body;
+    return adapter_.Authenticate(request);
+  }
+  static std::string Mac(absl::string_view body) {
+    return HexEncode(crypto::HmacSha256(kToken, std::string(body)));
+  }
+
+  FakeClock clock_{kReceivedAtMs};
+  ViberAdapter adapter_{Settings(), clock_};
+  Headers headers_;
+};
+
+TEST_F(ViberSigQueryTest, ConversationStartedSignedInTheQuery) {
+  const std::string body =
+      R"({"event":"conversation_started","timestamp":1457764197627,"message_token":4912661846655238145,"type":"open","context":"ctx","user":{"id":"01234567890A=","name":"John McClane","language":"en","country":"UK","api_version":1},"subscribed":false})";
+  EXPECT_TRUE(Check("sig=" + Mac(body), body).ok());
+}
+
+TEST_F(ViberSigQueryTest, SigAmongOtherParametersOfTheWebhookUrl) {
+  const std::string body =
+      R"({"event":"delivered","timestamp":1457764197627,"message_token":4912661846655238145,"user_id":"01234567890A="})";
+  EXPECT_TRUE(Check("tenant=demo&sig=" + Mac(body) + "&x=1", body).ok());
+  // Percent-encoded hex is the same MAC.
+  EXPECT_TRUE(Check("sig=" + Mac(body) + "%20", body).ok());
+}
+
+TEST_F(ViberSigQueryTest, MalformedOrWrongQuerySignaturesAreRefused) {
+  const std::string body = R"({"event":"seen","timestamp":1,"message_token":1,"user_id":"U"})";
+  EXPECT_EQ(RejectReason(Check("sig=not-hex", body)), "signature_malformed");
+  EXPECT_EQ(RejectReason(Check("sig=" + Mac(body + " "), body)), "signature_mismatch");
+  EXPECT_EQ(RejectReason(Check("sig=%ZZ", body)), "signature_missing");
+  EXPECT_EQ(RejectReason(Check("tenant=demo", body)), "signature_missing");
+  EXPECT_EQ(RejectReason(Check("sig=", body)), "signature_missing");
+}
+
+TEST_F(ViberSigQueryTest, TheHeaderWinsOverTheQuery) {
+  const std::string body = R"({"event":"seen","timestamp":1,"message_token":1,"user_id":"U"})";
+  Headers wrong;
+  wrong.Add("X-Viber-Content-Signature", Mac("other"));
+  EXPECT_EQ(RejectReason(Check("sig=" + Mac(body), body, wrong)), "signature_mismatch");
+}
+
 }  // namespace
 }  // namespace omnigate::channels

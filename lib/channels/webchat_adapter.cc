@@ -24,6 +24,9 @@ using omnigate::v1::ConversationEvent;
 using omnigate::v1::Event;
 using omnigate::v1::MediaItem;
 
+// Replies one message.read event may name.
+constexpr size_t kMaxReadIds = 100;
+
 // RFC 3339 with offset (client clock, so only informative).
 absl::Status ReadIsoTime(const Value& object, const char* key, int64_t received_at_ms,
                          Event* event) {
@@ -128,10 +131,30 @@ absl::Status FillRating(const Value& item, Event* event) {
   return json::GetString(*rating, "comment", out->mutable_comment());
 }
 
+// The visitor changed the text of one of their messages: the same Edit the
+// other channels produce, aimed at the message's client_message_id. Every
+// edit is its own event (deduped on event_id), so none is lost as a
+// duplicate of the original.
+absl::Status FillMessageEdited(const Value& item, const std::string& site,
+                               const std::string& event_id, Event* event) {
+  const Value* message = nullptr;
+  OG_RETURN_IF_ERROR(json::RequireObject(item, "message", &message));
+  auto* edit = event->mutable_edit();
+  OG_RETURN_IF_ERROR(
+      json::RequireString(*message, "client_message_id", edit->mutable_target_external_id()));
+  if (json::Find(*message, "text") == nullptr) return Malformed("missing_required_field:text");
+  OG_RETURN_IF_ERROR(json::GetString(*message, "text", edit->mutable_body()));
+  event->set_external_id(edit->target_external_id());
+  event->set_idempotency_key(
+      absl::StrCat("webchat:edit:", site, ":", edit->target_external_id(), ":", event_id));
+  return absl::OkStatus();
+}
+
 // Sets the payload by the event's type.
 absl::Status FillPayload(const Value& item, const std::string& type, const std::string& site,
-                         Event* event) {
+                         const std::string& event_id, Event* event) {
   if (type == "message.created") return FillMessageCreated(item, site, event);
+  if (type == "message.edited") return FillMessageEdited(item, site, event_id, event);
   if (type == "session.started" || type == "session.ended") {
     auto* conversation = event->mutable_conversation();
     conversation->set_kind(type == "session.started" ? ConversationEvent::KIND_SESSION_STARTED
@@ -153,7 +176,49 @@ absl::Status FillEvent(const Value& item, const std::string& site, int64_t recei
   OG_RETURN_IF_ERROR(ReadIsoTime(item, "occurred_at", received_at_ms, event));
   OG_RETURN_IF_ERROR(ReadSession(item, site, event));
   event->set_idempotency_key(absl::StrCat("webchat:event:", site, ":", event_id));
-  return FillPayload(item, type, site, event);
+  return FillPayload(item, type, site, event_id, event);
+}
+
+// message.read: the visitor saw the site's replies, named by the
+// server_message_id they came with (what the sender recorded as the
+// reply's provider id). One READ status per reply, as other channels'
+// receipts.
+absl::Status AppendReadReceipts(const Value& item, const std::string& site,
+                                const std::string& connector, int64_t received_at_ms,
+                                std::vector<Event>* events) {
+  Event base;
+  base.set_channel(omnigate::v1::CHANNEL_WEBCHAT);
+  base.set_connector(connector);
+  base.set_account_id(site);
+  std::string event_id;
+  OG_RETURN_IF_ERROR(json::RequireString(item, "event_id", &event_id));
+  OG_RETURN_IF_ERROR(ReadIsoTime(item, "occurred_at", received_at_ms, &base));
+  OG_RETURN_IF_ERROR(ReadSession(item, site, &base));
+  const std::string visitor = base.sender().id();
+  // A receipt is the channel's word about our message, to the visitor.
+  base.mutable_sender()->set_id(site);
+  base.mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
+  base.mutable_recipient()->set_id(visitor);
+  base.mutable_recipient()->set_role(omnigate::v1::ROLE_CUSTOMER);
+  const Value* read = nullptr;
+  OG_RETURN_IF_ERROR(json::RequireObject(item, "read", &read));
+  const Value* ids = nullptr;
+  OG_RETURN_IF_ERROR(json::RequireArray(*read, "server_message_ids", &ids));
+  if (ids->Empty()) return Malformed("missing_required_field:server_message_ids");
+  if (ids->Size() > kMaxReadIds) return Malformed("integer_out_of_range:server_message_ids");
+  for (const Value& id : ids->GetArray()) {
+    if (!id.IsString() || id.GetStringLength() == 0) {
+      return Malformed("schema_type_mismatch:server_message_ids[]");
+    }
+    Event& event = events->emplace_back(base);
+    event.set_external_id(id.GetString());
+    auto* status = event.mutable_status();
+    status->set_state(omnigate::v1::Status::STATE_READ);
+    status->set_target_external_id(id.GetString());
+    status->set_recipient_id(visitor);
+    event.set_idempotency_key(absl::StrCat("webchat:status:", site, ":", id.GetString(), ":read"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -203,6 +268,13 @@ absl::Status WebchatAdapter::Normalize(const InboundRequest& request,
 
   for (const Value& item : events->GetArray()) {
     OG_RETURN_IF_ERROR(json::ExpectObject(&item, "events[]"));
+    std::string type;
+    OG_RETURN_IF_ERROR(json::RequireString(item, "type", &type));
+    if (type == "message.read") {
+      OG_RETURN_IF_ERROR(
+          AppendReadReceipts(item, site, settings_.name, received_at_ms, &result->events));
+      continue;
+    }
     Event& event = result->events.emplace_back();
     event.set_channel(omnigate::v1::CHANNEL_WEBCHAT);
     event.set_connector(settings_.name);

@@ -8,8 +8,10 @@ namespace omnigate::channels {
 
 // The omnigate web chat widget protocol (docs/channels.md, "Web chat"): a JSON batch
 // {schema_version, site_id, delivery_id, sent_at, events[]} of
-// message.created, session.started, session.ended and rating.submitted
-// events; other types are kept as unsupported. Signed by the site's backend:
+// message.created, message.edited (an Edit of a client_message_id),
+// message.read (a READ status per server_message_id the site's replies
+// carried), session.started, session.ended and rating.submitted events;
+// other types are kept as unsupported. Signed by the site's backend:
 // X-Webchat-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
 // t + "." + body)>, refused when t is more than 300 s from now (replay).
 // Messages are deduped by the widget's client_message_id, which it reuses on

@@ -132,5 +132,90 @@ TEST(WebchatAdapterTest, RatingsSessionEndAndUnknownTypes) {
   EXPECT_EQ(RejectReason(adapter.Normalize(request, &bad)), "bad_timestamp:occurred_at");
 }
 
+// Edits and read receipts of our web chat protocol (docs/channels.md).
+class WebchatEditsAndReadsTest : public ::testing::Test {
+ protected:
+  absl::StatusOr<NormalizeResult> Normalize(const std::string& events) {
+    const std::string body = absl::StrCat(
+        R"({"schema_version":1,"site_id":"site_demo_01","delivery_id":"d1","events":[)", events,
+        "]}");
+    InboundRequest request;
+    request.body = body;
+    NormalizeResult result;
+    if (absl::Status s = adapter_.Normalize(request, &result); !s.ok()) return s;
+    return result;
+  }
+  static constexpr char kSession[] =
+      R"("occurred_at":"2026-02-03T14:01:00+07:00","session":{"id":"ses_01","visitor_id":"vis_7f3a9c2e"})";
+  FakeClock clock_{1770102000000};
+  WebchatAdapter adapter_{Settings(), clock_};
+};
+
+TEST_F(WebchatEditsAndReadsTest, AnEditBecomesTheCanonicalEdit) {
+  auto result = Normalize(absl::StrCat(
+      R"({"event_id":"evt_0100","type":"message.edited",)", kSession,
+      R"(,"message":{"client_message_id":"cm_0001","text":"Halo, bisa bayar pakai QRIS atau OVO?"}})"));
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->events.size(), 1u);
+  const Event& e = result->events[0];
+  EXPECT_EQ(e.edit().target_external_id(), "cm_0001");
+  EXPECT_EQ(e.edit().body(), "Halo, bisa bayar pakai QRIS atau OVO?");
+  EXPECT_EQ(e.sender().id(), "vis_7f3a9c2e");
+  EXPECT_EQ(e.sender().role(), omnigate::v1::ROLE_CUSTOMER);
+  EXPECT_EQ(e.conversation_key(), "webchat:site_demo_01:ses_01");
+  EXPECT_EQ(e.idempotency_key(), "webchat:edit:site_demo_01:cm_0001:evt_0100");
+  EXPECT_EQ(e.sent_at_ms(), 1770102060000);
+}
+
+TEST_F(WebchatEditsAndReadsTest, TwoEditsOfOneMessageAreTwoEvents) {
+  auto result =
+      Normalize(absl::StrCat(R"({"event_id":"evt_0101","type":"message.edited",)", kSession,
+                             R"(,"message":{"client_message_id":"cm_0002","text":"v2"}},)",
+                             R"({"event_id":"evt_0102","type":"message.edited",)", kSession,
+                             R"(,"message":{"client_message_id":"cm_0002","text":""}})"));
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->events.size(), 2u);
+  EXPECT_NE(result->events[0].idempotency_key(), result->events[1].idempotency_key());
+  EXPECT_EQ(result->events[1].edit().body(), "");  // cleared text is an edit too
+}
+
+TEST_F(WebchatEditsAndReadsTest, ReadReceiptsAreReadStatusesOfOurReplies) {
+  auto result = Normalize(absl::StrCat(
+      R"({"event_id":"evt_0103","type":"message.read",)", kSession,
+      R"(,"read":{"server_message_ids":["01a250a3-7774-715d-956e-c128639398b1","01a250a3-7775-7000-8000-000000000002"]}})"));
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->events.size(), 2u);
+  const Event& e = result->events[0];
+  EXPECT_EQ(e.status().state(), omnigate::v1::Status::STATE_READ);
+  EXPECT_EQ(e.status().target_external_id(), "01a250a3-7774-715d-956e-c128639398b1");
+  EXPECT_EQ(e.status().recipient_id(), "vis_7f3a9c2e");
+  EXPECT_EQ(e.sender().role(), omnigate::v1::ROLE_SYSTEM);
+  EXPECT_EQ(e.recipient().role(), omnigate::v1::ROLE_CUSTOMER);
+  EXPECT_EQ(e.conversation_key(), "webchat:site_demo_01:ses_01");
+  EXPECT_EQ(e.idempotency_key(),
+            "webchat:status:site_demo_01:01a250a3-7774-715d-956e-c128639398b1:read");
+  EXPECT_EQ(result->events[1].status().target_external_id(),
+            "01a250a3-7775-7000-8000-000000000002");
+}
+
+TEST_F(WebchatEditsAndReadsTest, MalformedEditsAndReadsAreRefused) {
+  const std::string head = absl::StrCat(R"({"event_id":"e9","type":")");
+  auto reason = [&](const std::string& type, const std::string& rest) {
+    return RejectReason(Normalize(absl::StrCat(head, type, "\",", kSession, rest, "}")).status());
+  };
+  EXPECT_EQ(reason("message.edited", R"(,"message":{"text":"x"})"),
+            "missing_required_field:client_message_id");
+  EXPECT_EQ(reason("message.edited", R"(,"message":{"client_message_id":"cm"})"),
+            "missing_required_field:text");
+  EXPECT_EQ(reason("message.edited", ""), "missing_required_field:message");
+  EXPECT_EQ(reason("message.read", R"(,"read":{"server_message_ids":[]})"),
+            "missing_required_field:server_message_ids");
+  EXPECT_EQ(reason("message.read", R"(,"read":{"server_message_ids":[7]})"),
+            "schema_type_mismatch:server_message_ids[]");
+  EXPECT_EQ(reason("message.read", R"(,"read":{"server_message_ids":"a"})"),
+            "schema_type_mismatch:server_message_ids");
+  EXPECT_EQ(reason("message.read", ""), "missing_required_field:read");
+}
+
 }  // namespace
 }  // namespace omnigate::channels

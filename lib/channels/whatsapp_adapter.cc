@@ -8,6 +8,7 @@
 #include "lib/channels/meta_common.h"
 #include "lib/channels/signature.h"
 #include "lib/channels/whatsapp_content.h"
+#include "lib/channels/whatsapp_errors.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
 #include "lib/common/status_macros.h"
@@ -154,6 +155,16 @@ absl::Status ReadMessageContext(const Value& message, Event* event) {
   return absl::OkStatus();
 }
 
+// Errors the channel attached to a message or status stay on its event.
+absl::Status KeepItemErrors(const Value& item, Event* event) {
+  std::vector<ChannelError> errors;
+  OG_RETURN_IF_ERROR(whatsapp::ReadErrors(item, &errors));
+  const Value* raw = nullptr;
+  OG_RETURN_IF_ERROR(json::GetArray(item, "errors", &raw));
+  whatsapp::KeepErrorsOnEvent(errors, raw, event);
+  return absl::OkStatus();
+}
+
 absl::Status FillMessage(const Value& message, const ChangeScope& scope, int64_t received_at_ms,
                          Event* event) {
   std::string from;
@@ -166,28 +177,9 @@ absl::Status FillMessage(const Value& message, const ChangeScope& scope, int64_t
   event->set_conversation_key(absl::StrCat("whatsapp:", scope.phone_number_id, ":", from));
   event->set_idempotency_key(absl::StrCat("whatsapp:msg:", event->external_id()));
   OG_RETURN_IF_ERROR(ReadMessageContext(message, event));
-  return whatsapp::FillMessageContent(message, event);
-}
-
-// The first of a status's errors: code and the best message there is.
-absl::Status ReadStatusError(const Value& item, omnigate::v1::Status* status) {
-  const Value* errors = nullptr;
-  OG_RETURN_IF_ERROR(json::GetArray(item, "errors", &errors));
-  if (errors == nullptr || errors->Empty()) return absl::OkStatus();
-  const Value& error = (*errors)[0];
-  OG_RETURN_IF_ERROR(json::ExpectObject(&error, "errors[]"));
-  OG_RETURN_IF_ERROR(json::GetId(error, "code", status->mutable_error_code()));
-  OG_RETURN_IF_ERROR(json::GetString(error, "title", status->mutable_error_message()));
-  if (status->error_message().empty()) {
-    OG_RETURN_IF_ERROR(json::GetString(error, "message", status->mutable_error_message()));
-  }
-  // Newer payloads put the human-readable cause only here.
-  const Value* error_data = nullptr;
-  OG_RETURN_IF_ERROR(json::GetObject(error, "error_data", &error_data));
-  if (status->error_message().empty() && error_data != nullptr) {
-    OG_RETURN_IF_ERROR(json::GetString(*error_data, "details", status->mutable_error_message()));
-  }
-  return absl::OkStatus();
+  OG_RETURN_IF_ERROR(whatsapp::FillMessageContent(message, event));
+  // e.g. type "unsupported" with code 131051: the agent sees why.
+  return KeepItemErrors(message, event);
 }
 
 absl::Status FillStatus(const Value& item, const ChangeScope& scope, int64_t received_at_ms,
@@ -204,7 +196,7 @@ absl::Status FillStatus(const Value& item, const ChangeScope& scope, int64_t rec
   }
   if (status->recipient_id().empty()) return Malformed("missing_required_field:recipient_id");
   OG_RETURN_IF_ERROR(SetTimestamp(item, received_at_ms, event));
-  OG_RETURN_IF_ERROR(ReadStatusError(item, status));
+  OG_RETURN_IF_ERROR(KeepItemErrors(item, event));
   event->mutable_sender()->set_id(scope.phone_number_id);
   event->mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
   event->mutable_recipient()->set_id(status->recipient_id());
@@ -219,9 +211,10 @@ absl::Status FillStatus(const Value& item, const ChangeScope& scope, int64_t rec
 }
 
 // The events of one `changes[]` item: its messages, then its statuses.
+// Value-level errors (no message, no status) go to `value_errors`.
 absl::Status AppendChange(const Value& change, const ChangeScope& base,
                           const std::string& connector, int64_t received_at_ms,
-                          std::vector<Event>* events) {
+                          std::vector<Event>* events, std::vector<ChannelError>* value_errors) {
   OG_RETURN_IF_ERROR(json::ExpectObject(&change, "changes[]"));
   std::string field;
   OG_RETURN_IF_ERROR(json::RequireString(change, "field", &field));
@@ -233,6 +226,7 @@ absl::Status AppendChange(const Value& change, const ChangeScope& base,
   OG_RETURN_IF_ERROR(json::RequireObject(change, "value", &value));
   ChangeScope scope = base;
   OG_RETURN_IF_ERROR(ReadChangeScope(*value, &scope));
+  OG_RETURN_IF_ERROR(whatsapp::ReadErrors(*value, value_errors));
   const Value* messages = nullptr;
   OG_RETURN_IF_ERROR(json::GetArray(*value, "messages", &messages));
   if (messages != nullptr) {
@@ -286,10 +280,12 @@ absl::Status WhatsAppAdapter::Normalize(const InboundRequest& request,
     const Value* changes = nullptr;
     OG_RETURN_IF_ERROR(json::RequireArray(entry, "changes", &changes));
     for (const Value& change : changes->GetArray()) {
-      OG_RETURN_IF_ERROR(
-          AppendChange(change, base, settings_.name, received_at_ms, &result->events));
+      OG_RETURN_IF_ERROR(AppendChange(change, base, settings_.name, received_at_ms, &result->events,
+                                      &result->channel_errors));
     }
   }
+  // Only once the whole request parsed: a refused request reports nothing.
+  ReportChannelErrors(omnigate::v1::CHANNEL_WHATSAPP, settings_.name, result->channel_errors);
   return absl::OkStatus();
 }
 

@@ -18,6 +18,12 @@ absl::string_view OutcomeName(Outcome outcome) {
       return "duplicate";
     case Outcome::kClarified:
       return "clarified";
+    case Outcome::kRated:
+      return "rated";
+    case Outcome::kResolved:
+      return "resolved";
+    case Outcome::kSurveyed:
+      return "surveyed";
   }
   return "ignored";
 }

@@ -12,8 +12,20 @@ namespace omnigate::chatbot {
 
 // What happened to one delivered event. A closed set (metric label).
 // kClarified: the bot asked which of two entries the customer meant.
-enum class Outcome { kAnswered, kUnanswered, kHandoff, kIgnored, kDuplicate, kClarified };
-inline constexpr int kOutcomeCount = 6;
+// kRated: the customer's CSAT rating; kResolved: the customer confirmed the
+// bot solved it; kSurveyed: the CSAT question sent after a resolve.
+enum class Outcome {
+  kAnswered,
+  kUnanswered,
+  kHandoff,
+  kIgnored,
+  kDuplicate,
+  kClarified,
+  kRated,
+  kResolved,
+  kSurveyed
+};
+inline constexpr int kOutcomeCount = 9;
 absl::string_view OutcomeName(Outcome outcome);
 
 // The bot's metric families; every labelled child is created here, once, so

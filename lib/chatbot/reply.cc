@@ -1,5 +1,7 @@
 #include "lib/chatbot/reply.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace omnigate::chatbot {
 
 omnigate::v1::Event BuildReply(const omnigate::v1::Event& inbound, absl::string_view text,
@@ -23,6 +25,12 @@ omnigate::v1::Event BuildReply(const omnigate::v1::Event& inbound, absl::string_
   reply.set_received_at_ms(now);
   reply.set_timestamp_source(omnigate::v1::TIMESTAMP_SOURCE_RECEIPT);
   if (!faq_id.empty()) (*reply.mutable_attributes())["faq_id"] = std::string(faq_id);
+  // A channel's reply token (LINE) travels with the answer: the sender uses
+  // it while it is fresh (free), else pushes.
+  if (auto it = inbound.attributes().find("reply_token"); it != inbound.attributes().end()) {
+    (*reply.mutable_attributes())["reply_token"] = it->second;
+    (*reply.mutable_attributes())["reply_token_at_ms"] = absl::StrCat(inbound.received_at_ms());
+  }
   reply.mutable_text()->set_body(std::string(text));
   for (const auto& o : options) *reply.mutable_text()->add_options() = o;
   return reply;

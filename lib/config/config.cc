@@ -90,9 +90,10 @@ absl::Status ParseOutbound(const YAML::Node& node, const std::string& path, cons
 
 absl::Status ParseConnector(const YAML::Node& node, const std::string& path, const EnvLookup& env,
                             connectors::ConnectorSettings* out) {
-  if (auto s = CheckKeys(node, path,
-                         {"name", "channel", "secret", "verify_token", "public_url", "provider",
-                          "basic_auth", "account_id", "outbound"});
+  if (auto s = CheckKeys(
+          node, path,
+          {"name", "channel", "secret", "verify_token", "public_url", "provider", "basic_auth",
+           "account_id", "outbound", "attachment_max_bytes", "attachment_ttl_seconds"});
       !s.ok()) {
     return s;
   }
@@ -132,6 +133,23 @@ absl::Status ParseConnector(const YAML::Node& node, const std::string& path, con
   }
   if (!out->basic_auth.empty() && out->basic_auth.find(':') == std::string::npos) {
     return ConfigError(absl::StrCat(path, ".basic_auth"), "expected user:password");
+  }
+  // E-mail attachments kept in Redis: size cap and time to live.
+  auto count = [&](const char* key, int64_t max, int64_t* target) -> absl::Status {
+    if (!node[key]) return absl::OkStatus();
+    auto v = Scalar(node[key], absl::StrCat(path, ".", key), env);
+    if (!v.ok()) return v.status();
+    if (!absl::SimpleAtoi(*v, target) || *target < 0 || *target > max) {
+      return ConfigError(absl::StrCat(path, ".", key), absl::StrCat("expected 0..", max));
+    }
+    return absl::OkStatus();
+  };
+  int64_t max_bytes = static_cast<int64_t>(out->attachment_max_bytes);
+  if (auto s = count("attachment_max_bytes", 512LL << 20, &max_bytes); !s.ok()) return s;
+  out->attachment_max_bytes = static_cast<uint64_t>(max_bytes);
+  if (auto s = count("attachment_ttl_seconds", 365LL * 24 * 3600, &out->attachment_ttl_seconds);
+      !s.ok()) {
+    return s;
   }
   return ParseOutbound(node["outbound"], absl::StrCat(path, ".outbound"), env, out);
 }
@@ -219,7 +237,7 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
   if (auto s = CheckKeys(root, "",
                          {"redis", "grpc_addr", "http_addr", "metrics_addr", "log_level",
                           "connectors", "sinks", "routing", "ingest", "dispatcher", "sender",
-                          "chatbot", "agent_router", "grpc_server", "grpc_client"});
+                          "chatbot", "agent_router", "cx", "grpc_server", "grpc_client"});
       !s.ok()) {
     return s;
   }
@@ -279,6 +297,9 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
   }
   if (const YAML::Node sender = root["sender"]) {
     if (auto s = ParseSender(sender, env, &config.sender); !s.ok()) return s;
+  }
+  if (const YAML::Node cx = root["cx"]) {
+    if (auto s = ParseCx(cx, env, &config.cx); !s.ok()) return s;
   }
   if (const YAML::Node chatbot = root["chatbot"]) {
     if (auto s = ParseChatbot(chatbot, env, &config.chatbot); !s.ok()) return s;

@@ -166,6 +166,38 @@ struct IngestConfig {
   absl::Duration drain_timeout = absl::Seconds(5);
 };
 
+// Customer-experience settings (cx:), read by every service that measures
+// or acts on a conversation's timeline.
+struct CxConfig {
+  // Conversation history (Conversations.History): how long a conversation's
+  // index outlives its last event, and its approximate cap in events.
+  absl::Duration history_retention = absl::Hours(90 * 24);
+  int64_t history_max_len = 2000;
+  // A conversation the bot answered and the customer then left alone this
+  // long is resolved by the bot; 0 turns idle resolution off.
+  absl::Duration bot_resolve_idle = absl::Minutes(30);
+  // CSAT survey after a resolve: on/off, how long after the resolve it is
+  // sent, how long the customer's next message may be read as a rating, and
+  // the question per language (empty: built-in text).
+  bool csat_enabled = true;
+  absl::Duration csat_delay = absl::ZeroDuration();
+  absl::Duration csat_window = absl::Hours(24);
+  std::string csat_text_en;
+  std::string csat_text_id;
+  // Connectors that never ask (e.g. a channel whose customers find it rude).
+  std::vector<std::string> csat_off_connectors;
+  // First-response target per priority ("urgent", "high", "normal", "low"):
+  // a first reply later than this counts an SLA breach.
+  absl::Duration sla_urgent = absl::Minutes(1);
+  absl::Duration sla_high = absl::Minutes(5);
+  absl::Duration sla_normal = absl::Minutes(15);
+  absl::Duration sla_low = absl::Hours(1);
+
+  // The first-response target of a priority name (unknown: normal).
+  absl::Duration SlaFor(absl::string_view priority) const;
+  bool CsatOn(absl::string_view connector) const;
+};
+
 // A client allowed to call omnigate's gRPC services.
 struct GrpcTokenConfig {
   std::string name;
@@ -206,6 +238,7 @@ struct Config {
   SenderConfig sender;
   ChatbotConfig chatbot;
   AgentRouterConfig agent_router;
+  CxConfig cx;
   GrpcServerSecurityConfig grpc_server;
   GrpcClientSecurityConfig grpc_client;
 };

@@ -13,6 +13,7 @@ absl::Status ParseRouting(const YAML::Node& node, const EnvLookup& env, RoutingC
 absl::Status ParseDispatcher(const YAML::Node& node, const EnvLookup& env, DispatcherConfig* out);
 absl::Status ParseSender(const YAML::Node& node, const EnvLookup& env, SenderConfig* out);
 absl::Status ParseChatbot(const YAML::Node& node, const EnvLookup& env, ChatbotConfig* out);
+absl::Status ParseCx(const YAML::Node& node, const EnvLookup& env, CxConfig* out);
 absl::Status ParseAgentRouter(const YAML::Node& node, const EnvLookup& env, AgentRouterConfig* out);
 
 absl::Status ParseGrpcServer(const YAML::Node& node, const EnvLookup& env,

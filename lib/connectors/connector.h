@@ -46,6 +46,12 @@ struct ConnectorSettings {
   // Channel account id when the payload does not name it (Telegram bot id,
   // Viber bot name, web chat site): used in conversation keys.
   std::string account_id;
+  // E-mail only: attachments up to this size are stored in Redis (fetched
+  // with `omnigatectl attachment get REF`); larger ones are kept as
+  // metadata with a reason. 0 stores none.
+  uint64_t attachment_max_bytes = 5 << 20;
+  // How long stored attachments are kept.
+  int64_t attachment_ttl_seconds = 7 * 24 * 3600;
   // How omnigate-sender replies on this connector.
   OutboundSettings outbound;
 };

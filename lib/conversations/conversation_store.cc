@@ -1,5 +1,6 @@
 #include "lib/conversations/conversation_store.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,36 @@ omnigate::v1::Channel ChannelOfKey(const std::string& key) {
   return connectors::ChannelFromName(absl::string_view(key).substr(0, key.find(':')));
 }
 
+// The customer-experience moments kept in the state hash.
+void ReadTimelineField(absl::string_view field, const std::string& value,
+                       omnigate::v1::Timeline* t) {
+  int64_t ms = 0;
+  const bool number = absl::SimpleAtoi(value, &ms);
+  if (field == "opened_ms" && number) {
+    t->set_opened_at_ms(ms);
+  } else if (field == "first_reply_ms" && number) {
+    t->set_first_reply_at_ms(ms);
+  } else if (field == "handoff_ms" && number) {
+    t->set_handoff_at_ms(ms);
+  } else if (field == "assigned_ms" && number) {
+    t->set_assigned_at_ms(ms);
+  } else if (field == "first_agent_reply_ms" && number) {
+    t->set_first_agent_reply_at_ms(ms);
+  } else if (field == "resolved_ms" && number) {
+    t->set_resolved_at_ms(ms);
+  } else if (field == "resolved_by") {
+    t->set_resolved_by(value);
+  } else if (field == "resolved_agent") {
+    t->set_resolved_agent_id(value);
+  } else if (field == "csat_until_ms") {
+    t->set_csat_pending(true);
+  } else if (field == "csat_score" && number) {
+    t->set_csat_score(static_cast<int32_t>(ms));
+  } else if (field == "reopened" && number) {
+    t->set_reopened(static_cast<int32_t>(ms));
+  }
+}
+
 }  // namespace
 
 const char* ModeName(Mode mode) {
@@ -67,11 +98,18 @@ struct ConversationStore::Change {
   Event event;
   std::vector<std::pair<std::string, std::string>> set;
   std::vector<std::string> del;
+  // Timeline moment the change records (see change_script.h) and its agent.
+  std::string moment;
+  std::string moment_agent;
 };
 
 ConversationStore::ConversationStore(ConversationStoreOptions options, redis::RedisClient* redis,
                                      const Clock& clock)
-    : options_(options), redis_(redis), clock_(clock), ids_(clock), change_script_(kChangeScript) {}
+    : options_(options),
+      redis_(redis),
+      clock_(clock),
+      ids_(clock),
+      change_script_(ChangeScript()) {}
 
 Event ConversationStore::LifecycleEvent(const std::string& conversation_key,
                                         const std::string& actor) const {
@@ -117,6 +155,10 @@ absl::StatusOr<Conversation> ConversationStore::Get(const std::string& conversat
       if (absl::SimpleAtoi(value, &ms)) c.set_mode_changed_at_ms(ms);
     } else if (field == "mode_entry_id") {
       c.set_mode_entry_id(value);
+    } else if (field == "language") {
+      c.set_language(value);
+    } else {
+      ReadTimelineField(field, value, c.mutable_timeline());
     }
   }
   return c;
@@ -131,20 +173,43 @@ absl::StatusOr<Conversation> ConversationStore::Apply(const std::string& key,
       absl::StrCat(options_.stream_max_len),
       change.event.SerializeAsString(),
       absl::StrCat(absl::ToInt64Milliseconds(options_.conversation_retention)),
+      absl::StrCat(options_.history_max_len),
+      absl::StrCat(absl::ToInt64Milliseconds(options_.history_retention)),
+      change.moment,
+      absl::StrCat(clock_.NowMs()),
+      change.moment_agent,
       absl::StrCat(change.set.size())};
   for (const auto& [field, value] : change.set) {
     args.push_back(field);
     args.push_back(value);
   }
   args.insert(args.end(), change.del.begin(), change.del.end());
-  auto reply = redis_->Eval(change_script_,
-                            {queue::ConversationStateKey(p, key), queue::StreamKey(p)}, args);
+  auto reply = redis_->Eval(
+      change_script_,
+      {queue::ConversationStateKey(p, key), queue::StreamKey(p), queue::HistoryKey(p, key)}, args);
   if (!reply.ok()) return reply.status();
-  if (!reply->is_array() || reply->size() != 2) {
+  if (!reply->is_array() || reply->size() < 2) {
     return absl::UnavailableError(absl::StrCat("redis conversation change failed: ",
                                                reply->is_error() ? reply->str() : "bad reply"));
   }
+  Observe(key, change, *reply);
   return Get(key);
+}
+
+void ConversationStore::Observe(const std::string& key, const Change& change,
+                                const redis::RedisReply& reply) const {
+  if (options_.cx_metrics == nullptr || reply.size() < 5) return;
+  if (reply.element(2)->integer != 1) return;  // not a new moment of the cycle
+  const int64_t elapsed_ms = reply.element(3)->integer;
+  const absl::string_view label = redis::ElementStr(reply.element(4));
+  const omnigate::v1::Channel channel = ChannelOfKey(key);
+  if (change.moment == "assign") {
+    options_.cx_metrics->QueueWait(channel, label, absl::Milliseconds(elapsed_ms));
+  } else if (change.moment == "resolve") {
+    options_.cx_metrics->Resolved(
+        channel, label,
+        elapsed_ms < 0 ? std::optional<absl::Duration>() : absl::Milliseconds(elapsed_ms));
+  }
 }
 
 absl::StatusOr<Conversation> ConversationStore::SetMode(
@@ -153,6 +218,8 @@ absl::StatusOr<Conversation> ConversationStore::SetMode(
   const std::string mode = ModeName(request.mode());
   if (mode.empty()) return absl::InvalidArgumentError("mode must be BOT, AGENT or CLOSED");
   if (request.reason().size() > 1024) return absl::InvalidArgumentError("reason is too long");
+  if (request.language().size() > 35)
+    return absl::InvalidArgumentError("language is longer than a BCP 47 tag (35 bytes)");
   Change change;
   change.guard_field = "mode";
   change.guard_value = mode;
@@ -166,8 +233,14 @@ absl::StatusOr<Conversation> ConversationStore::SetMode(
   change.set = {{"mode", mode}, {"mode_changed_at_ms", absl::StrCat(clock_.NowMs())}};
   if (request.mode() == omnigate::v1::MODE_AGENT) {
     change.set.emplace_back("handoff_reason", request.reason());
+    change.moment = "handoff";
   } else {
     change.del.push_back("agent_id");
+  }
+  if (!request.language().empty()) {
+    // The agent router routes the handoff by the event's locale.
+    change.set.emplace_back("language", request.language());
+    change.event.set_locale(request.language());
   }
   return Apply(request.conversation_key(), change);
 }
@@ -186,6 +259,12 @@ absl::StatusOr<Conversation> ConversationStore::Assign(const omnigate::v1::Assig
   // An assignment puts the conversation in agent mode if it was not.
   change.set = {
       {"agent_id", request.agent_id()}, {"last_agent_id", request.agent_id()}, {"mode", "agent"}};
+  if (!request.priority().empty()) {
+    if (cx::PriorityLabel(request.priority()) != request.priority())
+      return absl::InvalidArgumentError("priority must be urgent, high, normal or low");
+    change.set.emplace_back("priority", request.priority());
+  }
+  change.moment = "assign";
   return Apply(request.conversation_key(), change);
 }
 
@@ -203,6 +282,8 @@ absl::StatusOr<Conversation> ConversationStore::Resolve(
   ce->set_mode("closed");
   change.set = {{"mode", "closed"}, {"mode_changed_at_ms", absl::StrCat(clock_.NowMs())}};
   change.del = {"agent_id"};
+  change.moment = "resolve";
+  change.moment_agent = request.agent_id();
   return Apply(request.conversation_key(), change);
 }
 

@@ -7,6 +7,7 @@
 #include "absl/time/time.h"
 #include "lib/common/clock.h"
 #include "lib/common/uuid.h"
+#include "lib/cx/cx_metrics.h"
 #include "lib/redis/redis_client.h"
 #include "lib/redis/redis_script.h"
 #include "omnigate/v1/conversations.pb.h"
@@ -20,14 +21,21 @@ struct ConversationStoreOptions {
   // The state hash expires this long after its last change; inbound
   // messages renew it too (ingest's enqueue script).
   absl::Duration conversation_retention = absl::Hours(30 * 24);
+  // Conversation history (cx.history_*): lifecycle events are appended too.
+  int64_t history_max_len = 2000;
+  absl::Duration history_retention = absl::Hours(90 * 24);
+  // Observes queue waits and resolutions (once per cycle); optional.
+  cx::CxMetrics* cx_metrics = nullptr;
 };
 
 // A conversation's routing state in Redis (hash omnigate:conv:{p}:<key>).
 // Every change runs one script that updates the hash and appends the
 // matching lifecycle event (handoff requested, mode changed, assigned,
 // resolved, transferred) to the conversation's partition stream, stamped
-// with the new mode. So the stream alone orders messages and mode changes:
-// messages appended after a change carry the new mode and are routed by it.
+// with the new mode, and to its history. The same script records the
+// customer-experience moments (handoff, assigned, resolved) once per cycle. So the stream alone
+// orders messages and mode changes: messages appended after a change carry the new mode and are
+// routed by it.
 //
 // Changes are idempotent: asking for the state that already holds appends
 // nothing and returns the current state (clients may retry freely).
@@ -50,6 +58,8 @@ class ConversationStore {
   struct Change;
   absl::StatusOr<omnigate::v1::Conversation> Apply(const std::string& conversation_key,
                                                    const Change& change);
+  void Observe(const std::string& conversation_key, const Change& change,
+               const redis::RedisReply& reply) const;
   omnigate::v1::Event LifecycleEvent(const std::string& conversation_key,
                                      const std::string& actor) const;
 

@@ -17,7 +17,7 @@ absl::Status NotImplemented(absl::string_view method) {
 }  // namespace
 
 absl::Status ConversationsClient::SetMode(const std::string&, omnigate::v1::Mode, absl::string_view,
-                                          absl::string_view) {
+                                          absl::string_view, absl::string_view) {
   return NotImplemented("SetMode");
 }
 
@@ -35,13 +35,18 @@ absl::Status ConversationsClient::Transfer(const std::string&, const std::string
   return NotImplemented("Transfer");
 }
 
+absl::StatusOr<omnigate::v1::HistoryResponse> ConversationsClient::History(const std::string&, int,
+                                                                           const std::string&) {
+  return NotImplemented("History");
+}
+
 void GrpcConversationsClient::SetDeadline(grpc::ClientContext* context) const {
   context->set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
 }
 
 absl::Status GrpcConversationsClient::SetMode(const std::string& conversation_key,
                                               omnigate::v1::Mode mode, absl::string_view reason,
-                                              absl::string_view actor) {
+                                              absl::string_view actor, absl::string_view language) {
   grpc::ClientContext context;
   SetDeadline(&context);
   omnigate::v1::SetModeRequest request;
@@ -49,6 +54,7 @@ absl::Status GrpcConversationsClient::SetMode(const std::string& conversation_ke
   request.set_mode(mode);
   request.set_reason(std::string(reason));
   request.set_actor(std::string(actor));
+  request.set_language(std::string(language));
   omnigate::v1::Conversation response;
   return grpcutil::FromGrpcStatus(stub_->SetMode(&context, request, &response));
 }
@@ -90,6 +96,20 @@ absl::Status GrpcConversationsClient::Transfer(const std::string& conversation_k
   request.set_reason(reason);
   omnigate::v1::Conversation response;
   return grpcutil::FromGrpcStatus(stub_->Transfer(&context, request, &response));
+}
+
+absl::StatusOr<omnigate::v1::HistoryResponse> GrpcConversationsClient::History(
+    const std::string& conversation_key, int page_size, const std::string& page_token) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  omnigate::v1::HistoryRequest request;
+  request.set_conversation_key(conversation_key);
+  request.set_page_size(page_size);
+  request.set_page_token(page_token);
+  omnigate::v1::HistoryResponse response;
+  if (grpc::Status s = stub_->History(&context, request, &response); !s.ok())
+    return grpcutil::FromGrpcStatus(s);
+  return response;
 }
 
 }  // namespace omnigate::conversations

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "omnigate/v1/conversations.grpc.pb.h"
@@ -23,14 +24,22 @@ class ConversationsClient {
  public:
   virtual ~ConversationsClient() = default;
 
+  // `language` ("en", "id"; may be empty) is kept on the conversation and
+  // routes a handoff to an agent who speaks it.
   virtual absl::Status SetMode(const std::string& conversation_key, omnigate::v1::Mode mode,
-                               absl::string_view reason, absl::string_view actor);
+                               absl::string_view reason, absl::string_view actor,
+                               absl::string_view language);
   virtual absl::Status Assign(const std::string& conversation_key, const std::string& agent_id);
   virtual absl::Status Resolve(const std::string& conversation_key, const std::string& agent_id,
                                const std::string& reason);
   virtual absl::Status Transfer(const std::string& conversation_key,
                                 const std::string& from_agent_id, const std::string& to_agent_id,
                                 const std::string& reason);
+  // One page of the conversation's history, oldest first (page_size 0: the
+  // server's default; page_token: the previous page's next_page_token).
+  virtual absl::StatusOr<omnigate::v1::HistoryResponse> History(const std::string& conversation_key,
+                                                                int page_size,
+                                                                const std::string& page_token);
 };
 
 // ConversationsClient over a gRPC stub; each call has `timeout` as its
@@ -42,12 +51,16 @@ class GrpcConversationsClient final : public ConversationsClient {
       : stub_(std::move(stub)), timeout_(timeout) {}
 
   absl::Status SetMode(const std::string& conversation_key, omnigate::v1::Mode mode,
-                       absl::string_view reason, absl::string_view actor) override;
+                       absl::string_view reason, absl::string_view actor,
+                       absl::string_view language) override;
   absl::Status Assign(const std::string& conversation_key, const std::string& agent_id) override;
   absl::Status Resolve(const std::string& conversation_key, const std::string& agent_id,
                        const std::string& reason) override;
   absl::Status Transfer(const std::string& conversation_key, const std::string& from_agent_id,
                         const std::string& to_agent_id, const std::string& reason) override;
+  absl::StatusOr<omnigate::v1::HistoryResponse> History(const std::string& conversation_key,
+                                                        int page_size,
+                                                        const std::string& page_token) override;
 
  private:
   void SetDeadline(grpc::ClientContext* context) const;

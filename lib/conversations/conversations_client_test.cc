@@ -40,7 +40,7 @@ class GrpcConversationsClientTest : public ::testing::Test {
 
 TEST_F(GrpcConversationsClientTest, SetModeSendsModeReasonAndActor) {
   ASSERT_TRUE(
-      client_->SetMode("whatsapp:acct:u1", omnigate::v1::MODE_AGENT, "handoff", "bot").ok());
+      client_->SetMode("whatsapp:acct:u1", omnigate::v1::MODE_AGENT, "handoff", "bot", "id").ok());
   const auto requests = fake_.set_mode_requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].conversation_key(), "whatsapp:acct:u1");
@@ -74,11 +74,11 @@ TEST(ConversationsClientTest, CallsAFakeDoesNotOverrideAreUnimplemented) {
   class OnlySetMode : public ConversationsClient {
    public:
     absl::Status SetMode(const std::string&, omnigate::v1::Mode, absl::string_view,
-                         absl::string_view) override {
+                         absl::string_view, absl::string_view) override {
       return absl::OkStatus();
     }
   } fake;
-  EXPECT_TRUE(fake.SetMode("k", omnigate::v1::MODE_BOT, "", "").ok());
+  EXPECT_TRUE(fake.SetMode("k", omnigate::v1::MODE_BOT, "", "", "").ok());
   EXPECT_EQ(fake.Assign("k", "a").code(), absl::StatusCode::kUnimplemented);
   EXPECT_EQ(fake.Resolve("k", "a", "").code(), absl::StatusCode::kUnimplemented);
   EXPECT_EQ(fake.Transfer("k", "a", "b", "").code(), absl::StatusCode::kUnimplemented);

@@ -68,4 +68,23 @@ grpc::Status ConversationsService::Transfer(grpc::ServerContext* context,
   return Answer(store_->Transfer(*request), response);
 }
 
+grpc::Status ConversationsService::History(grpc::ServerContext* context,
+                                           const omnigate::v1::HistoryRequest* request,
+                                           omnigate::v1::HistoryResponse* response) {
+  if (auto s = grpcutil::Authorize(authorizer_, *context, grpcutil::Scope::kConversations);
+      !s.ok()) {
+    return s;
+  }
+  if (history_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "conversation history is not served here");
+  }
+  // The reader checks the key, size and token (INVALID_ARGUMENT).
+  auto page =
+      history_->Page(request->conversation_key(), request->page_size(), request->page_token());
+  if (!page.ok()) return grpcutil::ToGrpcStatus(page.status());
+  for (auto& event : page->events) *response->add_events() = std::move(event);
+  response->set_next_page_token(std::move(page->next_page_token));
+  return grpc::Status::OK;
+}
+
 }  // namespace omnigate::conversations

@@ -1,8 +1,11 @@
 #include "lib/conversations/outbound_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "lib/common/log.h"
 #include "lib/conversations/messaging_window.h"
+#include "lib/queue/history_entry.h"
 #include "lib/queue/keys.h"
 #include "lib/queue/partitioner.h"
 
@@ -10,9 +13,13 @@ namespace omnigate::conversations {
 namespace {
 
 // KEYS[1] dedupe key ('' side unused when ARGV[3] is 0), KEYS[2] outbound
-// stream, KEYS[3] conversation state; ARGV[1] cap, ARGV[2] event, ARGV[3]
-// dedupe ttl seconds (0: none), ARGV[4] window cutoff ms: refused unless the
-// customer wrote after it ('': no window).
+// stream, KEYS[3] conversation state, KEYS[4] conversation history; ARGV[1]
+// cap, ARGV[2] event, ARGV[3] dedupe ttl seconds (0: none), ARGV[4] window
+// cutoff ms: refused unless the customer wrote after it ('': no window),
+// ARGV[5] history cap (0: no history), ARGV[6] history retention ms.
+// The reply enters the history in the same script as the queue, so History
+// never shows a reply that was not queued nor misses one that was; a
+// repeated idempotency key returns before either write.
 // Returns the entry id (the first one for a repeated idempotency key), or
 // when refused the customer's last message time as an integer (0: none).
 constexpr absl::string_view kAppendScript = R"lua(
@@ -26,6 +33,7 @@ if ARGV[4] ~= '' then
 end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 'event', ARGV[2])
 if ARGV[3] ~= '0' then redis.call('SET', KEYS[1], id, 'EX', ARGV[3]) end
+if ARGV[5] ~= '0' then history_append(KEYS[4], ARGV[2], ARGV[5], ARGV[6]) end
 return id
 )lua";
 
@@ -45,7 +53,7 @@ OutboundService::OutboundService(OutboundOptions options, redis::RedisClient* re
       authorizer_(authorizer),
       statuses_(statuses),
       metrics_(metrics),
-      append_script_(kAppendScript) {}
+      append_script_(absl::StrCat(queue::kHistoryAppendLua, kAppendScript)) {}
 
 grpc::Status OutboundService::Send(grpc::ServerContext* context,
                                    const omnigate::v1::SendRequest* request,
@@ -100,11 +108,15 @@ grpc::Status OutboundService::Send(grpc::ServerContext* context,
   const absl::Duration window = ReplyWindow(event);
   const std::string cutoff =
       window == absl::ZeroDuration() ? "" : absl::StrCat(now - absl::ToInt64Milliseconds(window));
-  auto reply = redis_->Eval(append_script_,
-                            {dedupe_key, queue::OutboundStreamKey(p),
-                             queue::ConversationStateKey(p, event.conversation_key())},
-                            {absl::StrCat(options_.stream_max_len), event.SerializeAsString(),
-                             dedupe ? absl::StrCat(options_.dedupe_ttl_seconds) : "0", cutoff});
+  auto reply = redis_->Eval(
+      append_script_,
+      {dedupe_key, queue::OutboundStreamKey(p),
+       queue::ConversationStateKey(p, event.conversation_key()),
+       queue::HistoryKey(p, event.conversation_key())},
+      {absl::StrCat(options_.stream_max_len), event.SerializeAsString(),
+       dedupe ? absl::StrCat(options_.dedupe_ttl_seconds) : "0", cutoff,
+       absl::StrCat(std::max<int64_t>(0, options_.history_max_len)),
+       absl::StrCat(std::max<int64_t>(1, absl::ToInt64Milliseconds(options_.history_retention)))});
   if (!reply.ok()) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(reply.status().message()));
   }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "absl/time/time.h"
 #include "lib/common/clock.h"
 #include "lib/common/uuid.h"
 #include "lib/conversations/outbound_metrics.h"
@@ -17,6 +18,12 @@ struct OutboundOptions {
   uint32_t partitions = 16;
   int64_t stream_max_len = 1000000;
   int64_t dedupe_ttl_seconds = 24 * 3600;
+  // Each queued reply is also appended to the conversation's history
+  // (Conversations.History), capped near `history_max_len` entries (0: not
+  // recorded) and expiring `history_retention` after its last entry: the
+  // cx.history_* settings.
+  int64_t history_max_len = 2000;
+  absl::Duration history_retention = absl::Hours(90 * 24);
 };
 
 // omnigate.v1.Outbound: validates a reply and appends it to the
@@ -26,7 +33,8 @@ struct OutboundOptions {
 // `last_customer_ms` on the conversation state, set by ingest) is refused
 // with FAILED_PRECONDITION and nothing is queued; the same script checks it,
 // so a retried Send that was queued before the window closed still answers
-// its entry. Calls need the conversations scope when `authorizer` is set.
+// its entry. The same script appends the reply to the conversation's
+// history. Calls need the conversations scope when `authorizer` is set.
 // Sync handlers; `redis` is thread-safe (a connection pool in production).
 class OutboundService final : public omnigate::v1::Outbound::Service {
  public:

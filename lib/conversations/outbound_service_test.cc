@@ -12,6 +12,7 @@
 #include "lib/common/clock.h"
 #include "lib/conversations/messaging_window.h"
 #include "lib/queue/enqueue_script.h"
+#include "lib/queue/history_entry.h"
 #include "lib/queue/keys.h"
 #include "lib/queue/partitioner.h"
 #include "lib/redis/fake_redis.h"
@@ -83,7 +84,7 @@ class OutboundServiceTest : public ::testing::Test {
 
   FakeClock clock_{kStart};
   redis::FakeRedis redis_{clock_};
-  const redis::RedisScript enqueue_{queue::kEnqueueScript};
+  const redis::RedisScript enqueue_{queue::EnqueueScript()};
   OutboundService service_;
 };
 
@@ -251,6 +252,36 @@ TEST_F(OutboundServiceTest, WindowRefusalsAndQueuedRepliesAreCounted) {
   }
   EXPECT_EQ(seen["omnigate_outbound_window_refusals_total"], 1);
   EXPECT_EQ(seen["omnigate_outbound_queued_total"], 1);
+}
+
+// The same script queues the reply and records it in the conversation's
+// history (capped, expiring); a refused reply is in neither.
+TEST_F(OutboundServiceTest, AQueuedReplyIsAlsoInTheConversationsHistory) {
+  const std::string history = queue::HistoryKey(Partition(kWhatsApp), kWhatsApp);
+  ASSERT_FALSE(Send(Reply(omnigate::v1::CHANNEL_WHATSAPP, kWhatsApp, omnigate::v1::ROLE_BOT)).ok());
+  EXPECT_EQ(redis_.Run({"EXISTS", history})->integer(), 0);
+
+  CustomerWrites(kWhatsApp);
+  const int64_t before = redis_.Run({"EXISTS", history})->integer() == 0
+                             ? 0
+                             : redis_.Run({"LLEN", history})->integer();
+  omnigate::v1::SendResponse response;
+  ASSERT_TRUE(
+      Send(Reply(omnigate::v1::CHANNEL_WHATSAPP, kWhatsApp, omnigate::v1::ROLE_AGENT), &response)
+          .ok());
+  EXPECT_EQ(redis_.Run({"LLEN", history})->integer(), before + 1);
+  EXPECT_EQ(redis_.Run({"PTTL", history})->integer(),
+            absl::ToInt64Milliseconds(OutboundOptions().history_retention));
+  auto last = redis_.Run({"LINDEX", history, "-1"});
+  ASSERT_TRUE(last.ok() && last->is_string());
+  int64_t seq = 0;
+  absl::string_view payload;
+  ASSERT_TRUE(queue::ParseHistoryEntry(last->str(), &seq, &payload));
+  EXPECT_EQ(seq, before + 1);
+  Event recorded;
+  ASSERT_TRUE(recorded.ParseFromString(std::string(payload)));
+  EXPECT_EQ(recorded.id(), response.event_id());
+  EXPECT_EQ(recorded.sender().role(), omnigate::v1::ROLE_AGENT);
 }
 
 TEST(MessagingWindowTest, WindowsPerChannelAndRole) {

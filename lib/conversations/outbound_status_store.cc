@@ -64,22 +64,37 @@ absl::Status OutboundStatusStore::RecordQueued(const std::string& conversation_k
   return index.status();
 }
 
-absl::StatusOr<DeliveryState> OutboundStatusStore::RecordSent(
-    const std::string& conversation_key, const std::string& event_id, const std::string& connector,
-    const std::string& provider_message_id) {
+absl::StatusOr<SentRecord> OutboundStatusStore::RecordSent(const std::string& conversation_key,
+                                                           const std::string& event_id,
+                                                           const std::string& connector,
+                                                           const std::string& provider_message_id,
+                                                           omnigate::v1::Role role) {
   const uint32_t p = PartitionOf(conversation_key);
-  auto reply = redis_->Eval(
-      sent_script_,
-      {queue::OutboundStatusKey(p, event_id),
-       queue::ProviderMessageKey(p, connector, provider_message_id),
-       queue::EarlyReceiptKey(p, connector, provider_message_id)},
-      {event_id, provider_message_id, connector, absl::StrCat(clock_.NowMs()), retention_ms_});
+  const char* responder = role == omnigate::v1::ROLE_BOT     ? "bot"
+                          : role == omnigate::v1::ROLE_AGENT ? "agent"
+                                                             : "";
+  auto reply = redis_->Eval(sent_script_,
+                            {queue::OutboundStatusKey(p, event_id),
+                             queue::ProviderMessageKey(p, connector, provider_message_id),
+                             queue::EarlyReceiptKey(p, connector, provider_message_id),
+                             queue::ConversationStateKey(p, conversation_key)},
+                            {event_id, provider_message_id, connector, absl::StrCat(clock_.NowMs()),
+                             retention_ms_, responder});
   if (!reply.ok()) return reply.status();
   if (reply->is_error()) return absl::InternalError(std::string(reply->str()));
+  if (!reply->is_array() || reply->size() != 4)
+    return absl::InternalError("redis record-sent: unexpected reply");
+  SentRecord record;
+  record.state = ParseDeliveryState(redis::ElementStr(reply->element(0)));
+  if (const int64_t ms = reply->element(1)->integer; ms >= 0)
+    record.first_response = absl::Milliseconds(ms);
+  if (const int64_t ms = reply->element(2)->integer; ms >= 0)
+    record.agent_first_response = absl::Milliseconds(ms);
+  record.priority = std::string(redis::ElementStr(reply->element(3)));
   auto index = redis_->Run(
       {"SET", queue::OutboundStatusIndexKey(event_id), absl::StrCat(p), "PX", retention_ms_});
   if (!index.ok()) return index.status();
-  return ParseDeliveryState(reply->str());
+  return record;
 }
 
 absl::Status OutboundStatusStore::RecordFailed(const std::string& conversation_key,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -9,6 +10,7 @@
 #include "lib/common/clock.h"
 #include "lib/redis/redis_client.h"
 #include "lib/redis/redis_script.h"
+#include "omnigate/v1/event.pb.h"
 
 namespace omnigate::conversations {
 
@@ -30,6 +32,17 @@ struct DeliveryStatus {
   int64_t updated_ms = 0;
 };
 
+// What recording a sent reply found.
+struct SentRecord {
+  DeliveryState state = DeliveryState::kSent;
+  // Set when the reply was the first (agent) reply of the conversation's
+  // open cycle: time since it opened (since the handoff).
+  std::optional<absl::Duration> first_response;
+  std::optional<absl::Duration> agent_first_response;
+  // The conversation's priority class ("" unknown).
+  std::string priority;
+};
+
 // The delivery status of replies, for Outbound.GetStatus and the receipts
 // ingest stores. Each reply's record lives in its conversation's partition
 // (hash tag), beside the provider-id -> reply map ingest reads when a status
@@ -44,12 +57,13 @@ class OutboundStatusStore {
   absl::Status RecordQueued(const std::string& conversation_key, const std::string& event_id,
                             const std::string& connector);
   // The provider accepted the reply as `provider_message_id`. Receipts that
-  // arrived before this (kept by ingest) are applied now. Returns the state
-  // recorded.
-  absl::StatusOr<DeliveryState> RecordSent(const std::string& conversation_key,
-                                           const std::string& event_id,
-                                           const std::string& connector,
-                                           const std::string& provider_message_id);
+  // arrived before this (kept by ingest) are applied now. A bot's or agent's
+  // reply (`role`) is also a moment of the conversation's timeline (first
+  // reply, first agent reply), measured once per cycle.
+  absl::StatusOr<SentRecord> RecordSent(const std::string& conversation_key,
+                                        const std::string& event_id, const std::string& connector,
+                                        const std::string& provider_message_id,
+                                        omnigate::v1::Role role = omnigate::v1::ROLE_UNSPECIFIED);
   // The reply failed for good (the provider refused it, or it could not be
   // built).
   absl::Status RecordFailed(const std::string& conversation_key, const std::string& event_id,

@@ -32,7 +32,7 @@ TEST_F(OutboundStatusStoreTest, QueuedThenSentWithTheProviderId) {
   clock_.AdvanceMs(250);
   auto sent = store_.RecordSent(kConv, "r1", "wa-main", "wamid.1");
   ASSERT_TRUE(sent.ok()) << sent.status();
-  EXPECT_EQ(*sent, DeliveryState::kSent);
+  EXPECT_EQ(sent->state, DeliveryState::kSent);
   auto status = store_.Get("r1");
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->state, DeliveryState::kSent);
@@ -55,7 +55,7 @@ TEST_F(OutboundStatusStoreTest, ReceiptsThatCameFirstAreApplied) {
           .ok());
   auto sent = store_.RecordSent(kConv, "r2", "wa-main", "wamid.2");
   ASSERT_TRUE(sent.ok()) << sent.status();
-  EXPECT_EQ(*sent, DeliveryState::kRead);
+  EXPECT_EQ(sent->state, DeliveryState::kRead);
   EXPECT_EQ(store_.Get("r2")->state, DeliveryState::kRead);
   auto early = redis_.Run({"EXISTS", queue::EarlyReceiptKey(partition_, "wa-main", "wamid.2")});
   EXPECT_EQ(early->integer(), 0) << "applied once, then dropped";

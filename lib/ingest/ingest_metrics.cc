@@ -72,6 +72,12 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry,
                           .Name("omnigate_ingest_rejects_total")
                           .Help("Rejected requests by channel and reason family.")
                           .Register(registry)),
+      channel_errors_family_(
+          prometheus::BuildCounter()
+              .Name("omnigate_ingest_channel_errors_total")
+              .Help("Errors a channel reported in a webhook outside any message (WhatsApp "
+                    "value-level errors), by channel and the channel's numeric code.")
+              .Register(registry)),
       redis_roundtrip_(prometheus::BuildHistogram()
                            .Name("omnigate_redis_roundtrip_seconds")
                            .Help("Time of one pipelined Redis round trip (group commit).")
@@ -141,6 +147,26 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry,
     }
   }
   redis_up_.Set(0);
+  channels::SetChannelErrorObserver(this);
+}
+
+IngestMetrics::~IngestMetrics() { channels::ClearChannelErrorObserver(this); }
+
+void IngestMetrics::OnChannelError(omnigate::v1::Channel channel, absl::string_view code) {
+  std::string label(code);
+  {
+    absl::MutexLock lock(&error_codes_mu_);
+    if (!error_codes_.count(label)) {
+      if (error_codes_.size() >= kMaxErrorCodes) {
+        label = "other";
+      } else {
+        error_codes_.insert(label);
+      }
+    }
+  }
+  channel_errors_family_
+      .Add({{"channel", std::string(connectors::ChannelName(channel))}, {"code", label}})
+      .Increment();
 }
 
 void IngestMetrics::Request(Transport transport, const std::string& connector, Outcome outcome,

@@ -3,10 +3,13 @@
 #include <array>
 #include <atomic>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "lib/channels/channel_errors.h"
 #include "lib/redis/pipeline_writer.h"
 #include "omnigate/v1/event.pb.h"
 #include "prometheus/counter.h"
@@ -40,9 +43,13 @@ enum class Transport { kHttp, kGrpc, kCount };
 // the hot path only touches references). Label values are bounded: connector
 // names come from the config; unknown connectors count as "unknown".
 // Thread-safe.
-class IngestMetrics final : public redis::PipelineObserver {
+class IngestMetrics final : public redis::PipelineObserver, public channels::ChannelErrorObserver {
  public:
+  // Also becomes the process's channel error observer (until destroyed).
   IngestMetrics(prometheus::Registry& registry, const std::vector<std::string>& connectors);
+  ~IngestMetrics() override;
+  IngestMetrics(const IngestMetrics&) = delete;
+  IngestMetrics& operator=(const IngestMetrics&) = delete;
 
   void Request(Transport transport, const std::string& connector, Outcome outcome,
                absl::Duration elapsed);
@@ -57,6 +64,10 @@ class IngestMetrics final : public redis::PipelineObserver {
   void OnRoundTrip(absl::Duration elapsed, size_t commands) override;
   void OnLanesConnected(int connected_lanes, int lanes) override;
   void OnReconnectFailed() override { reconnect_failures_.Increment(); }
+
+  // channels::ChannelErrorObserver: errors a channel reported outside any
+  // message (omnigate_ingest_channel_errors_total{channel,code}).
+  void OnChannelError(omnigate::v1::Channel channel, absl::string_view code) override;
 
  private:
   using OutcomeCounters = std::array<prometheus::Counter*, static_cast<size_t>(Outcome::kCount)>;
@@ -76,6 +87,11 @@ class IngestMetrics final : public redis::PipelineObserver {
   std::array<std::array<std::atomic<prometheus::Counter*>, kKinds>, kChannels> events_{};
   std::array<std::array<std::atomic<prometheus::Counter*>, kKinds>, kChannels> duplicates_{};
   prometheus::Family<prometheus::Counter>& rejects_family_;
+  prometheus::Family<prometheus::Counter>& channel_errors_family_;
+  // Distinct codes seen: past the cap they count as "other" (bounded labels).
+  static constexpr size_t kMaxErrorCodes = 200;
+  absl::Mutex error_codes_mu_;
+  std::set<std::string> error_codes_ ABSL_GUARDED_BY(error_codes_mu_);
   std::array<prometheus::Histogram*, static_cast<size_t>(Transport::kCount)> latency_;
   prometheus::Histogram& redis_roundtrip_;
   prometheus::Histogram& redis_batch_commands_;

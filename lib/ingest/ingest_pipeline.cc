@@ -458,8 +458,15 @@ void IngestPipeline::Store(std::vector<Event> events,
     item.idempotency_key = e.idempotency_key();
     item.conversation_key = e.conversation_key();
     item.customer_message_ms = CustomerMessageMs(e, now);
-    if (item.customer_message_ms > 0) item.customer_id = CustomerAddress(e);
+    if (item.customer_message_ms > 0) {
+      item.customer_id = CustomerAddress(e);
+      item.connector = e.connector();
+    }
     item.receipt = ReceiptOf(e);
+    // Receipts belong to their reply's status; typing comes and goes.
+    item.history = e.payload_case() != Event::kStatus &&
+                   !(e.has_conversation() &&
+                     e.conversation().kind() == omnigate::v1::ConversationEvent::KIND_TYPING);
     e.SerializeToString(&item.payload);
     EnqueueResult& r = (*results)[i];
     r.set_event_id(e.id());
@@ -479,6 +486,11 @@ void IngestPipeline::Store(std::vector<Event> events,
           (*results)[i].set_duplicate((*outcomes)[i].duplicate);
           if (metrics_ != nullptr)
             metrics_->Event((*meta)[i].first, (*meta)[i].second, (*outcomes)[i].duplicate);
+          if (options_.cx_metrics != nullptr &&
+              (*outcomes)[i].cycle != queue::EnqueueOutcome::Cycle::kNone) {
+            options_.cx_metrics->Opened(
+                (*meta)[i].first, (*outcomes)[i].cycle == queue::EnqueueOutcome::Cycle::kReopened);
+          }
         }
         done(std::move(*results));
       });

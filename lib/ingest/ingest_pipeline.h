@@ -13,6 +13,7 @@
 #include "lib/common/clock.h"
 #include "lib/common/headers.h"
 #include "lib/common/uuid.h"
+#include "lib/cx/cx_metrics.h"
 #include "lib/ingest/ingest_metrics.h"
 #include "lib/queue/backlog.h"
 #include "lib/queue/event_queue.h"
@@ -35,6 +36,8 @@ struct IngestOptions {
   // signature and body are checked: refusing costs far less than the work,
   // so goodput holds and queues stay short. Zero turns it off.
   absl::Duration max_loop_lag = absl::ZeroDuration();
+  // Counts conversations opened and reopened by customer messages; optional.
+  cx::CxMetrics* cx_metrics = nullptr;
 };
 
 // A configured connector and its adapter.

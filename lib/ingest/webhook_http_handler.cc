@@ -1,8 +1,10 @@
 #include "lib/ingest/webhook_http_handler.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "lib/channels/twilio_reply.h"
 
 namespace omnigate::ingest {
 namespace {
@@ -26,6 +28,10 @@ void WebhookHttpHandler::Handle(http::Request request, http::Responder respond) 
       respond(Text(404, "{\"error\":\"unknown_path\"}"));
       return;
     }
+    // Decided before the request is moved into the call: channels that
+    // read the answer's body (Twilio parses TwiML) get what they expect.
+    std::optional<channels::TwilioReply> twilio_reply =
+        channels::TwilioSuccessReply(request.headers, request.body);
     WebhookCall call;
     call.connector = std::string(name);
     call.method = std::move(request.method);
@@ -34,11 +40,16 @@ void WebhookHttpHandler::Handle(http::Request request, http::Responder respond) 
     call.body = std::move(request.body);
     call.loop_lag = request.loop_lag;
     pipeline_->HandleWebhook(std::move(call), Transport::kHttp,
-                             [respond = std::move(respond)](WebhookAnswer answer) {
+                             [respond = std::move(respond),
+                              twilio_reply = std::move(twilio_reply)](WebhookAnswer answer) {
                                http::Response response;
                                response.status = answer.http_status;
                                response.content_type = std::move(answer.content_type);
                                response.body = std::move(answer.body);
+                               if (response.status == 200 && twilio_reply.has_value()) {
+                                 response.content_type = twilio_reply->content_type;
+                                 response.body = twilio_reply->body;
+                               }
                                if (response.status == 503)
                                  response.headers.emplace_back("Retry-After", "1");
                                respond(std::move(response));

@@ -22,8 +22,10 @@ struct EventToStore {
   // When > 0: a customer's message sent then (UTC ms). The queue records the
   // latest one on the conversation (its messaging window, Outbound.Send).
   int64_t customer_message_ms = 0;
-  // The customer's channel id (phone, user id, e-mail address) with it.
+  // The customer's channel id (phone, user id, e-mail address) with it, and
+  // the connector it came through.
   std::string customer_id;
+  std::string connector;
   // A provider's receipt for a reply omnigate may have sent (status events):
   // the queue links it to the reply and moves the reply's status forward.
   struct Receipt {
@@ -34,6 +36,9 @@ struct EventToStore {
     std::string error_message;
   };
   std::optional<Receipt> receipt;
+  // Also appended to the conversation's history (messages, lifecycle,
+  // ratings; not receipts, which belong to the reply they are about).
+  bool history = false;
 };
 
 // What happened to one event.
@@ -41,6 +46,10 @@ struct EnqueueOutcome {
   // Stream entry id; for a duplicate, the entry of the first delivery.
   std::string stream_entry_id;
   bool duplicate = false;
+  // A customer's message that opened a conversation cycle (first ever, or
+  // after a resolve: reopened). Never set for a duplicate.
+  enum class Cycle { kNone, kOpened, kReopened };
+  Cycle cycle = Cycle::kNone;
 };
 
 // A request kept for inspection because it could not be normalized.

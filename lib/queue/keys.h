@@ -43,6 +43,15 @@ inline std::string ConversationStateKey(uint32_t partition, absl::string_view co
   return absl::StrCat("omnigate:conv:{", partition, "}:", conversation_key);
 }
 
+// History of one conversation (Conversations.History): a stream whose
+// entries carry field "event" like partition streams: customer messages,
+// bot and agent replies, lifecycle changes and ratings, in the order they
+// were recorded. Written by the same scripts that record each of them;
+// capped and expiring by cx.history_* independently of partition streams.
+inline std::string HistoryKey(uint32_t partition, absl::string_view conversation_key) {
+  return absl::StrCat("omnigate:history:{", partition, "}:", conversation_key);
+}
+
 // Replies from bots and agents waiting for the channel send path; entries
 // carry field "event" like partition streams.
 inline std::string OutboundStreamKey(uint32_t partition) {

@@ -28,7 +28,7 @@ class EnqueueJoin {
         for (size_t i = 0; i < indexes.size() && status_.ok(); ++i) {
           const redis::RedisReply& r = (*replies)[i];
           // A well-formed answer is the array {flag, entry id}.
-          if (r.is_error() || !r.is_array() || r.size() != 2) {
+          if (r.is_error() || !r.is_array() || r.size() < 2) {
             status_ = absl::UnavailableError(absl::StrCat(
                 "redis enqueue failed: ", r.is_error() ? r.str() : "unexpected reply"));
             break;
@@ -36,6 +36,10 @@ class EnqueueJoin {
           EnqueueOutcome& out = outcomes_[indexes[i]];
           out.duplicate = r.element(0)->integer == 0;
           out.stream_entry_id = std::string(redis::ElementStr(r.element(1)));
+          if (r.size() >= 3 && r.element(2)->integer > 0) {
+            out.cycle = r.element(2)->integer == 2 ? EnqueueOutcome::Cycle::kReopened
+                                                   : EnqueueOutcome::Cycle::kOpened;
+          }
         }
       }
       if (--remaining_ > 0) return;
@@ -62,14 +66,16 @@ RedisStreamQueue::RedisStreamQueue(RedisStreamQueueOptions options,
                                    redis::RedisPipelineWriter* writer)
     : options_(options),
       writer_(writer),
-      script_sha_(redis::RedisPipelineWriter::ScriptSha(std::string(kEnqueueScript))),
+      script_sha_(redis::RedisPipelineWriter::ScriptSha(EnqueueScript())),
       ttl_arg_(absl::StrCat(options.dedupe_ttl_seconds)),
       max_len_arg_(absl::StrCat(options.stream_max_len)),
       retention_arg_(absl::StrCat(absl::ToInt64Milliseconds(options.conversation_retention))),
-      status_retention_arg_(absl::StrCat(absl::ToInt64Milliseconds(options.status_retention))) {}
+      status_retention_arg_(absl::StrCat(absl::ToInt64Milliseconds(options.status_retention))),
+      history_max_len_arg_(absl::StrCat(options.history_max_len)),
+      history_retention_arg_(absl::StrCat(absl::ToInt64Milliseconds(options.history_retention))) {}
 
 void RedisStreamQueue::AddScripts(redis::PipelineWriterOptions* options) {
-  options->scripts.emplace_back(kEnqueueScript);
+  options->scripts.emplace_back(EnqueueScript());
 }
 
 void RedisStreamQueue::Enqueue(std::vector<EventToStore> events, EnqueueCallback done) {
@@ -83,12 +89,20 @@ void RedisStreamQueue::Enqueue(std::vector<EventToStore> events, EnqueueCallback
   for (size_t i = 0; i < events.size(); ++i) {
     EventToStore& e = events[i];
     const size_t lane = e.partition % lanes;
-    if (!e.receipt.has_value()) {
-      commands[lane].push_back({"EVALSHA", script_sha_, "3",
-                                DedupeKey(e.partition, e.idempotency_key), StreamKey(e.partition),
-                                ConversationStateKey(e.partition, e.conversation_key), ttl_arg_,
-                                max_len_arg_, std::move(e.payload), retention_arg_,
-                                absl::StrCat(e.customer_message_ms), std::move(e.customer_id)});
+    if (!e.receipt.has_value() && e.history && options_.history_max_len > 0) {
+      commands[lane].push_back(
+          {"EVALSHA", script_sha_, "4", DedupeKey(e.partition, e.idempotency_key),
+           StreamKey(e.partition), ConversationStateKey(e.partition, e.conversation_key),
+           HistoryKey(e.partition, e.conversation_key), ttl_arg_, max_len_arg_,
+           std::move(e.payload), retention_arg_, absl::StrCat(e.customer_message_ms),
+           std::move(e.customer_id), history_max_len_arg_, history_retention_arg_,
+           std::move(e.connector)});
+    } else if (!e.receipt.has_value()) {
+      commands[lane].push_back(
+          {"EVALSHA", script_sha_, "3", DedupeKey(e.partition, e.idempotency_key),
+           StreamKey(e.partition), ConversationStateKey(e.partition, e.conversation_key), ttl_arg_,
+           max_len_arg_, std::move(e.payload), retention_arg_, absl::StrCat(e.customer_message_ms),
+           std::move(e.customer_id), "0", "0", std::move(e.connector)});
     } else {
       const EventToStore::Receipt& r = *e.receipt;
       commands[lane].push_back(

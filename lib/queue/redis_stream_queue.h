@@ -20,6 +20,10 @@ struct RedisStreamQueueOptions {
   absl::Duration conversation_retention = absl::Hours(30 * 24);
   // How long receipts and reply status records are kept (sender.status_retention).
   absl::Duration status_retention = absl::Hours(72);
+  // Conversation history (cx.history_*): cap in entries (0: no history) and
+  // how long it outlives its last event.
+  int64_t history_max_len = 2000;
+  absl::Duration history_retention = absl::Hours(90 * 24);
 };
 
 // EventQueue on Redis Streams. Events are grouped by writer lane (partition
@@ -28,7 +32,7 @@ struct RedisStreamQueueOptions {
 // (group commit). Thread-safe.
 class RedisStreamQueue final : public EventQueue {
  public:
-  // `writer` must be started, outlive this queue and have kEnqueueScript in
+  // `writer` must be started, outlive this queue and have EnqueueScript() in
   // its scripts (see MakeWriterOptions).
   RedisStreamQueue(RedisStreamQueueOptions options, redis::RedisPipelineWriter* writer);
 
@@ -47,6 +51,8 @@ class RedisStreamQueue final : public EventQueue {
   const std::string max_len_arg_;
   const std::string retention_arg_;
   const std::string status_retention_arg_;
+  const std::string history_max_len_arg_;
+  const std::string history_retention_arg_;
 };
 
 }  // namespace omnigate::queue

@@ -109,12 +109,13 @@ TEST_F(FakeLuaTest, EvalShaFallsBackToEvalAndScriptLoadRegisters) {
 
 TEST_F(FakeLuaTest, RealEnqueueScriptDedupesAndStampsMode) {
   const std::vector<std::string> keys = {"dedupe:1", "stream", "conv"};
-  RedisReply first = Eval(queue::kEnqueueScript, keys, {"60", "100", "payload-1", "5000"});
-  ASSERT_EQ(first.size(), 2u);
+  RedisReply first = Eval(queue::EnqueueScript(), keys, {"60", "100", "payload-1", "5000"});
+  ASSERT_EQ(first.size(), 3u);
   EXPECT_EQ(first.element(0)->integer, 1);
+  EXPECT_EQ(first.element(2)->integer, 0);  // not a customer's message: no cycle
   const std::string id(ElementStr(first.element(1)));
   EXPECT_EQ(id, "1700000000000-0");
-  RedisReply again = Eval(queue::kEnqueueScript, keys, {"60", "100", "payload-1", "5000"});
+  RedisReply again = Eval(queue::EnqueueScript(), keys, {"60", "100", "payload-1", "5000"});
   EXPECT_EQ(again.element(0)->integer, 0);
   EXPECT_EQ(ElementStr(again.element(1)), id);
   EXPECT_EQ(Do({"TTL", "dedupe:1"}).integer(), 60);
@@ -123,7 +124,7 @@ TEST_F(FakeLuaTest, RealEnqueueScriptDedupesAndStampsMode) {
   // retention is renewed.
   Do({"HSET", "conv", "mode", "agent"});
   RedisReply second =
-      Eval(queue::kEnqueueScript, {"dedupe:2", "stream", "conv"}, {"60", "100", "p2", "5000"});
+      Eval(queue::EnqueueScript(), {"dedupe:2", "stream", "conv"}, {"60", "100", "p2", "5000"});
   EXPECT_EQ(second.element(0)->integer, 1);
   EXPECT_EQ(Do({"PTTL", "conv"}).integer(), 5000);
   RedisReply entries = Do({"XRANGE", "stream", "-", "+"});

@@ -101,6 +101,7 @@ class FakeRedis::FakeConnection final : public Connection {
 FakeRedis::FakeRedis(const Clock& clock) : db_(clock) {
   fake::AddKeyCommands(&commands_);
   fake::AddStreamCommands(&commands_);
+  fake::AddListCommands(&commands_);
 }
 
 absl::StatusOr<RedisReply> FakeRedis::Run(const RedisCommand& command) {

@@ -31,6 +31,8 @@ bool Value::Empty() const {
       return set.empty();
     case Type::kZset:
       return zset.scores.empty();
+    case Type::kList:
+      return list.empty();
     default:
       return false;  // strings may be empty; streams live on empty
   }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -53,7 +54,7 @@ struct SortedSet {
   bool Remove(const std::string& member);
 };
 
-enum class Type { kString, kHash, kSet, kZset, kStream };
+enum class Type { kString, kHash, kSet, kZset, kStream, kList };
 
 struct Value {
   Type type = Type::kString;
@@ -62,6 +63,7 @@ struct Value {
   std::set<std::string> set;
   SortedSet zset;
   Stream stream;
+  std::deque<std::string> list;
   int64_t expire_at_ms = 0;  // 0: no expiry
   bool Empty() const;
 };
@@ -93,6 +95,7 @@ using CommandTable = std::unordered_map<std::string, Handler>;
 // Command families; names are upper case.
 void AddKeyCommands(CommandTable* table);
 void AddStreamCommands(CommandTable* table);
+void AddListCommands(CommandTable* table);
 
 // The BLOCK time of an XREAD or XREADGROUP (0: no limit), nullopt when it
 // does not block.

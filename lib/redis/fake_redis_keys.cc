@@ -61,7 +61,7 @@ RedisReply TypeOf(Db& db, const RedisCommand& cmd) {
   if (cmd.size() != 2) return WrongArity(cmd);
   Value* v = db.Find(cmd[1]);
   if (v == nullptr) return StatusReply("none");
-  static const char* const kNames[] = {"string", "hash", "set", "zset", "stream"};
+  static const char* const kNames[] = {"string", "hash", "set", "zset", "stream", "list"};
   return StatusReply(kNames[static_cast<int>(v->type)]);
 }
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/common/log.h"
@@ -89,6 +90,18 @@ void ChannelSink::Deliver(std::shared_ptr<const omnigate::v1::DeliverRequest> re
 
 void ChannelSink::Start(std::shared_ptr<Job> job) {
   const Event& event = job->event;
+  // A reply scheduled for later (the CSAT question's delay) waits its turn;
+  // the conversation's later replies wait behind it, keeping their order.
+  if (auto it = event.attributes().find(std::string(kNotBeforeAttribute));
+      it != event.attributes().end()) {
+    int64_t not_before_ms = 0;
+    const int64_t now_ms = deps_.clock->NowMs();
+    if (absl::SimpleAtoi(it->second, &not_before_ms) && not_before_ms > now_ms) {
+      job->done(Unavailable("held until its not_before time"),
+                Wait(std::min(absl::Milliseconds(not_before_ms - now_ms), absl::Minutes(1))));
+      return;
+    }
+  }
   auto it = deps_.connectors->find(event.connector());
   if (it == deps_.connectors->end()) {
     FailForGood(job, "unknown_connector",
@@ -108,6 +121,11 @@ void ChannelSink::Start(std::shared_ptr<Job> job) {
   // HUMAN_AGENT tag (Outbound.Send let it through up to 7 days), the web
   // chat's "agent" author.
   job->message.human_agent = event.sender().role() == omnigate::v1::ROLE_AGENT;
+  if (c.channel == omnigate::v1::CHANNEL_LINE && deps_.reply_tokens != nullptr) {
+    auto usable = deps_.reply_tokens->Claim(event);
+    if (!usable.ok()) OG_LOG(WARNING) << "reply token of " << Tag(event) << ": " << usable.status();
+    job->message.line_reply_token_usable = usable.ok() && *usable;
+  }
   if (c.channel == omnigate::v1::CHANNEL_EMAIL && job->message.subject.empty()) {
     // A reply without a subject of its own (the chatbot's) still needs one.
     job->message.subject = absl::StartsWith(job->message.locale, "id") ? "Balasan untuk pesan Anda"
@@ -182,18 +200,35 @@ void ChannelSink::Finish(std::shared_ptr<Job> job, outbound::HttpResponse respon
   if (response.status == 0 && outcome.error_message.empty()) {
     outcome.error_message = response.transport_error;
   }
+  if (job->message.line_reply_token_usable && outcome.kind == SendOutcome::kPolicy) {
+    // LINE refused the reply token (expired, or used by a reply that got
+    // no answer): the same messages go as a push.
+    OG_LOG(INFO) << "reply token of " << Tag(job->event) << " refused (" << outcome.error_message
+                 << "): pushing";
+    job->message.line_reply_token_usable = false;
+    auto push = c.sender->Build(job->message);
+    if (push.ok()) {
+      job->request = *std::move(push);
+      Call(std::move(job));
+      return;
+    }
+    outcome.error_message = std::string(push.status().message());
+  }
   deps_.metrics->Sent(c.name, outcome.kind, absl::Now() - job->started);
   const std::string what =
       absl::StrCat(KindName(outcome.kind), " ", outcome.error_code, " ", outcome.error_message);
   switch (outcome.kind) {
     case SendOutcome::kSent: {
-      auto recorded = deps_.statuses->RecordSent(job->event.conversation_key(), job->event.id(),
-                                                 c.name, outcome.provider_message_id);
+      auto recorded =
+          deps_.statuses->RecordSent(job->event.conversation_key(), job->event.id(), c.name,
+                                     outcome.provider_message_id, job->event.sender().role());
       if (!recorded.ok()) {
         // The reply is out: never send it twice for a bookkeeping failure.
         deps_.metrics->StatusError();
         OG_LOG(WARNING) << "sent " << Tag(job->event)
                         << " but its status was not recorded: " << recorded.status();
+      } else {
+        ObserveResponseTimes(job->event, *recorded);
       }
       job->done(grpc::Status::OK, dispatch::RetryHint{});
       return;
@@ -231,6 +266,22 @@ void ChannelSink::Finish(std::shared_ptr<Job> job, outbound::HttpResponse respon
     case SendOutcome::kPolicy:
       FailForGood(job, outcome.error_code, outcome.error_message);
       return;
+  }
+}
+
+void ChannelSink::ObserveResponseTimes(const omnigate::v1::Event& reply,
+                                       const conversations::SentRecord& recorded) const {
+  if (deps_.cx_metrics == nullptr) return;
+  if (recorded.first_response.has_value()) {
+    const bool breached =
+        deps_.first_response_sla &&
+        *recorded.first_response > deps_.first_response_sla(cx::PriorityLabel(recorded.priority));
+    deps_.cx_metrics->FirstResponse(reply.channel(), recorded.priority, *recorded.first_response,
+                                    breached);
+  }
+  if (recorded.agent_first_response.has_value()) {
+    deps_.cx_metrics->AgentFirstResponse(reply.channel(), recorded.priority,
+                                         *recorded.agent_first_response);
   }
 }
 

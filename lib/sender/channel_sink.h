@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -7,11 +8,13 @@
 #include "lib/common/clock.h"
 #include "lib/common/uuid.h"
 #include "lib/conversations/outbound_status_store.h"
+#include "lib/cx/cx_metrics.h"
 #include "lib/dispatch/sink_client.h"
 #include "lib/httpclient/http_transport.h"
 #include "lib/outbound/rate_limiter.h"
 #include "lib/queue/event_queue.h"
 #include "lib/sender/delay_queue.h"
+#include "lib/sender/reply_tokens.h"
 #include "lib/sender/sender_connector.h"
 #include "lib/sender/sender_metrics.h"
 
@@ -41,7 +44,18 @@ struct ChannelSinkDeps {
   queue::EventQueue* events = nullptr;
   SenderMetrics* metrics = nullptr;
   const Clock* clock = nullptr;
+  // Response times of conversations (first reply, first agent reply) and SLA
+  // breaches, observed when the provider accepts a reply; optional.
+  cx::CxMetrics* cx_metrics = nullptr;
+  // LINE reply tokens: when set, a fresh unused token answers for free
+  // instead of a push; optional (always push).
+  ReplyTokens* reply_tokens = nullptr;
+  // The first-response target of a priority class (cx.first_response_sla).
+  std::function<absl::Duration(absl::string_view priority)> first_response_sla;
 };
+
+// Attribute of a reply (UTC ms) before which it is not sent.
+inline constexpr absl::string_view kNotBeforeAttribute = "omnigate.not_before_ms";
 
 // The sender's "sink": the partition worker hands it one reply per call and
 // it sends the reply to the channel's API. The worker keeps per-conversation
@@ -75,6 +89,8 @@ class ChannelSink final : public dispatch::SinkClient {
   void Finish(std::shared_ptr<Job> job, outbound::HttpResponse response);
   // Records the failure, appends the FAILED status event, then dead-letters.
   void FailForGood(std::shared_ptr<Job> job, const std::string& code, const std::string& message);
+  void ObserveResponseTimes(const omnigate::v1::Event& reply,
+                            const conversations::SentRecord& recorded) const;
 
   const ChannelSinkOptions options_;
   const ChannelSinkDeps deps_;

@@ -10,6 +10,8 @@
 
 #include "gtest/gtest.h"
 #include "lib/common/clock.h"
+#include "lib/queue/keys.h"
+#include "lib/queue/partitioner.h"
 #include "lib/redis/fake_redis.h"
 
 namespace omnigate::sender {
@@ -106,7 +108,12 @@ class ChannelSinkTest : public ::testing::Test {
     tg.outbound.api_base_url = "http://127.0.0.1:9/tg";
     tg.outbound.token = "123:abc";
     tg.outbound.rate_per_s = 30;
-    auto built = BuildSenderConnectors({wa, tg}, clock_);
+    connectors::ConnectorSettings line;
+    line.name = "line";
+    line.channel = omnigate::v1::CHANNEL_LINE;
+    line.outbound.api_base_url = "http://127.0.0.1:9/line";
+    line.outbound.token = "line-token";
+    auto built = BuildSenderConnectors({wa, tg, line}, clock_);
     EXPECT_TRUE(built.ok()) << built.status();
     connectors_ = *std::move(built);
     ChannelSinkOptions options;
@@ -120,6 +127,9 @@ class ChannelSinkTest : public ::testing::Test {
     deps.events = &events_;
     deps.metrics = &metrics_;
     deps.clock = &clock_;
+    deps.reply_tokens = &reply_tokens_;
+    deps.cx_metrics = &cx_metrics_;
+    deps.first_response_sla = [](absl::string_view) { return absl::Seconds(60); };
     sink_ = std::make_unique<ChannelSink>(options, deps);
   }
 
@@ -158,7 +168,10 @@ class ChannelSinkTest : public ::testing::Test {
   RecordingQueue events_;
   FakeTransport transport_;
   prometheus::Registry registry_;
-  SenderMetrics metrics_{registry_, {"wa-main", "tg"}};
+  SenderMetrics metrics_{registry_, {"wa-main", "tg", "line"}};
+  ReplyTokens reply_tokens_{&redis_, 4, clock_};
+  prometheus::Registry cx_registry_;
+  cx::CxMetrics cx_metrics_{cx_registry_};
   SenderConnectors connectors_;
   std::unique_ptr<ChannelSink> sink_;
 };
@@ -175,6 +188,102 @@ TEST_F(ChannelSinkTest, SentReplyIsRecordedWithTheProviderId) {
   EXPECT_EQ(status->provider_message_id, "wamid.1");
   EXPECT_EQ(status->connector, "wa-main");
   EXPECT_TRUE(events_.stored().empty());
+}
+
+TEST_F(ChannelSinkTest, AScheduledReplyWaitsUntilItsTime) {
+  Event e = WhatsAppReply("r-later");
+  (*e.mutable_attributes())[std::string(kNotBeforeAttribute)] =
+      absl::StrCat(clock_.NowMs() + 30000);
+  const Result held = Deliver(e);
+  EXPECT_FALSE(held.status.ok());
+  EXPECT_EQ(held.hint.after, absl::Seconds(30));
+  EXPECT_FALSE(held.hint.counts);  // waiting is no failed attempt
+  EXPECT_TRUE(transport_.requests().empty());
+  clock_.AdvanceMs(30000);
+  EXPECT_TRUE(Deliver(e).status.ok());
+  EXPECT_EQ(transport_.requests().size(), 1u);
+}
+
+// A LINE reply answers with the customer's reply token while it is fresh
+// and unused (free), else it is pushed.
+Event LineReply(const std::string& id, const std::string& token, int64_t token_at_ms) {
+  Event e;
+  e.set_id(id);
+  e.set_channel(omnigate::v1::CHANNEL_LINE);
+  e.set_connector("line");
+  e.set_conversation_key("line:dest:U4af4980629");
+  e.mutable_sender()->set_role(omnigate::v1::ROLE_BOT);
+  e.mutable_recipient()->set_id("U4af4980629");
+  e.mutable_text()->set_body("Halo!");
+  (*e.mutable_attributes())["reply_token"] = token;
+  (*e.mutable_attributes())["reply_token_at_ms"] = absl::StrCat(token_at_ms);
+  return e;
+}
+
+outbound::HttpResponse LineOk() {
+  outbound::HttpResponse r;
+  r.status = 200;
+  r.body = R"({"sentMessages":[{"id":"4617","quoteToken":"q"}]})";
+  return r;
+}
+
+TEST_F(ChannelSinkTest, LineRepliesUseAFreshTokenOnceThenPush) {
+  transport_.Answer(LineOk());
+  transport_.Answer(LineOk());
+  transport_.Answer(LineOk());
+  const int64_t now = clock_.NowMs();
+  EXPECT_TRUE(Deliver(LineReply("r1", "tok-1", now - 5000)).status.ok());
+  // A second answer to the same message: the token is spent.
+  EXPECT_TRUE(Deliver(LineReply("r2", "tok-1", now - 5000)).status.ok());
+  // An answer a minute after the message: too late for its token.
+  EXPECT_TRUE(Deliver(LineReply("r3", "tok-3", now - 60000)).status.ok());
+  const auto requests = transport_.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].url, "http://127.0.0.1:9/line/v2/bot/message/reply");
+  EXPECT_NE(requests[0].body.find(R"("replyToken":"tok-1")"), std::string::npos);
+  EXPECT_EQ(requests[1].url, "http://127.0.0.1:9/line/v2/bot/message/push");
+  EXPECT_EQ(requests[2].url, "http://127.0.0.1:9/line/v2/bot/message/push");
+}
+
+TEST_F(ChannelSinkTest, ARefusedLineTokenFallsBackToPush) {
+  outbound::HttpResponse invalid;
+  invalid.status = 400;
+  invalid.body = R"({"message":"Invalid reply token"})";
+  transport_.Answer(invalid);
+  transport_.Answer(LineOk());
+  const Result r = Deliver(LineReply("r1", "tok-9", clock_.NowMs() - 1000));
+  EXPECT_TRUE(r.status.ok()) << r.status.error_message();
+  const auto requests = transport_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].url, "http://127.0.0.1:9/line/v2/bot/message/reply");
+  EXPECT_EQ(requests[1].url, "http://127.0.0.1:9/line/v2/bot/message/push");
+  EXPECT_EQ(statuses_.Get("r1")->state, conversations::DeliveryState::kSent);
+}
+
+TEST_F(ChannelSinkTest, ResponseTimesAreObservedOnceWhenTheProviderAccepts) {
+  const Event reply = WhatsAppReply("r-first");
+  const uint32_t p = queue::PartitionOf(reply.conversation_key(), 4);
+  // Ingest opened the conversation 90 s ago: the first reply breaches 60 s.
+  ASSERT_TRUE(redis_
+                  .Run({"HSET", queue::ConversationStateKey(p, reply.conversation_key()),
+                        "opened_ms", absl::StrCat(clock_.NowMs() - 90000)})
+                  .ok());
+  ASSERT_TRUE(Deliver(reply).status.ok());
+  ASSERT_TRUE(Deliver(reply).status.ok());  // sent again after a crash: measured once
+  double count = 0, sum = 0, breaches = 0;
+  for (const auto& f : cx_registry_.Collect()) {
+    for (const auto& m : f.metric) {
+      if (f.name == "omnigate_cx_first_response_seconds") {
+        count += static_cast<double>(m.histogram.sample_count);
+        sum += m.histogram.sample_sum;
+      } else if (f.name == "omnigate_cx_sla_breaches_total") {
+        breaches += m.counter.value;
+      }
+    }
+  }
+  EXPECT_EQ(count, 1);
+  EXPECT_EQ(sum, 90);
+  EXPECT_EQ(breaches, 1);
 }
 
 TEST_F(ChannelSinkTest, PermanentRefusalRecordsFailureAndAppendsAFailedEvent) {

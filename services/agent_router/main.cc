@@ -27,6 +27,7 @@
 #include "lib/common/log.h"
 #include "lib/config/config.h"
 #include "lib/conversations/conversations_client.h"
+#include "lib/conversations/history_reader.h"
 #include "lib/grpcutil/security_config.h"
 #include "lib/grpcutil/server.h"
 #include "lib/metrics/metrics_server.h"
@@ -134,7 +135,8 @@ int Run(int argc, char** argv) {
   }
 
   agents::AgentRouterSink sink(&router, &metrics, authorizer->get());
-  agents::AgentsService agents_service(&router, authorizer->get());
+  conversations::HistoryReader history(&pool, static_cast<uint32_t>(cfg.ingest.partitions));
+  agents::AgentsService agents_service(&router, authorizer->get(), &history);
   grpcutil::GrpcServerOptions grpc_options;
   grpc_options.address = grpc_addr;
   grpc_options.tls = grpcutil::ServerTlsFromConfig(cfg.grpc_server);

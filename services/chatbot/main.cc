@@ -14,16 +14,19 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "lib/agents/agent_store.h"
 #include "lib/chatbot/bot_memory.h"
 #include "lib/chatbot/chatbot.h"
 #include "lib/chatbot/chatbot_metrics.h"
 #include "lib/chatbot/chatbot_sink.h"
 #include "lib/chatbot/faq.h"
 #include "lib/chatbot/faq_store.h"
+#include "lib/chatbot/idle_resolver.h"
 #include "lib/common/clock.h"
 #include "lib/common/log.h"
 #include "lib/config/config.h"
 #include "lib/conversations/conversations_client.h"
+#include "lib/cx/cx_metrics.h"
 #include "lib/grpcutil/security_config.h"
 #include "lib/grpcutil/server.h"
 #include "lib/metrics/metrics_server.h"
@@ -112,7 +115,13 @@ int Run(int argc, char** argv) {
   memory_options.unanswered_ttl_seconds =
       std::min(memory_options.unanswered_ttl_seconds,
                std::max<int64_t>(1, absl::ToInt64Seconds(cfg.ingest.conversation_retention)));
+  memory_options.history_max_len = cfg.cx.history_max_len;
+  memory_options.history_retention_ms = absl::ToInt64Milliseconds(cfg.cx.history_retention);
   chatbot::BotMemory memory(&pool, memory_options);
+  cx::CxMetrics cx_metrics(*registry);
+  // Ratings are credited to the agent who resolved, in the agent router's
+  // keys (the agents' own hashes).
+  agents::AgentStore agent_store(&pool, agents::AgentStoreOptions{});
   auto conversations_channel = grpcutil::MakeChannel(
       conversations_addr, grpcutil::ClientSecurityFromConfig(cfg.grpc_client));
   if (!conversations_channel.ok()) return Fail(conversations_channel.status());
@@ -123,7 +132,26 @@ int Run(int argc, char** argv) {
   chatbot::ChatbotOptions options;
   options.partitions = static_cast<uint32_t>(cfg.ingest.partitions);
   options.max_unanswered = cfg.chatbot.max_unanswered;
+  options.csat.enabled = cfg.cx.csat_enabled;
+  options.csat.window = cfg.cx.csat_window;
+  options.csat.delay = cfg.cx.csat_delay;
+  options.csat.text_en = cfg.cx.csat_text_en;
+  options.csat.text_id = cfg.cx.csat_text_id;
+  options.csat.off_connectors = cfg.cx.csat_off_connectors;
+  options.credit_rating = [&agent_store](const std::string& agent, const std::string& rating_id,
+                                         int score) {
+    return agent_store.CreditRating(agent, rating_id, score).status();
+  };
+  options.cx_metrics = &cx_metrics;
   chatbot::Chatbot bot(faq_store->get(), options, &memory, &conversations, clock);
+  chatbot::IdleResolverOptions idle_options;
+  idle_options.partitions = options.partitions;
+  idle_options.idle = cfg.cx.bot_resolve_idle;
+  // Often enough that a conversation is resolved within a tenth of the idle
+  // time (or 5 s), rarely enough to cost nothing.
+  idle_options.interval =
+      std::clamp(cfg.cx.bot_resolve_idle / 10, absl::Milliseconds(200), absl::Seconds(5));
+  chatbot::IdleResolver idle_resolver(idle_options, &memory, &conversations, clock);
   chatbot::ChatbotSink sink(&bot, &metrics, authorizer->get());
 
   grpcutil::GrpcServerOptions grpc_options;
@@ -140,6 +168,8 @@ int Run(int argc, char** argv) {
                                       [&](bool ready) { (*grpc_server)->SetServing(ready); },
                                       kReadinessPeriod);
 
+  idle_resolver.Start();
+
   OG_LOG(INFO) << "omnigate-chatbot started: grpc_port=" << (*grpc_server)->port()
                << " metrics_port=" << (*metrics_server)->port()
                << " redis=" << endpoint->ToSafeString() << " faq_entries=" << faq_entries
@@ -148,6 +178,7 @@ int Run(int argc, char** argv) {
 
   const int sig = runtime::WaitForTerminationSignal();
   OG_LOG(INFO) << "signal " << sig << ": draining";
+  idle_resolver.Stop();
   readiness.Stop();  // no change is reported after this
   (*grpc_server)->SetServing(false);
   // Stops new calls and lets running Deliver calls finish.

@@ -21,8 +21,10 @@
 #include "lib/config/config.h"
 #include "lib/conversations/conversation_store.h"
 #include "lib/conversations/conversations_service.h"
+#include "lib/conversations/history_reader.h"
 #include "lib/conversations/outbound_service.h"
 #include "lib/conversations/outbound_status_store.h"
+#include "lib/cx/cx_metrics.h"
 #include "lib/dispatch/admin_service.h"
 #include "lib/dispatch/dead_letter_store.h"
 #include "lib/dispatch/dispatch_metrics.h"
@@ -134,13 +136,20 @@ int Run(int argc, char** argv) {
   store_options.partitions = partitions;
   store_options.stream_max_len = cfg.ingest.stream_max_len;
   store_options.conversation_retention = cfg.ingest.conversation_retention;
+  store_options.history_max_len = cfg.cx.history_max_len;
+  store_options.history_retention = cfg.cx.history_retention;
+  cx::CxMetrics cx_metrics(*registry);
+  store_options.cx_metrics = &cx_metrics;
   conversations::ConversationStore store(store_options, &pool, clock);
   auto authorizer = grpcutil::AuthorizerFromConfig(cfg.grpc_server);
   if (!authorizer.ok()) return Fail(authorizer.status());
-  conversations::ConversationsService conversations_service(&store, authorizer->get());
+  conversations::HistoryReader history(&pool, partitions);
+  conversations::ConversationsService conversations_service(&store, authorizer->get(), &history);
   conversations::OutboundOptions outbound_options;
   outbound_options.partitions = partitions;
   outbound_options.stream_max_len = cfg.ingest.stream_max_len;
+  outbound_options.history_max_len = cfg.cx.history_max_len;
+  outbound_options.history_retention = cfg.cx.history_retention;
   // Replies queued here get a status record; omnigate-sender completes it.
   conversations::OutboundStatusStore statuses(&pool, partitions, cfg.sender.status_retention,
                                               clock);

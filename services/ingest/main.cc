@@ -17,7 +17,9 @@
 #include "lib/channels/adapter.h"
 #include "lib/common/clock.h"
 #include "lib/common/log.h"
+#include "lib/channels/redis_adapter_services.h"
 #include "lib/config/config.h"
+#include "lib/cx/cx_metrics.h"
 #include "lib/grpcutil/security_config.h"
 #include "lib/grpcutil/server.h"
 #include "lib/http/http_server.h"
@@ -76,10 +78,12 @@ int Run(int argc, char** argv) {
     OG_LOG(WARNING) << "no connectors configured: every webhook will get 404";
 
   const Clock& clock = SystemClock::Get();
+  // Mailgun's token replay check and e-mail attachment bytes live in Redis.
+  channels::RedisAdapterServices adapter_services(*endpoint);
   std::vector<ingest::Connector> connectors;
   std::vector<std::string> connector_names;
   for (const auto& connector : cfg.connectors) {
-    auto adapter = channels::CreateAdapter(connector, clock);
+    auto adapter = channels::CreateAdapter(connector, clock, adapter_services.services());
     if (!adapter.ok()) return Fail(adapter.status());
     connectors.push_back(ingest::Connector{connector, *std::move(adapter)});
     connector_names.push_back(connector.name);
@@ -87,6 +91,7 @@ int Run(int argc, char** argv) {
 
   auto registry = std::make_shared<prometheus::Registry>();
   ingest::IngestMetrics metrics(*registry, connector_names);
+  cx::CxMetrics cx_metrics(*registry);
 
   redis::PipelineWriterOptions writer_options;
   writer_options.endpoint = *endpoint;
@@ -102,6 +107,8 @@ int Run(int argc, char** argv) {
   queue_options.stream_max_len = cfg.ingest.stream_max_len;
   queue_options.conversation_retention = cfg.ingest.conversation_retention;
   queue_options.status_retention = cfg.sender.status_retention;
+  queue_options.history_max_len = cfg.cx.history_max_len;
+  queue_options.history_retention = cfg.cx.history_retention;
   queue::RedisStreamQueue queue(queue_options, &writer);
 
   queue::BacklogMonitorOptions backlog_options;
@@ -116,9 +123,11 @@ int Run(int argc, char** argv) {
   if (cfg.ingest.max_backlog > 0) options.backlog = &backlog;
   options.max_body_bytes = cfg.ingest.max_body_bytes;
   options.max_loop_lag = cfg.ingest.max_loop_lag;
+  options.cx_metrics = &cx_metrics;
   ingest::IngestPipeline pipeline(options, std::move(connectors), &queue, clock, &metrics);
 
   ingest::WebhookHttpHandler http_handler(&pipeline);
+
   http::ServerOptions http_options;
   http_options.address = http_addr;
   http_options.threads = cfg.ingest.http_threads;

@@ -21,7 +21,10 @@
 #include "lib/redis/redis_url.h"
 #include "lib/runtime/runtime.h"
 #include "services/omnigatectl/admin_commands.h"
+#include "services/omnigatectl/agents_command.h"
+#include "services/omnigatectl/attachment_command.h"
 #include "services/omnigatectl/faq_command.h"
+#include "services/omnigatectl/history_command.h"
 
 ABSL_FLAG(std::string, config, "",
           "YAML config file, for redis and ingest.partitions (env OMNIGATE_CONFIG).");
@@ -35,6 +38,9 @@ ABSL_FLAG(int, partitions, 0,
 ABSL_FLAG(std::string, dispatcher, "",
           "omnigate-dispatcher gRPC address for dlq/conversation/owners/streams (env "
           "OMNIGATE_DISPATCHER_ADDR; default 127.0.0.1:7100).");
+ABSL_FLAG(std::string, agent_router, "",
+          "omnigate-agent-router gRPC address for agents (env OMNIGATE_AGENT_ROUTER_ADDR; default "
+          "127.0.0.1:7102).");
 ABSL_FLAG(std::string, sink, "", "Only dead letters of this sink (dlq).");
 ABSL_FLAG(std::string, ids, "", "Comma-separated dead-letter ids <partition>/<entry id> (dlq).");
 ABSL_FLAG(int64_t, from_ms, 0, "Dead-lettered at or after this UTC ms (dlq).");
@@ -61,10 +67,15 @@ constexpr char kUsage[] =
     "  dlq list|replay|drop   dead letters (--sink, --conversation, --from_ms, --to_ms, --ids,\n"
     "                         --count as the limit)\n"
     "  conversation get KEY | conversation set-mode KEY bot|agent|closed [--reason R]\n"
+    "  conversation history KEY   the conversation's events as JSON lines, oldest first, to\n"
+    "              the end or --count events\n"
     "  owners      which dispatcher owns each partition\n"
     "  streams     depth, lag and pending per partition and sink, dead letters\n"
+    "  agents      agents with presence, load, conversations handled and resolved and their\n"
+    "              CSAT ratings (count, average), from --agent_router\n"
     "  reply-status ID   where a reply stands: queued, sent, delivered, read or failed, with\n"
     "              the provider's id and error (Outbound.GetStatus)\n"
+    "  attachment get REF > FILE   the bytes of an e-mail attachment (REF: its media_id)\n"
     "  faq test FAQ.yaml QUESTIONS.tsv   per question the bot's chosen entry and score\n"
     "              (TSV: question<TAB>expected entry id or -); no Redis needed\n"
     "The gRPC commands talk to --dispatcher (alias --grpc_addr); point it at omnigate-sender\n"
@@ -154,6 +165,15 @@ int Run(int argc, char** argv) {
     if (!loaded.ok()) return Fail(loaded.status().message());
     cfg = *std::move(loaded);
   }
+  if (command == "agents") {
+    grpcutil::ClientSecurity security = grpcutil::ClientSecurityFromConfig(cfg.grpc_client);
+    const std::string token =
+        runtime::Resolve(absl::GetFlag(FLAGS_token), std::nullopt, "OMNIGATE_TOKEN", "");
+    if (!token.empty()) security.token = token;
+    return RunAgentsCommand(runtime::Resolve(absl::GetFlag(FLAGS_agent_router), std::nullopt,
+                                             "OMNIGATE_AGENT_ROUTER_ADDR", "127.0.0.1:7102"),
+                            security);
+  }
   if (IsAdminCommand(command)) {
     AdminFlags flags;
     flags.address =
@@ -172,6 +192,10 @@ int Run(int argc, char** argv) {
         runtime::Resolve(absl::GetFlag(FLAGS_token), std::nullopt, "OMNIGATE_TOKEN", "");
     if (!token.empty()) flags.security.token = token;
     std::vector<std::string> rest(args.begin() + 2, args.end());
+    if (command == "conversation" && !rest.empty() && rest[0] == "history") {
+      return RunHistoryCommand({rest.begin() + 1, rest.end()}, flags.address, flags.security,
+                               HistoryLimit(argc, argv, flags.limit));
+    }
     return RunAdminCommand(command, rest, flags);
   }
 
@@ -185,6 +209,7 @@ int Run(int argc, char** argv) {
   if (!conn.ok()) return Fail(conn.status().message());
   queue::StreamReader reader(conn->get());
 
+  if (command == "attachment") return RunAttachmentCommand({args.begin() + 2, args.end()}, **conn);
   if (command == "tail") return Tail(reader, partitions);
   if (command == "outbound") return Tail(reader, partitions, /*outbound=*/true);
   if (command == "quarantine") return Quarantine(reader);

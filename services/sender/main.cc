@@ -19,6 +19,7 @@
 #include "lib/config/config.h"
 #include "lib/conversations/outbound_service.h"
 #include "lib/conversations/outbound_status_store.h"
+#include "lib/cx/cx_metrics.h"
 #include "lib/dispatch/admin_service.h"
 #include "lib/dispatch/dead_letter_store.h"
 #include "lib/dispatch/dispatch_metrics.h"
@@ -118,6 +119,8 @@ int Run(int argc, char** argv) {
   queue_options.stream_max_len = cfg.ingest.stream_max_len;
   queue_options.conversation_retention = cfg.ingest.conversation_retention;
   queue_options.status_retention = sc.status_retention;
+  queue_options.history_max_len = cfg.cx.history_max_len;
+  queue_options.history_retention = cfg.cx.history_retention;
   queue::RedisStreamQueue events(queue_options, &writer);
 
   auto registry = std::make_shared<prometheus::Registry>();
@@ -152,6 +155,11 @@ int Run(int argc, char** argv) {
   deps.events = &events;
   deps.metrics = &metrics;
   deps.clock = &clock;
+  cx::CxMetrics cx_metrics(*registry);
+  deps.cx_metrics = &cx_metrics;
+  sender::ReplyTokens reply_tokens(&pool, partitions, clock);
+  deps.reply_tokens = &reply_tokens;
+  deps.first_response_sla = [&cfg](absl::string_view priority) { return cfg.cx.SlaFor(priority); };
   sender::SenderEngine engine(options, *endpoint, deps, &worker_metrics);
 
   auto authorizer = grpcutil::AuthorizerFromConfig(cfg.grpc_server);
@@ -159,6 +167,8 @@ int Run(int argc, char** argv) {
   conversations::OutboundOptions outbound_options;
   outbound_options.partitions = partitions;
   outbound_options.stream_max_len = cfg.ingest.stream_max_len;
+  outbound_options.history_max_len = cfg.cx.history_max_len;
+  outbound_options.history_retention = cfg.cx.history_retention;
   conversations::OutboundMetrics outbound_metrics(*registry);
   conversations::OutboundService outbound_service(outbound_options, &pool, clock, authorizer->get(),
                                                   &statuses, &outbound_metrics);

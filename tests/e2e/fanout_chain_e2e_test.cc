@@ -15,8 +15,6 @@
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/common/encoding.h"
-#include "lib/crypto/hmac.h"
 #include "lib/queue/keys.h"
 #include "lib/queue/partitioner.h"
 #include "lib/queue/stream_reader.h"
@@ -28,6 +26,7 @@
 #include "tests/support/redis_server.h"
 #include "tests/support/redis_test.h"
 #include "tests/support/wait.h"
+#include "tests/support/whatsapp_webhook.h"
 #include "tools/fake_provider/fake_provider.h"
 
 namespace omnigate {
@@ -40,13 +39,6 @@ using ::testing::HasSubstr;
 constexpr char kSecret[] = "chain-meta-secret";
 constexpr int kPartitions = 4;
 constexpr char kConversation[] = "whatsapp:100000000000001:628123456789";
-
-std::string WhatsAppText(const std::string& id, const std::string& text) {
-  return absl::StrCat(
-      R"({"object":"whatsapp_business_account","entry":[{"id":"200000000000001","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"12025550100","phone_number_id":"100000000000001"},"contacts":[{"profile":{"name":"Dewi"},"wa_id":"628123456789"}],"messages":[{"from":"628123456789","id":")",
-      id, R"(","timestamp":")", absl::ToUnixSeconds(absl::Now()),
-      R"(","type":"text","text":{"body":")", text, R"("}}]}}]}]})");
-}
 
 class FanoutChainE2ETest : public testing::RedisTest {
  protected:
@@ -144,13 +136,10 @@ agent_router:
   }
 
   void PostWebhook(const std::string& id, const std::string& text) {
-    const std::string body = WhatsAppText(id, text);
-    const std::string mac = HexEncode(crypto::HmacSha256(kSecret, body));
-    auto r = testing::HttpRequest(
-        http_port_, "POST", "/webhooks/wa-main",
-        {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", "sha256=" + mac}}, body);
-    ASSERT_TRUE(r.ok());
-    ASSERT_EQ(r->status, 200) << r->body;
+    auto status = testing::PostSignedWhatsApp(
+        http_port_, "wa-main", kSecret, testing::WhatsAppTextWebhook("628123456789", id, text));
+    ASSERT_TRUE(status.ok()) << status.status();
+    ASSERT_EQ(*status, 200);
   }
 
   // Bot replies to the conversation, oldest first.

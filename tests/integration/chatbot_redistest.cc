@@ -15,8 +15,11 @@
 #include "lib/chatbot/chatbot_metrics.h"
 #include "lib/chatbot/chatbot_sink.h"
 #include "lib/chatbot/faq.h"
+#include "lib/chatbot/idle_resolver.h"
 #include "lib/common/clock.h"
+#include "lib/cx/cx_metrics.h"
 #include "lib/grpcutil/server.h"
+#include "lib/queue/keys.h"
 #include "lib/queue/partitioner.h"
 #include "lib/redis/connection_pool.h"
 #include "omnigate/v1/sink.grpc.pb.h"
@@ -52,11 +55,30 @@ void PrintTo(const SetModeCall& c, std::ostream* os) {
 class FakeConversations : public conversations::ConversationsClient {
  public:
   absl::Status SetMode(const std::string& conversation_key, omnigate::v1::Mode mode,
-                       absl::string_view reason, absl::string_view actor) override {
+                       absl::string_view reason, absl::string_view actor,
+                       absl::string_view language) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (failing_) return absl::DeadlineExceededError("fake: conversations unreachable");
     calls_.push_back({conversation_key, mode, std::string(reason), std::string(actor)});
+    languages_.emplace_back(language);
     return absl::OkStatus();
+  }
+  absl::Status Resolve(const std::string& conversation_key, const std::string& agent_id,
+                       const std::string& reason) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failing_) return absl::DeadlineExceededError("fake: conversations unreachable");
+    resolves_.push_back(conversation_key + "|" + agent_id + "|" + reason);
+    return absl::OkStatus();
+  }
+  // The language passed with each SetMode call, in order.
+  std::vector<std::string> languages() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return languages_;
+  }
+  // "key|agent|reason" of each Resolve call.
+  std::vector<std::string> resolves() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return resolves_;
   }
   void set_failing(bool failing) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -71,6 +93,8 @@ class FakeConversations : public conversations::ConversationsClient {
   std::mutex mu_;
   bool failing_ = false;
   std::vector<SetModeCall> calls_;
+  std::vector<std::string> languages_;
+  std::vector<std::string> resolves_;
 };
 
 omnigate::v1::Event CustomerText(const std::string& id, const std::string& body,
@@ -393,6 +417,213 @@ TEST_F(ChatbotRedisTest, KeysShareTheConversationsHashTag) {
   EXPECT_EQ(*redis_->Cli({"EXISTS", chatbot::SeenKey(partition_, "ev-1")}), "1");
   auto ttl = redis_->Cli({"TTL", chatbot::SeenKey(partition_, "ev-1")});
   EXPECT_EQ(*ttl, "86400");
+}
+
+// The customer-experience side of the bot: the CSAT question after a
+// resolve, the answer read as a rating, a confirmed or idle resolution.
+class CsatRedisTest : public ChatbotRedisTest {
+ protected:
+  void SetUp() override {
+    ChatbotRedisTest::SetUp();
+    chatbot::ChatbotOptions options;
+    options.partitions = kPartitions;
+    options.csat.enabled = true;
+    options.csat.window = absl::Hours(1);
+    options.credit_rating = [this](const std::string& agent, const std::string& rating_id,
+                                   int score) {
+      credits_.push_back(absl::StrCat(agent, "|", rating_id, "|", score));
+      return absl::OkStatus();
+    };
+    options.cx_metrics = &cx_metrics_;
+    csat_bot_ = std::make_unique<chatbot::Chatbot>(faq_, options, memory_.get(), &conversations_,
+                                                   SystemClock::Get());
+  }
+
+  // What ingest and a resolve leave on the conversation's state.
+  void ResolvedBy(const std::string& agent, const std::string& language = "en") {
+    const std::string key = queue::ConversationStateKey(partition_, kConversation);
+    ASSERT_TRUE(
+        redis_
+            ->Cli({"HSET", key, "mode", "closed", "connector", "wa-main", "customer_id",
+                   "12025550143", "opened_ms", "1", "resolved_ms", "2", "resolved_agent", agent,
+                   "resolved_by", agent.empty() ? "bot" : "agent", "language", language})
+            .ok());
+  }
+
+  std::string State(const std::string& field) {
+    auto v = redis_->Cli({"HGET", queue::ConversationStateKey(partition_, kConversation), field});
+    return v.ok() ? *v : "?";
+  }
+
+  double CxSamples(const std::string& family) {
+    double n = 0;
+    for (const auto& f : cx_registry_.Collect()) {
+      if (f.name != family) continue;
+      for (const auto& m : f.metric)
+        n += f.type == prometheus::MetricType::Histogram
+                 ? static_cast<double>(m.histogram.sample_count)
+                 : m.counter.value;
+    }
+    return n;
+  }
+
+  prometheus::Registry cx_registry_;
+  cx::CxMetrics cx_metrics_{cx_registry_};
+  std::vector<std::string> credits_;
+  std::unique_ptr<chatbot::Chatbot> csat_bot_;
+};
+
+TEST_F(CsatRedisTest, AResolveAsksTheCustomerOnceInTheirLanguage) {
+  ResolvedBy("agent-7", "id");
+  const auto resolved = Lifecycle("lc-1", omnigate::v1::ConversationEvent::KIND_RESOLVED, "closed");
+  auto handled = csat_bot_->Handle(resolved);
+  ASSERT_TRUE(handled.ok()) << handled.status();
+  EXPECT_EQ(handled->outcome, chatbot::Outcome::kSurveyed);
+  auto again = csat_bot_->Handle(resolved);  // redelivered: asked once
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, chatbot::Outcome::kDuplicate);
+
+  auto replies = Replies();
+  ASSERT_EQ(replies.size(), 1u);
+  const auto& q = replies[0];
+  EXPECT_EQ(q.connector(), "wa-main");
+  EXPECT_EQ(q.recipient().id(), "12025550143");
+  EXPECT_EQ(q.account_id(), "100000000000001");
+  EXPECT_EQ(q.locale(), "id");
+  EXPECT_EQ(q.sender().role(), omnigate::v1::ROLE_BOT);
+  ASSERT_EQ(q.text().options_size(), 5);
+  EXPECT_EQ(q.text().options(4).id(), "csat:5");
+  EXPECT_FALSE(State("csat_until_ms").empty());
+  EXPECT_EQ(CxSamples("omnigate_cx_csat_surveys_total"), 1);
+}
+
+TEST_F(CsatRedisTest, NoQuestionWhenTheConversationReopenedOrTheConnectorOptedOut) {
+  const auto resolved = Lifecycle("lc-2", omnigate::v1::ConversationEvent::KIND_RESOLVED, "closed");
+  // Reopened before the bot got the RESOLVED event: resolved_ms is gone.
+  ResolvedBy("agent-7");
+  ASSERT_TRUE(
+      redis_->Cli({"HDEL", queue::ConversationStateKey(partition_, kConversation), "resolved_ms"})
+          .ok());
+  auto handled = csat_bot_->Handle(resolved);
+  ASSERT_TRUE(handled.ok());
+  EXPECT_NE(handled->outcome, chatbot::Outcome::kSurveyed);
+  EXPECT_TRUE(Replies().empty());
+}
+
+TEST_F(CsatRedisTest, TheAnswerIsARatingCreditedToTheAgent) {
+  ResolvedBy("agent-7");
+  ASSERT_TRUE(
+      csat_bot_->Handle(Lifecycle("lc-3", omnigate::v1::ConversationEvent::KIND_RESOLVED, "closed"))
+          .ok());
+  const auto answer = CustomerText("ev-r1", "5/5 thanks!");
+  auto handled = csat_bot_->Handle(answer);
+  ASSERT_TRUE(handled.ok()) << handled.status();
+  EXPECT_EQ(handled->outcome, chatbot::Outcome::kRated);
+  auto again = csat_bot_->Handle(answer);  // redelivered: seen, nothing twice
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, chatbot::Outcome::kDuplicate);
+  // Credited by the message's id: the agent store keeps a marker per id, so
+  // a crash between crediting and recording credits once on the retry.
+  EXPECT_THAT(credits_, ElementsAre("agent-7|ev-r1|5"));
+  EXPECT_EQ(State("csat_score"), "5");
+  EXPECT_EQ(State("csat_until_ms"), "");
+  EXPECT_EQ(CxSamples("omnigate_cx_csat_score"), 1);
+  // The rating is in the conversation's history; the thanks went out.
+  auto history = redis_->Cli({"LLEN", queue::HistoryKey(partition_, kConversation)});
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(*history, "3");  // question, rating, thanks
+  EXPECT_EQ(Replies().back().text().body(), "Thank you for your rating!");
+}
+
+TEST_F(CsatRedisTest, ATappedOptionIsARatingToo) {
+  ResolvedBy("");
+  ASSERT_TRUE(
+      csat_bot_->Handle(Lifecycle("lc-4", omnigate::v1::ConversationEvent::KIND_RESOLVED, "closed"))
+          .ok());
+  auto tap = CustomerText("ev-t1", "");
+  tap.mutable_interactive()->set_id("csat:2");
+  tap.mutable_interactive()->set_title("2 ⭐ Unsatisfied");
+  auto handled = csat_bot_->Handle(tap);
+  ASSERT_TRUE(handled.ok()) << handled.status();
+  EXPECT_EQ(handled->outcome, chatbot::Outcome::kRated);
+  EXPECT_EQ(State("csat_score"), "2");
+  EXPECT_TRUE(credits_.empty());  // resolved by the bot: no agent to credit
+}
+
+TEST_F(CsatRedisTest, AQuestionInsteadOfARatingReopensAndIsAnswered) {
+  ResolvedBy("agent-7");
+  ASSERT_TRUE(
+      csat_bot_->Handle(Lifecycle("lc-5", omnigate::v1::ConversationEvent::KIND_RESOLVED, "closed"))
+          .ok());
+  auto handled = csat_bot_->Handle(CustomerText("ev-q1", "What are your opening hours?"));
+  ASSERT_TRUE(handled.ok()) << handled.status();
+  EXPECT_EQ(handled->outcome, chatbot::Outcome::kAnswered);
+  EXPECT_EQ(State("csat_until_ms"), "");
+  EXPECT_EQ(State("resolved_ms"), "");
+  EXPECT_EQ(State("mode"), "bot");
+  EXPECT_EQ(State("reopened"), "1");
+  EXPECT_EQ(CxSamples("omnigate_cx_reopened_total"), 1);
+  EXPECT_EQ(CxSamples("omnigate_cx_csat_score"), 0);
+  EXPECT_EQ(Replies().back().text().body(), Answer("opening_hours", chatbot::Language::kEnglish));
+}
+
+TEST_F(CsatRedisTest, ACustomerWhoSaysItIsSolvedIsResolvedByTheBot) {
+  auto handled = csat_bot_->Handle(CustomerText("ev-s1", "sudah beres, makasih ya"));
+  ASSERT_TRUE(handled.ok()) << handled.status();
+  EXPECT_EQ(handled->outcome, chatbot::Outcome::kResolved);
+  EXPECT_THAT(
+      conversations_.resolves(),
+      ElementsAre(absl::StrCat(kConversation, "||bot: the customer confirmed it is solved")));
+  EXPECT_EQ(State("language"), "id");
+}
+
+TEST_F(CsatRedisTest, AHandoffCarriesTheConversationsLanguage) {
+  ASSERT_TRUE(csat_bot_->Handle(CustomerText("ev-h1", "Saya ingin bicara dengan petugas")).ok());
+  EXPECT_THAT(conversations_.languages(), ElementsAre("id"));
+  EXPECT_EQ(State("language"), "id");
+}
+
+TEST_F(CsatRedisTest, ConversationsLeftAloneAfterAnAnswerAreResolvedByTheBotOnce) {
+  // Ingest opened the cycle; the bot answers.
+  ASSERT_TRUE(
+      redis_
+          ->Cli({"HSET", queue::ConversationStateKey(partition_, kConversation), "opened_ms", "1"})
+          .ok());
+  auto handled = csat_bot_->Handle(CustomerText("ev-i1", "What are your opening hours?"));
+  ASSERT_TRUE(handled.ok());
+  ASSERT_EQ(handled->outcome, chatbot::Outcome::kAnswered);
+
+  FakeClock later(SystemClock::Get().NowMs() + 31 * 60 * 1000);
+  chatbot::IdleResolverOptions options;
+  options.partitions = kPartitions;
+  options.idle = absl::Minutes(30);
+  chatbot::IdleResolver resolver(options, memory_.get(), &conversations_, later);
+  FakeClock early(SystemClock::Get().NowMs() + 10 * 60 * 1000);
+  chatbot::IdleResolver too_early(options, memory_.get(), &conversations_, early);
+  EXPECT_EQ(too_early.RunOnce(), 0);
+  EXPECT_EQ(resolver.RunOnce(), 1);
+  EXPECT_EQ(resolver.RunOnce(), 0);  // claimed once
+  EXPECT_THAT(conversations_.resolves(),
+              ElementsAre(absl::StrCat(kConversation, "||bot: the customer went quiet")));
+
+  // A failed resolve puts it back for the next pass.
+  ASSERT_TRUE(csat_bot_->Handle(CustomerText("ev-i2", "What are your opening hours?")).ok());
+  conversations_.set_failing(true);
+  EXPECT_EQ(resolver.RunOnce(), 0);
+  conversations_.set_failing(false);
+  EXPECT_EQ(resolver.RunOnce(), 1);
+}
+
+TEST_F(CsatRedisTest, AHandoffTakesTheConversationOutOfTheIdleSet) {
+  ASSERT_TRUE(
+      redis_
+          ->Cli({"HSET", queue::ConversationStateKey(partition_, kConversation), "opened_ms", "1"})
+          .ok());
+  ASSERT_TRUE(csat_bot_->Handle(CustomerText("ev-j1", "What are your opening hours?")).ok());
+  ASSERT_TRUE(csat_bot_->Handle(CustomerText("ev-j2", "I want to talk to a human")).ok());
+  auto members = redis_->Cli({"ZCARD", chatbot::BotIdleKey(partition_)});
+  ASSERT_TRUE(members.ok());
+  EXPECT_EQ(*members, "0");
 }
 
 }  // namespace

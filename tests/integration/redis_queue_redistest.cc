@@ -195,7 +195,7 @@ TEST_F(RedisQueueTest, ReceiptsLinkToTheirReplyOrWaitForIt) {
   EXPECT_EQ(Cli({"HGET", queue::EarlyReceiptKey(p, "wa-main", "wamid.OUT2"), "state"}), "read");
   auto recorded = statuses.RecordSent(conv, "reply-2", "wa-main", "wamid.OUT2");
   ASSERT_TRUE(recorded.ok()) << recorded.status();
-  EXPECT_EQ(*recorded, conversations::DeliveryState::kRead);
+  EXPECT_EQ(recorded->state, conversations::DeliveryState::kRead);
   EXPECT_EQ(statuses.Get("reply-2")->state, conversations::DeliveryState::kRead);
 }
 

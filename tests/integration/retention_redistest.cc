@@ -98,17 +98,22 @@ class RetentionRedisTest : public testing::RedisTest {
     queue_options.dedupe_ttl_seconds = 1;
     queue_options.stream_max_len = 100;
     queue_options.conversation_retention = retention;
+    // A conversation's history is kept by its own retention (days in
+    // production): here as short as the state's, so it must go too.
+    queue_options.history_retention = retention;
     queue_ = std::make_unique<queue::RedisStreamQueue>(queue_options, writer_.get());
 
     conversations::ConversationStoreOptions store_options;
     store_options.partitions = kPartitions;
     store_options.stream_max_len = 100;
     store_options.conversation_retention = retention;
+    store_options.history_retention = retention;
     store_ = std::make_unique<conversations::ConversationStore>(store_options, pool_.get(), clock_);
 
     chatbot::BotMemoryOptions memory_options;
     memory_options.seen_ttl_seconds = 1;
     memory_options.unanswered_ttl_seconds = std::max<int64_t>(1, absl::ToInt64Seconds(retention));
+    memory_options.history_retention_ms = absl::ToInt64Milliseconds(retention);
     memory_ = std::make_unique<chatbot::BotMemory>(pool_.get(), memory_options);
 
     agent_pool_ =
