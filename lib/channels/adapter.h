@@ -77,6 +77,11 @@ class ChannelAdapter {
   // Answers a GET on the webhook URL (subscription handshakes). The default
   // answers NOT_FOUND: the channel has no handshake.
   virtual absl::StatusOr<HandshakeReply> Handshake(const InboundRequest& request) const;
+
+  // The request passed Authenticate but was not stored (Redis failed; the
+  // channel was told to retry): forget what Authenticate remembered of it (a
+  // one-time signing token), so the channel's retry is let in. Best effort.
+  virtual void ForgetAuthentication(const InboundRequest& request) const { (void)request; }
 };
 
 // What every adapter is built from: one connector's settings and the clock

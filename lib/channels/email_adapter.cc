@@ -18,6 +18,7 @@
 #include "lib/channels/mime.h"
 #include "lib/channels/signature.h"
 #include "lib/common/encoding.h"
+#include "lib/common/log.h"
 #include "lib/common/reject.h"
 #include "lib/common/status_macros.h"
 #include "lib/crypto/hmac.h"
@@ -302,6 +303,19 @@ void EmailAdapter::KeepAttachments(const std::vector<email::Attachment>& attachm
       continue;
     }
     item->set_media_id(*ref);
+  }
+}
+
+void EmailAdapter::ForgetAuthentication(const InboundRequest& request) const {
+  if (settings_.provider == "sendgrid" || services_.replay_guard == nullptr) return;
+  auto fields = ReadFields(request);
+  if (!fields.ok()) return;
+  const std::string token = Get(*fields, "token");
+  if (token.empty() || token.size() > kMaxTokenBytes) return;
+  if (absl::Status s = services_.replay_guard->Release(absl::StrCat("omnigate:mgtoken:", token));
+      !s.ok()) {
+    OG_LOG(WARNING) << "connector=" << settings_.name
+                    << " could not forget a signing token; Mailgun's retry will be refused: " << s;
   }
 }
 

@@ -37,6 +37,7 @@ class EmailAdapter final : public ConnectorAdapter {
 
   omnigate::v1::Channel channel() const override { return omnigate::v1::CHANNEL_EMAIL; }
   absl::Status Authenticate(const InboundRequest& request) const override;
+  void ForgetAuthentication(const InboundRequest& request) const override;
   absl::Status Normalize(const InboundRequest& request, NormalizeResult* result) const override;
 
   static constexpr int64_t kMaxSkewSeconds = 300;

@@ -65,6 +65,20 @@ TEST_F(MailgunReplayTest, ATokenIsAcceptedOnceWithinTheWindow) {
   EXPECT_EQ(ttl->integer(), 301);
 }
 
+// The pipeline could not store the request and answered 503: Mailgun's
+// retry carries the same token and must be let in.
+TEST_F(MailgunReplayTest, ATokenForgottenAfterAFailedStoreIsAcceptedAgain) {
+  const std::string token = "f1b5477167110d68991efc6b9f89f0a11066af27834600e456";
+  const std::string body = SignedForm(token, kNowSeconds);
+  ASSERT_TRUE(Authenticate(body).ok());
+  InboundRequest request;
+  request.headers = &headers_;
+  request.body = body;
+  adapter_.ForgetAuthentication(request);
+  EXPECT_TRUE(Authenticate(body).ok());
+  EXPECT_EQ(RejectReason(Authenticate(body)), "signature_replayed");
+}
+
 TEST_F(MailgunReplayTest, OtherTokensAndOlderTimestampsAreIndependent) {
   EXPECT_TRUE(
       Authenticate(SignedForm("a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071829", kNowSeconds))

@@ -19,4 +19,13 @@ absl::Status RedisReplayGuard::Claim(absl::string_view key, absl::Duration ttl) 
   return absl::OkStatus();
 }
 
+absl::Status RedisReplayGuard::Release(absl::string_view key) {
+  auto reply = redis_->Run({"DEL", std::string(key)});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error()) {
+    return absl::UnavailableError(absl::StrCat("replay release failed: ", reply->str()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace omnigate::channels

@@ -14,6 +14,7 @@ class RedisReplayGuard final : public ReplayGuard {
   explicit RedisReplayGuard(redis::RedisClient* redis) : redis_(redis) {}
 
   absl::Status Claim(absl::string_view key, absl::Duration ttl) override;
+  absl::Status Release(absl::string_view key) override;
 
  private:
   redis::RedisClient* const redis_;

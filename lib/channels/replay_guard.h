@@ -18,6 +18,8 @@ class ReplayGuard {
   // `ttl`); ALREADY_EXISTS when it was; UNAVAILABLE when the store cannot
   // tell.
   virtual absl::Status Claim(absl::string_view key, absl::Duration ttl) = 0;
+  // Forgets `key` (the request that claimed it was not stored).
+  virtual absl::Status Release(absl::string_view key) = 0;
 };
 
 }  // namespace omnigate::channels

@@ -329,22 +329,30 @@ void IngestPipeline::HandlePost(const Connector& connector, WebhookCall call, ab
     if (traceparent.has_value()) e.mutable_trace()->set_traceparent(std::string(*traceparent));
     if (tracestate.has_value()) e.mutable_trace()->set_tracestate(std::string(*tracestate));
   }
-  Store(std::move(result.events),
-        [done = std::move(done)](absl::StatusOr<std::vector<EnqueueResult>> stored) {
-          WebhookAnswer answer;
-          if (!stored.ok()) {
-            answer.status = stored.status();
-            answer.http_status = HttpStatusFor(stored.status());
-            answer.body = JsonError(stored.status());
-          } else {
-            size_t dups = 0;
-            for (const auto& r : *stored) dups += r.duplicate() ? 1 : 0;
-            answer.body = absl::StrCat(R"({"status":"ok","events":)", stored->size(),
-                                       R"(,"duplicates":)", dups, "}");
-            answer.results = *std::move(stored);
-          }
-          done(std::move(answer));
-        });
+  // Kept for the answer: a request not stored lets its channel retry.
+  auto kept = std::make_shared<WebhookCall>(std::move(call));
+  Store(std::move(result.events), [&connector, kept, done = std::move(done)](
+                                      absl::StatusOr<std::vector<EnqueueResult>> stored) {
+    WebhookAnswer answer;
+    if (!stored.ok()) {
+      channels::InboundRequest retried;
+      retried.method = kept->method;
+      retried.query = kept->query;
+      retried.headers = &kept->headers;
+      retried.body = kept->body;
+      connector.adapter->ForgetAuthentication(retried);
+      answer.status = stored.status();
+      answer.http_status = HttpStatusFor(stored.status());
+      answer.body = JsonError(stored.status());
+    } else {
+      size_t dups = 0;
+      for (const auto& r : *stored) dups += r.duplicate() ? 1 : 0;
+      answer.body = absl::StrCat(R"({"status":"ok","events":)", stored->size(), R"(,"duplicates":)",
+                                 dups, "}");
+      answer.results = *std::move(stored);
+    }
+    done(std::move(answer));
+  });
 }
 
 void IngestPipeline::QuarantineAndAnswer(const Connector* connector, WebhookCall call,

@@ -78,6 +78,10 @@ class ScriptedAdapter final : public channels::ChannelAdapter {
     if (r.query == "ok") return channels::HandshakeReply{200, "text/plain", "challenge-123"};
     return absl::PermissionDeniedError("verify token mismatch");
   }
+  void ForgetAuthentication(const channels::InboundRequest& r) const override {
+    forgotten.push_back(std::string(r.body));
+  }
+  mutable std::vector<std::string> forgotten;
 };
 
 class IngestPipelineTest : public ::testing::Test {
@@ -86,7 +90,9 @@ class IngestPipelineTest : public ::testing::Test {
     std::vector<Connector> connectors;
     connectors::ConnectorSettings wa;
     wa.name = "wa";
-    connectors.push_back(Connector{wa, std::make_unique<ScriptedAdapter>()});
+    auto adapter = std::make_unique<ScriptedAdapter>();
+    wa_adapter_ = adapter.get();
+    connectors.push_back(Connector{wa, std::move(adapter)});
     connectors::ConnectorSettings mail;
     mail.name = "mail";
     mail.basic_auth = "user:pw";
@@ -125,8 +131,20 @@ class IngestPipelineTest : public ::testing::Test {
   FakeClock clock_;
   IngestMetrics metrics_;
   FakeQueue queue_;
+  const ScriptedAdapter* wa_adapter_ = nullptr;
   std::unique_ptr<IngestPipeline> pipeline_;
 };
+
+// A request that could not be stored must be let in when the channel
+// retries it: one-time signing tokens it used are forgotten (Mailgun).
+TEST_F(IngestPipelineTest, ARequestNotStoredForgetsItsOneTimeAuthentication) {
+  queue_.up = false;
+  EXPECT_EQ(Post("wa", "events:2").http_status, 503);
+  EXPECT_THAT(wa_adapter_->forgotten, ::testing::ElementsAre("events:2"));
+  queue_.up = true;
+  EXPECT_EQ(Post("wa", "events:2").http_status, 200);
+  EXPECT_EQ(wa_adapter_->forgotten.size(), 1u);  // stored: nothing to forget
+}
 
 TEST_F(IngestPipelineTest, QueuesEveryEventWithEnvelopeAndAnswers200) {
   Headers headers;
