@@ -170,7 +170,7 @@ struct IngestConfig {
 // or acts on a conversation's timeline.
 struct CxConfig {
   // Conversation history (Conversations.History): how long a conversation's
-  // index outlives its last event, and its approximate cap in events.
+  // list outlives its last event, and its cap in events (0: no history).
   absl::Duration history_retention = absl::Hours(90 * 24);
   int64_t history_max_len = 2000;
   // A conversation the bot answered and the customer then left alone this

@@ -36,7 +36,7 @@ absl::Status ParseCx(const YAML::Node& node, const EnvLookup& env, CxConfig* out
     s.Update(yaml::Duration(node["history_retention"], "cx.history_retention", env,
                             &out->history_retention));
   if (node["history_max_len"])
-    s.Update(yaml::Integer(node["history_max_len"], "cx.history_max_len", env, int64_t{10},
+    s.Update(yaml::Integer(node["history_max_len"], "cx.history_max_len", env, int64_t{0},
                            int64_t{1000000}, &out->history_max_len));
   if (node["bot_resolve_idle"])
     s.Update(yaml::Duration(node["bot_resolve_idle"], "cx.bot_resolve_idle", env,

@@ -126,5 +126,62 @@ TEST(FanoutConfigTest, RoutingIsNotCheckedWithoutSinks) {
   EXPECT_EQ(config->routing.bot, "anything");
 }
 
+TEST(CxConfigTest, ParsesEverySettingAndKeepsDefaults) {
+  auto defaults = ParseConfig("redis: redis://127.0.0.1:6379\n", NoEnv());
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_TRUE(defaults->cx.csat_enabled);
+  EXPECT_EQ(defaults->cx.bot_resolve_idle, absl::Minutes(30));
+  EXPECT_EQ(defaults->cx.SlaFor("urgent"), absl::Minutes(1));
+  EXPECT_EQ(defaults->cx.SlaFor("whatever"), absl::Minutes(15));
+
+  auto config = ParseConfig(R"yaml(
+cx:
+  history_retention: 720h
+  history_max_len: 0
+  bot_resolve_idle: 10m
+  csat:
+    enabled: true
+    delay: 30s
+    window: 12h
+    text_en: "Rate us 1-5"
+    text_id: "Beri nilai 1-5"
+    off_connectors: [x-main]
+  first_response_sla:
+    urgent: 30s
+    low: 2h
+)yaml",
+                            NoEnv());
+  ASSERT_TRUE(config.ok()) << config.status();
+  const CxConfig& cx = config->cx;
+  EXPECT_EQ(cx.history_retention, absl::Hours(720));
+  EXPECT_EQ(cx.history_max_len, 0);
+  EXPECT_EQ(cx.bot_resolve_idle, absl::Minutes(10));
+  EXPECT_EQ(cx.csat_delay, absl::Seconds(30));
+  EXPECT_EQ(cx.csat_window, absl::Hours(12));
+  EXPECT_EQ(cx.csat_text_id, "Beri nilai 1-5");
+  EXPECT_TRUE(cx.CsatOn("wa-main"));
+  EXPECT_FALSE(cx.CsatOn("x-main"));
+  EXPECT_EQ(cx.SlaFor("urgent"), absl::Seconds(30));
+  EXPECT_EQ(cx.SlaFor("high"), absl::Minutes(5));
+  EXPECT_EQ(cx.SlaFor("low"), absl::Hours(2));
+}
+
+TEST(CxConfigTest, RefusesSettingsThatCannotWork) {
+  for (const char* yaml : {
+           "cx:\n  csat:\n    delay: 2h\n    window: 1h\n",  // asks after answers expire
+           "cx:\n  bot_resolve_idle: -5m\n",                 // negative
+           "cx:\n  history_retention: 10s\n",                // under a minute
+           "cx:\n  first_response_sla:\n    normal: 0s\n",   // no target
+           "cx:\n  first_response_sla:\n    asap: 1m\n",     // unknown priority
+           "cx:\n  csat:\n    enabeld: true\n",              // typo
+       }) {
+    auto config = ParseConfig(yaml, NoEnv());
+    EXPECT_FALSE(config.ok()) << yaml;
+    if (!config.ok()) {
+      EXPECT_THAT(std::string(config.status().message()), ::testing::HasSubstr("cx"));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace omnigate::config

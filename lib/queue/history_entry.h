@@ -30,10 +30,11 @@ inline bool ParseHistoryEntry(absl::string_view entry, int64_t* seq, absl::strin
 }
 
 // Lua defining history_append(key, event, cap, retention_ms): appends with
-// the next seq, trims to `cap` entries and renews the expiry. Prepended to
-// every script that records history.
+// the next seq, trims to `cap` entries (0: no history) and renews the
+// expiry. Prepended to every script that records history.
 inline constexpr absl::string_view kHistoryAppendLua = R"lua(
 local function history_append(key, event, cap, ttl)
+  if tonumber(cap) <= 0 then return end
   local last = redis.call('LINDEX', key, -1)
   local seq = 1
   if last then seq = (tonumber(string.match(last, '^(%d+):')) or 0) + 1 end
