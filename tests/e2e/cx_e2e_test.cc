@@ -23,6 +23,7 @@
 #include "omnigate/v1/agents.grpc.pb.h"
 #include "omnigate/v1/conversations.grpc.pb.h"
 #include "omnigate/v1/outbound.grpc.pb.h"
+#include "tests/support/conversation_state.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
@@ -188,13 +189,7 @@ agent_router:
   }
 
   omnigate::v1::Conversation State() {
-    omnigate::v1::GetConversationRequest request;
-    request.set_conversation_key(kConversation);
-    omnigate::v1::Conversation state;
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
-    (void)conversations_->Get(&context, request, &state);
-    return state;
+    return testing::GetConversation(*conversations_, kConversation);
   }
 
   omnigate::v1::Agent AgentNamed(const std::string& id) {

@@ -21,6 +21,7 @@
 #include "lib/redis/redis_connection.h"
 #include "omnigate/v1/conversations.grpc.pb.h"
 #include "omnigate/v1/outbound.grpc.pb.h"
+#include "tests/support/conversation_state.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
@@ -162,13 +163,7 @@ agent_router:
   }
 
   omnigate::v1::Conversation State() {
-    omnigate::v1::GetConversationRequest request;
-    request.set_conversation_key(kConversation);
-    omnigate::v1::Conversation state;
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
-    (void)conversations_->Get(&context, request, &state);
-    return state;
+    return testing::GetConversation(*conversations_, kConversation);
   }
 
   std::string Logs() {
