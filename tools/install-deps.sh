@@ -20,6 +20,9 @@ PACKAGES=(
   # deploy/tools). kubectl (kustomize) is not in Debian 12; see below.
   prometheus python3-yaml
   gnuplot-nox
+  # The web chat browser test (tests/browser): Debian's chromium, driven
+  # headless by puppeteer-core (npm ci below; it never downloads a browser).
+  chromium
 )
 # Installed only when the command is missing: a machine may already have
 # node and npm from elsewhere (e.g. a newer nodejs that bundles npm), and the
@@ -42,8 +45,26 @@ if ! command -v kubectl >/dev/null 2>&1; then
   echo "install-deps: kubectl not found: the Kubernetes manifest check (ctest -L ops) needs it" >&2
 fi
 
+# The browser test's npm packages, exactly as tests/browser/package-lock.json
+# pins them; skipped when already installed from the same lockfile.
+install_browser_test_packages() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/browser"
+  if [[ -f "$dir/node_modules/.package-lock.json" && \
+        "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: npm missing: the browser test (tests/browser) will be skipped" >&2
+    return 0
+  fi
+  echo "install-deps: npm ci in tests/browser"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
+  install_browser_test_packages
   exit 0
 fi
 
@@ -64,3 +85,4 @@ if command -v systemctl >/dev/null 2>&1; then
   systemctl disable --now redis-server >/dev/null 2>&1 || true
   systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
+install_browser_test_packages

@@ -159,10 +159,20 @@ start_all() {
     >"$RUN_DIR/sender.log" 2>&1 &
   echo $! >"$RUN_DIR/sender.pid"
 
+  # The web chat widget's demo page, for the first web chat connector.
+  local webchat
+  webchat=$(awk '/- name:/ {name = $3} /channel: *webchat/ {print name; exit}' deploy/local/omnigate.yaml)
+  if [[ -n "$webchat" ]]; then
+    webchat="http://127.0.0.1:8080/webchat/$webchat/demo  (the embeddable widget; open it in a browser)"
+  else
+    webchat="(no webchat connector in deploy/local/omnigate.yaml; see docs/channels.md, Web chat widget)"
+  fi
+
   cat <<MSG
 omnigate is running (stop with: make stop)
   webhooks   POST http://127.0.0.1:8080/webhooks/wa-main   (WhatsApp; app secret \$WA_APP_SECRET=$WA_APP_SECRET)
   health     http://127.0.0.1:8080/healthz  http://127.0.0.1:8080/readyz
+  web chat   $webchat
   gRPC       127.0.0.1:7000  (omnigate.v1.Ingest, health, reflection)
   metrics    ingest :9100, chatbot :9101, agent router :9102, dispatcher :9103, sender :9104
              (http://127.0.0.1:PORT/metrics)

@@ -136,6 +136,24 @@ CX_ROW = ("Customer experience", [
                       "resolve."),
 ])
 
+WEBCHAT_ROW = ("Web chat widget", [
+    panel("Web chat visitors connected",
+          [('sum by (transport) (omnigate_webchat_sessions_connected)', "{{transport}}")],
+          stack=True,
+          description="Widget visitors connected to ingest now: authenticated WebSockets and long-polls waiting."),
+    panel("Web chat messages in and out",
+          [(f"sum by (direction) (rate(omnigate_webchat_messages_total[{RI}]))", "{{direction}}")],
+          unit="ops",
+          description="in: visitor messages acknowledged (durable, repeats excluded); out: replies stored for "
+                      "visitors (from omnigate-sender's web chat adapter)."),
+    panel("Web chat refusals and socket errors",
+          [(f"sum by (reason) (rate(omnigate_webchat_refusals_total[{RI}]))", "refused {{reason}}"),
+           (f"sum by (reason) (rate(omnigate_webchat_socket_errors_total[{RI}]))", "socket {{reason}}")],
+          unit="ops",
+          description="Browser calls refused before anything was stored (origin, token, rate_limited, too_large, "
+                      "...) and WebSockets refused or ended by an error."),
+])
+
 ROWS = [
     CX_ROW,
     ("Ingest by channel and connector", [
@@ -311,6 +329,7 @@ ROWS = [
               description="Replies moved to omnigate:dlq:outbound:{p}. Alert OmnigateSenderDeadLetters. Inspect: "
                           "omnigatectl --grpc_addr <sender>:7103 dlq list; replay after the fix."),
     ]),
+    WEBCHAT_ROW,
     ("Process CPU and memory", [
         panel("CPU by service",
               [(f"sum by (job, instance) (rate(omnigate_process_cpu_seconds_total[{RI}]))", "{{job}} {{instance}}")],

@@ -234,10 +234,11 @@ absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestCon
 absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
   Config config;
   if (root.IsNull()) return config;  // an empty file is a valid, empty config
-  if (auto s = CheckKeys(root, "",
-                         {"redis", "grpc_addr", "http_addr", "metrics_addr", "log_level",
-                          "connectors", "sinks", "routing", "ingest", "dispatcher", "sender",
-                          "chatbot", "agent_router", "cx", "grpc_server", "grpc_client"});
+  if (auto s =
+          CheckKeys(root, "",
+                    {"redis", "grpc_addr", "http_addr", "metrics_addr", "log_level", "connectors",
+                     "sinks", "routing", "ingest", "dispatcher", "sender", "chatbot",
+                     "agent_router", "cx", "grpc_server", "grpc_client", "webchat"});
       !s.ok()) {
     return s;
   }
@@ -315,6 +316,9 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
   }
   if (const YAML::Node ingest = root["ingest"]) {
     if (auto s = ParseIngest(ingest, env, &config.ingest); !s.ok()) return s;
+  }
+  if (const YAML::Node webchat = root["webchat"]) {
+    if (auto s = ParseWebchat(webchat, env, config.connectors, &config.webchat); !s.ok()) return s;
   }
   if (auto s = ValidateRouting(config); !s.ok()) return s;
   return config;

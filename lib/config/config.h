@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "lib/config/webchat_config.h"
 #include "lib/connectors/connector.h"
 
 namespace omnigate::config {
@@ -239,6 +240,7 @@ struct Config {
   ChatbotConfig chatbot;
   AgentRouterConfig agent_router;
   CxConfig cx;
+  WebchatConfig webchat;
   GrpcServerSecurityConfig grpc_server;
   GrpcClientSecurityConfig grpc_client;
 };

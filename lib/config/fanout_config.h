@@ -14,6 +14,11 @@ absl::Status ParseDispatcher(const YAML::Node& node, const EnvLookup& env, Dispa
 absl::Status ParseSender(const YAML::Node& node, const EnvLookup& env, SenderConfig* out);
 absl::Status ParseChatbot(const YAML::Node& node, const EnvLookup& env, ChatbotConfig* out);
 absl::Status ParseCx(const YAML::Node& node, const EnvLookup& env, CxConfig* out);
+// `connectors`: the parsed connectors, which every widget must name (web
+// chat ones).
+absl::Status ParseWebchat(const YAML::Node& node, const EnvLookup& env,
+                          const std::vector<connectors::ConnectorSettings>& connectors,
+                          WebchatConfig* out);
 absl::Status ParseAgentRouter(const YAML::Node& node, const EnvLookup& env, AgentRouterConfig* out);
 
 absl::Status ParseGrpcServer(const YAML::Node& node, const EnvLookup& env,

@@ -94,7 +94,7 @@ absl::Status Listen(ServerState& state) {
 
 }  // namespace
 
-uint64_t ServerState::Register(const std::shared_ptr<Session>& session) {
+uint64_t ServerState::Register(const std::shared_ptr<Closable>& session) {
   std::lock_guard<std::mutex> lock(mu_);
   const uint64_t id = next_id_++;
   sessions_.emplace(id, session);
@@ -106,9 +106,9 @@ void ServerState::Unregister(uint64_t id) {
   sessions_.erase(id);
 }
 
-std::vector<std::shared_ptr<Session>> ServerState::LiveSessions() {
+std::vector<std::shared_ptr<Closable>> ServerState::LiveSessions() {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<std::shared_ptr<Session>> out;
+  std::vector<std::shared_ptr<Closable>> out;
   out.reserve(sessions_.size());
   for (const auto& [id, weak] : sessions_) {
     if (auto session = weak.lock()) out.push_back(std::move(session));
@@ -183,6 +183,7 @@ ServerStats HttpServer::stats() const {
   s.timeouts = state_->timeouts.load();
   s.bad_requests = state_->bad_requests.load();
   s.bodies_too_large = state_->bodies_too_large.load();
+  s.websockets_accepted = state_->websockets_accepted.load();
   return s;
 }
 

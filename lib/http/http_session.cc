@@ -6,6 +6,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <chrono>
 #include <exception>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/common/log.h"
 #include "lib/http/server_state.h"
+#include "lib/http/websocket_session.h"
 
 namespace omnigate::http {
 namespace {
@@ -22,6 +24,7 @@ namespace {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
+namespace websocket = boost::beast::websocket;
 
 constexpr char kServerName[] = "omnigate";
 constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -79,6 +82,7 @@ void Session::Start() {
 }
 
 void Session::Close(bool force) {
+  if (upgraded_.load()) return;  // the socket belongs to its WebSocket session
   net::post(stream_.get_executor(), [self = shared_from_this(), force] {
     if (force || self->phase_ == Phase::kIdle) {
       beast::error_code ec;
@@ -233,9 +237,10 @@ void Session::Dispatch() {
     request.headers.Add(absl::string_view(field.name_string().data(), field.name_string().size()),
                         absl::string_view(field.value().data(), field.value().size()));
   }
-  request.body = std::move(message.body());
   request.remote_address = remote_;
   request.loop_lag = absl::Nanoseconds(state_->loop_lag_ns.load(std::memory_order_relaxed));
+  if (websocket::is_upgrade(message) && TryUpgrade(message, request)) return;
+  request.body = std::move(message.body());
 
   auto pending = std::make_shared<PendingReply>(shared_from_this());
   Responder respond = [pending](Response response) { pending->Send(std::move(response)); };
@@ -246,6 +251,33 @@ void Session::Dispatch() {
     OG_LOG(ERROR) << "http handler threw: " << e.what();
     pending->Send(ErrorResponse(500, "internal_error"));
   }
+}
+
+bool Session::TryUpgrade(bhttp::request<bhttp::string_body>& message, const Request& request) {
+  UpgradeAnswer answer;
+  if (state_->draining.load()) {
+    // A socket opened now would be cut in a moment: reconnect elsewhere.
+    Write(ErrorResponse(503, "shutting_down"), /*close_after=*/true);
+    return true;
+  }
+  try {
+    answer = state_->handler->Upgrade(request);
+  } catch (const std::exception& e) {
+    OG_LOG(ERROR) << "http upgrade handler threw: " << e.what();
+    answer.refusal = ErrorResponse(500, "internal_error");
+  }
+  if (answer.accept == nullptr) {
+    if (answer.refusal.status == 0) return false;  // plain HTTP after all
+    Write(std::move(answer.refusal), /*close_after=*/true);
+    return true;
+  }
+  // The socket moves to its WebSocket session; this one ends here.
+  phase_ = Phase::kClosed;
+  upgraded_.store(true);
+  auto ws = std::make_shared<WebSocketSession>(stream_.release_socket(), state_,
+                                               std::move(answer.accept));
+  ws->Accept(std::move(message));
+  return true;
 }
 
 void Session::Deliver(Response response) {

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,12 +44,48 @@ struct Response {
 // connection never hangs on a lost callback.
 using Responder = std::function<void(Response)>;
 
+// An open WebSocket, for the application to send on. Thread-safe.
+class WebSocket {
+ public:
+  virtual ~WebSocket() = default;
+  // Queues one text message. Ignored once the socket is closing; a peer
+  // that reads too slowly (a long queue) is disconnected.
+  virtual void Send(std::string text) = 0;
+  // Starts a normal close (the handler's OnClose follows).
+  virtual void Close() = 0;
+};
+
+// The application's side of one WebSocket. Calls come one at a time.
+class WebSocketHandler {
+ public:
+  virtual ~WebSocketHandler() = default;
+  // The handshake is done. The socket owns this handler: keep only a
+  // weak_ptr to it.
+  virtual void OnOpen(std::weak_ptr<WebSocket> socket) = 0;
+  virtual void OnMessage(std::string text) = 0;
+  // Exactly once, when the socket is gone (closed by either side, failed,
+  // cut at shutdown, or its handshake failed before OnOpen). No call follows.
+  virtual void OnClose() = 0;
+};
+
+// A handler's answer to a WebSocket upgrade request.
+struct UpgradeAnswer {
+  // Set: accept the upgrade; this handler serves the socket.
+  std::shared_ptr<WebSocketHandler> accept;
+  // Otherwise, when status is not 0, the request is refused with this
+  // answer; when it is 0 the request is handled as plain HTTP (Handle).
+  Response refusal = Response{0, "application/json", "", {}};
+};
+
 // Application logic behind the server. Handle() runs on a server thread and
 // must not block: long work answers later through the responder.
 class Handler {
  public:
   virtual ~Handler() = default;
   virtual void Handle(Request request, Responder respond) = 0;
+  // A GET asking to upgrade to WebSocket. Runs on a server thread and must
+  // not block. By default no path speaks WebSocket: handled as plain HTTP.
+  virtual UpgradeAnswer Upgrade(const Request& request) { return {}; }
 };
 
 struct ServerOptions {
@@ -67,6 +104,10 @@ struct ServerOptions {
   absl::Duration idle_timeout = absl::Seconds(60);
   // Time allowed to write one response to a slow reader.
   absl::Duration write_timeout = absl::Seconds(30);
+  // WebSockets: a silent peer is pinged after half of this and dropped when
+  // it stays silent for all of it; larger messages close the socket.
+  absl::Duration websocket_idle_timeout = absl::Seconds(60);
+  size_t max_websocket_message_bytes = 64 << 10;
   // Connections beyond this are closed right after accept.
   int max_connections = 10000;
 };
@@ -80,6 +121,7 @@ struct ServerStats {
   uint64_t timeouts = 0;          // connections cut by a deadline
   uint64_t bad_requests = 0;      // 400 and 431
   uint64_t bodies_too_large = 0;  // 413
+  uint64_t websockets_accepted = 0;
 };
 
 }  // namespace omnigate::http

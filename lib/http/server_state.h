@@ -17,7 +17,13 @@
 
 namespace omnigate::http {
 
-class Session;
+// A live connection Shutdown can close: an HTTP session or a WebSocket.
+class Closable {
+ public:
+  virtual ~Closable() = default;
+  // Close now if idle, or whatever it is doing when `force`.
+  virtual void Close(bool force) = 0;
+};
 
 // What the acceptor and every connection share. Owned jointly by the server
 // and its sessions, so a responder that fires late never touches freed state.
@@ -47,21 +53,22 @@ class ServerState {
   std::atomic<uint64_t> timeouts{0};
   std::atomic<uint64_t> bad_requests{0};
   std::atomic<uint64_t> bodies_too_large{0};
+  std::atomic<uint64_t> websockets_accepted{0};
   // Latest lateness of the loop-lag timer (see Request::loop_lag).
   std::atomic<int64_t> loop_lag_ns{0};
   // On its own strand (Shutdown cancels it from another thread). Declared
   // after `io`, so it is destroyed (and its wait cancelled) first.
   boost::asio::steady_timer lag_timer{boost::asio::make_strand(io)};
 
-  // Live sessions, so Shutdown can close idle ones.
-  uint64_t Register(const std::shared_ptr<Session>& session);
+  // Live connections, so Shutdown can close idle ones.
+  uint64_t Register(const std::shared_ptr<Closable>& session);
   void Unregister(uint64_t id);
-  std::vector<std::shared_ptr<Session>> LiveSessions();
+  std::vector<std::shared_ptr<Closable>> LiveSessions();
 
  private:
   std::mutex mu_;
   uint64_t next_id_ = 1;
-  std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions_;
+  std::unordered_map<uint64_t, std::weak_ptr<Closable>> sessions_;
 };
 
 }  // namespace omnigate::http

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -30,11 +31,16 @@
 #include "lib/metrics/metrics_server.h"
 #include "lib/queue/backlog_monitor.h"
 #include "lib/queue/redis_stream_queue.h"
+#include "lib/redis/connection_pool.h"
 #include "lib/redis/pipeline_writer.h"
 #include "lib/redis/redis_url.h"
 #include "lib/runtime/readiness_watcher.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/service_settings.h"
+#include "lib/webchat/notify_subscriber.h"
+#include "lib/webchat/prefix_router.h"
+#include "lib/webchat/redis_transcript.h"
+#include "lib/webchat/webchat_http_handler.h"
 #include "services/common/contract_flags.h"
 
 ABSL_FLAG(std::string, http_addr, "",
@@ -128,6 +134,36 @@ int Run(int argc, char** argv) {
 
   ingest::WebhookHttpHandler http_handler(&pipeline);
 
+  // The hosted web chat (/webchat/...): blocking Redis reads and appends on
+  // their own threads and connections; wake-ups from every replica through
+  // pub/sub. Declared so that whatever calls into another is destroyed first.
+  redis::ConnectionPool webchat_redis(*endpoint, absl::Seconds(1), absl::Seconds(2),
+                                      /*max_idle=*/8, /*max_open=*/32);
+  webchat::RedisTranscript transcript(&webchat_redis, cfg.webchat.transcript_max_len,
+                                      cfg.webchat.transcript_ttl);
+  webchat::WorkQueue webchat_work(/*threads=*/4, /*max_pending=*/10000);
+  webchat::SessionWaiters webchat_waiters;
+  std::optional<webchat::NotifySubscriber> webchat_notifications;
+  for (const auto& connector : cfg.connectors) {
+    if (connector.channel != v1::CHANNEL_WEBCHAT || webchat_notifications) continue;
+    webchat_notifications.emplace(
+        *endpoint, webchat::RedisTranscript::kNotifyChannel,
+        [&](const std::string& session) { webchat_waiters.Notify(session); },
+        [&] { webchat_waiters.NotifyAll(); });
+  }
+  webchat::WebchatDeps webchat_deps;
+  webchat_deps.publish = [&pipeline](std::vector<v1::Event> events, ingest::PublishDone done) {
+    pipeline.Publish(std::move(events), std::move(done));
+  };
+  webchat_deps.transcript = &transcript;
+  webchat_deps.waiters = &webchat_waiters;
+  webchat_deps.work = &webchat_work;
+  webchat_deps.clock = &clock;
+  webchat::WebchatMetrics webchat_metrics(*registry);
+  webchat_deps.metrics = &webchat_metrics;
+  webchat::WebchatHttpHandler webchat_handler(cfg.connectors, cfg.webchat, webchat_deps);
+  webchat::PrefixRouter http_router(webchat::WebchatHttpHandler::kPrefix, &webchat_handler,
+                                    &http_handler);
   http::ServerOptions http_options;
   http_options.address = http_addr;
   http_options.threads = cfg.ingest.http_threads;
@@ -135,7 +171,7 @@ int Run(int argc, char** argv) {
   http_options.header_timeout = cfg.ingest.header_timeout;
   http_options.body_timeout = cfg.ingest.body_timeout;
   http_options.idle_timeout = cfg.ingest.idle_timeout;
-  auto http_server = http::HttpServer::Start(http_options, &http_handler);
+  auto http_server = http::HttpServer::Start(http_options, &http_router);
   if (!http_server.ok()) return Fail(http_server.status());
 
   ingest::IngestGrpcService grpc_service(&pipeline, /*max_stream_in_flight=*/64,
@@ -175,6 +211,9 @@ int Run(int argc, char** argv) {
   const int sig = runtime::WaitForTerminationSignal();
   OG_LOG(INFO) << "signal " << sig << ": draining";
   pipeline.StartDraining();
+  // Long-polls answer now (the widget reconnects elsewhere) instead of
+  // holding the drain for their whole wait.
+  webchat_waiters.NotifyAll();
   readiness.Stop();
   (*grpc_server)->SetServing(false);
   metrics.SetReady(false);

@@ -1,0 +1,61 @@
+#include "lib/webchat/notify_subscriber.h"
+
+#include "absl/time/clock.h"
+#include "lib/common/log.h"
+#include "lib/redis/redis_connection.h"
+
+namespace omnigate::webchat {
+
+NotifySubscriber::NotifySubscriber(redis::RedisEndpoint endpoint, std::string channel,
+                                   std::function<void(const std::string&)> on_message,
+                                   std::function<void()> on_gap)
+    : endpoint_(std::move(endpoint)),
+      channel_(std::move(channel)),
+      on_message_(std::move(on_message)),
+      on_gap_(std::move(on_gap)),
+      thread_([this] { Run(); }) {}
+
+NotifySubscriber::~NotifySubscriber() {
+  stop_.store(true);
+  thread_.join();
+}
+
+void NotifySubscriber::Run() {
+  bool had_connection = false;
+  while (!stop_.load()) {
+    auto conn = redis::RedisConnection::Connect(endpoint_, absl::Seconds(1), absl::Seconds(2));
+    if (!conn.ok()) {
+      absl::SleepFor(absl::Milliseconds(200));
+      continue;
+    }
+    auto subscribed = (*conn)->Run({"SUBSCRIBE", channel_});
+    if (!subscribed.ok() || subscribed->is_error()) {
+      absl::SleepFor(absl::Milliseconds(200));
+      continue;
+    }
+    connected_.store(true);
+    if (had_connection) {
+      OG_LOG(WARNING) << "webchat: notifications resumed after a lost connection";
+      on_gap_();
+    }
+    had_connection = true;
+    // Non-blocking reads, so shutdown never waits on a quiet channel; a
+    // short sleep between empty polls bounds the delay of a wake-up.
+    while (!stop_.load()) {
+      auto reply = (*conn)->PollReply();
+      if (!reply.ok()) break;
+      if (!reply->has_value()) {
+        absl::SleepFor(absl::Milliseconds(10));
+        continue;
+      }
+      const redis::RedisReply& message = **reply;
+      // ["message", channel, payload]
+      if (message.size() == 3 && redis::ElementStr(message.element(0)) == "message") {
+        on_message_(std::string(redis::ElementStr(message.element(2))));
+      }
+    }
+    connected_.store(false);
+  }
+}
+
+}  // namespace omnigate::webchat

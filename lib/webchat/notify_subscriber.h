@@ -1,0 +1,40 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "lib/redis/redis_url.h"
+
+namespace omnigate::webchat {
+
+// Listens to one Redis pub/sub channel on its own connection and hands each
+// message to `on_message`. After a lost connection it reconnects and calls
+// `on_gap` (messages may have been missed meanwhile). Runs until destroyed.
+class NotifySubscriber {
+ public:
+  NotifySubscriber(redis::RedisEndpoint endpoint, std::string channel,
+                   std::function<void(const std::string&)> on_message,
+                   std::function<void()> on_gap);
+  ~NotifySubscriber();
+
+  NotifySubscriber(const NotifySubscriber&) = delete;
+  NotifySubscriber& operator=(const NotifySubscriber&) = delete;
+
+  // True while subscribed.
+  bool connected() const { return connected_.load(); }
+
+ private:
+  void Run();
+
+  const redis::RedisEndpoint endpoint_;
+  const std::string channel_;
+  const std::function<void(const std::string&)> on_message_;
+  const std::function<void()> on_gap_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> connected_{false};
+  std::thread thread_;
+};
+
+}  // namespace omnigate::webchat
