@@ -10,6 +10,8 @@
 
 #include <array>
 #include <cstdio>
+#include <mutex>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -18,20 +20,45 @@
 
 namespace omnigate::testing {
 
-int PickFreePort() {
+namespace {
+
+// Binds 127.0.0.1:`port` (0: any) and releases it; the port bound, or -1.
+int TryBind(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   socklen_t len = sizeof(addr);
-  int port = -1;
+  int bound = -1;
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
       getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
+    bound = ntohs(addr.sin_port);
   }
   close(fd);
-  return port;
+  return bound;
+}
+
+}  // namespace
+
+// A random port below Linux's ephemeral range (32768-60999): a port the
+// kernel hands out for bind(0) is also where other tests' outgoing
+// connections take their source ports, and one of them may take it between
+// this check and the server's own bind (seen: "cannot listen" under
+// ctest -j2). Below the range only another test's pick can collide.
+int PickFreePort() {
+  static std::mutex mu;
+  static std::mt19937 random(static_cast<uint32_t>(std::random_device{}() ^ getpid()));
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    int candidate = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      candidate = 20000 + static_cast<int>(random() % 12000);
+    }
+    if (TryBind(candidate) == candidate) return candidate;
+  }
+  return TryBind(0);
 }
 
 absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(Options options) {
