@@ -20,6 +20,7 @@ import hmac
 import http.client
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -54,6 +55,16 @@ def fail(msg):
 
 
 def free_port():
+    """A port below Linux's ephemeral range (32768-60999), where no other test's outgoing connection can take
+    it between this check and the server's bind (ports from bind(0) can be taken so)."""
+    for _ in range(64):
+        port = random.randrange(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
