@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -91,12 +92,18 @@ absl::StatusOr<RedisReply> RedisConnection::ReadReply() {
 }
 
 absl::StatusOr<std::optional<RedisReply>> RedisConnection::PollReply() {
+  return WaitReply(absl::ZeroDuration());
+}
+
+absl::StatusOr<std::optional<RedisReply>> RedisConnection::WaitReply(absl::Duration wait) {
   if (broken_) return absl::UnavailableError("redis: connection is broken");
   void* raw = nullptr;
   if (redisGetReplyFromReader(ctx_.get(), &raw) != REDIS_OK) return IoError("read");
   if (raw == nullptr) {
     pollfd pfd{ctx_->fd, POLLIN, 0};
-    const int ready = poll(&pfd, 1, 0);
+    const int timeout_ms =
+        static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(wait), 0, int64_t{60000}));
+    const int ready = poll(&pfd, 1, timeout_ms);
     if (ready < 0) return IoError("poll");
     if (ready == 0) return std::optional<RedisReply>();
     // Readable: one read() of what has arrived (EOF is an error).

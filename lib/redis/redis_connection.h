@@ -39,6 +39,9 @@ class RedisConnection final : public Connection {
   // The next reply if it has arrived already, nullopt if not: never blocks.
   // For commands whose replies are only needed later (fire-and-forget acks).
   absl::StatusOr<std::optional<RedisReply>> PollReply() override;
+  // The next reply, waiting up to `wait` for it to arrive (pub/sub readers:
+  // blocks instead of polling, and still comes back to check for a stop).
+  absl::StatusOr<std::optional<RedisReply>> WaitReply(absl::Duration wait);
 
   bool broken() const override { return broken_; }
 

@@ -39,15 +39,12 @@ void NotifySubscriber::Run() {
       on_gap_();
     }
     had_connection = true;
-    // Non-blocking reads, so shutdown never waits on a quiet channel; a
-    // short sleep between empty polls bounds the delay of a wake-up.
+    // Reads that wait at most 250 ms: a message wakes the reader at once,
+    // and shutdown waits no longer than that on a quiet channel.
     while (!stop_.load()) {
-      auto reply = (*conn)->PollReply();
+      auto reply = (*conn)->WaitReply(absl::Milliseconds(250));
       if (!reply.ok()) break;
-      if (!reply->has_value()) {
-        absl::SleepFor(absl::Milliseconds(10));
-        continue;
-      }
+      if (!reply->has_value()) continue;
       const redis::RedisReply& message = **reply;
       // ["message", channel, payload]
       if (message.size() == 3 && redis::ElementStr(message.element(0)) == "message") {
