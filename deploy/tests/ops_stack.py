@@ -54,17 +54,36 @@ def fail(msg):
     print(f"FAIL {msg}", flush=True)
 
 
+def reserve_port(port):
+    """Reserves `port` for 10 minutes against the other test processes (tests/support/redis_server.cc)."""
+    directory = "/tmp/omnigate-test-ports"
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, str(port))
+    try:
+        if time.time() - os.stat(path).st_mtime < 600:
+            return False
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        return True
+    except FileExistsError:
+        return False
+
+
 def free_port():
     """A port below Linux's ephemeral range (32768-60999), where no other test's outgoing connection can take
     it between this check and the server's bind (ports from bind(0) can be taken so)."""
-    for _ in range(64):
+    for _ in range(200):
         port = random.randrange(20000, 32000)
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
-                return port
             except OSError:
                 continue
+        if reserve_port(port):
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

@@ -1,15 +1,18 @@
 #include "tests/support/redis_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdio>
+#include <ctime>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -40,23 +43,40 @@ int TryBind(int port) {
   return bound;
 }
 
+// Reserves `port` for this test process for 10 minutes: a file created
+// exclusively in a directory every test process shares. False when another
+// process reserved it recently.
+bool Reserve(int port) {
+  const std::string dir = "/tmp/omnigate-test-ports";
+  mkdir(dir.c_str(), 0777);
+  const std::string path = absl::StrCat(dir, "/", port);
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && time(nullptr) - st.st_mtime < 600) return false;
+  unlink(path.c_str());  // an old reservation: its test is long gone
+  const int fd = open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0666);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
+}
+
 }  // namespace
 
-// A random port below Linux's ephemeral range (32768-60999): a port the
-// kernel hands out for bind(0) is also where other tests' outgoing
-// connections take their source ports, and one of them may take it between
-// this check and the server's own bind (seen: "cannot listen" under
-// ctest -j2). Below the range only another test's pick can collide.
+// A random port below Linux's ephemeral range (32768-60999), reserved so
+// that no other test picks it: a port the kernel hands out for bind(0) is
+// also where other tests' outgoing connections take their source ports, and
+// one may take it between this check and the server's own bind; two tests
+// picking at random could also pick the same one (both seen: "cannot
+// listen" under ctest -j2).
 int PickFreePort() {
   static std::mutex mu;
   static std::mt19937 random(static_cast<uint32_t>(std::random_device{}() ^ getpid()));
-  for (int attempt = 0; attempt < 64; ++attempt) {
+  for (int attempt = 0; attempt < 200; ++attempt) {
     int candidate = 0;
     {
       std::lock_guard<std::mutex> lock(mu);
       candidate = 20000 + static_cast<int>(random() % 12000);
     }
-    if (TryBind(candidate) == candidate) return candidate;
+    if (TryBind(candidate) == candidate && Reserve(candidate)) return candidate;
   }
   return TryBind(0);
 }
