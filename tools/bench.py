@@ -204,10 +204,34 @@ class Bench:
         self.stack.start(name, argv, ready=lambda: redis_ping(port))
         return port
 
-    def config(self, sink_port):
-        path = os.path.join(self.work, "omnigate.yaml")
+    def redis_cluster(self, name, masters=3):
+        """A Redis Cluster of `masters` nodes, no replicas (their CPU is what is measured); the ports."""
+        ports = []
+        for i in range(masters):
+            port = free_port()
+            while port + 10000 > 65535 or port_open(port + 10000):
+                port = free_port()
+            d = os.path.join(self.work, f"{name}-{i}")
+            os.makedirs(d)
+            self.stack.start(f"{name}-{i}", ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", d,
+                                              "--save", "", "--appendonly", "no", "--cluster-enabled", "yes",
+                                              "--cluster-config-file", "nodes.conf", "--cluster-node-timeout",
+                                              "2000", "--daemonize", "no", "--logfile", ""],
+                             ready=lambda p=port: redis_ping(p))
+            ports.append(port)
+        subprocess.run(["redis-cli", "--cluster", "create"] + [f"127.0.0.1:{p}" for p in ports]
+                       + ["--cluster-replicas", "0", "--cluster-yes"], check=True, capture_output=True)
+        deadline = time.time() + 30
+        while not all("cluster_state:ok" in redis_cli(p, "CLUSTER", "INFO") for p in ports):
+            if time.time() > deadline:
+                raise RuntimeError("redis cluster did not become ok")
+            time.sleep(0.1)
+        return ports
+
+    def config(self, sink_port, extra=""):
+        path = os.path.join(self.work, "omnigate-wait.yaml" if extra else "omnigate.yaml")
         with open(path, "w") as f:
-            f.write(f"""connectors:
+            f.write(extra + f"""connectors:
   - name: wa-main
     channel: whatsapp
     secret: {META_SECRET}
@@ -229,10 +253,10 @@ ingest:
 """)
         return path
 
-    def ingest(self, name, redis_port):
+    def ingest(self, name, redis_port, url=None, cfg=None):
         http, grpc, metrics = free_port(), free_port(), free_port()
-        self.stack.start(name, [os.path.join(BIN, "omnigate-ingest"), "--config", self.cfg,
-                                "--redis", f"redis://127.0.0.1:{redis_port}", f"--http_addr=127.0.0.1:{http}",
+        self.stack.start(name, [os.path.join(BIN, "omnigate-ingest"), "--config", cfg or self.cfg,
+                                "--redis", url or f"redis://127.0.0.1:{redis_port}", f"--http_addr=127.0.0.1:{http}",
                                 f"--grpc_addr=127.0.0.1:{grpc}", f"--metrics_addr=127.0.0.1:{metrics}",
                                 "--log_level=warning"],
                          ready=lambda: port_open(grpc) and port_open(http))
@@ -314,6 +338,37 @@ ingest:
         for depth in (1, 16, 64):
             self.loadgen(f"stream_w{depth}", ["--mode", "grpc-stream", grpc_t, "--streams", "1",
                                               "--concurrency", str(depth), "--duration", S], sut)
+        # R9: 16 events per request (4 requests in flight): ingest folds each flush's events of one
+        # partition into one script call; Redis CPU per stored event against a bare XADD's.
+        self.loadgen("stream_b16", ["--mode", "grpc-stream", grpc_t, "--streams", "1", "--batch", "16",
+                                    "--concurrency", "4", "--duration", S], sut, per_request=16)
+        # R10: the same on a 3-master Redis Cluster (every node on the server core, like the one Redis).
+        cluster_ports = self.redis_cluster("redis-cluster")
+        _, grpc_c = self.ingest("ingest-cluster", None,
+                                url="redis-cluster://" + ",".join(f"127.0.0.1:{p}" for p in cluster_ports))
+        nodes = {f"redis{i}": self.pid(f"redis-cluster-{i}") for i in range(len(cluster_ports))}
+        self.loadgen("cluster_b16", ["--mode", "grpc-stream", f"--target=127.0.0.1:{grpc_c}", "--streams", "1",
+                                     "--batch", "16", "--concurrency", "4", "--duration", S],
+                     dict(nodes, ingest=self.pid("ingest-cluster")), per_request=16)
+        self.stack.stop("ingest-cluster")
+        for i in range(len(cluster_ports)):
+            self.stack.stop(f"redis-cluster-{i}")
+        # R11: redis_wait_replicas: 1 against a master with one replica.
+        r_wait = self.redis("redis-wait", persistence=False)
+        d = os.path.join(self.work, "redis-wait-replica")
+        os.makedirs(d)
+        replica_port = free_port()
+        self.stack.start("redis-wait-replica", ["redis-server", "--port", str(replica_port), "--bind", "127.0.0.1",
+                                                "--dir", d, "--save", "", "--appendonly", "no", "--replicaof",
+                                                "127.0.0.1", str(r_wait), "--daemonize", "no", "--logfile", ""],
+                         ready=lambda: "master_link_status:up" in redis_cli(replica_port, "INFO", "replication"))
+        _, grpc_w = self.ingest("ingest-wait", r_wait, cfg=self.config(sink_port, extra="redis_wait_replicas: 1\n"))
+        self.loadgen("wait_b16", ["--mode", "grpc-stream", f"--target=127.0.0.1:{grpc_w}", "--streams", "1",
+                                  "--batch", "16", "--concurrency", "4", "--duration", S],
+                     {"ingest": self.pid("ingest-wait"), "redis": self.pid("redis-wait"),
+                      "replica": self.pid("redis-wait-replica")}, per_request=16)
+        for name in ("ingest-wait", "redis-wait-replica", "redis-wait"):
+            self.stack.stop(name)
         # The same stream against the no-op server: what gRPC alone allows at each depth (R2's ceiling).
         for depth in (1, 16, 64):
             self.loadgen(f"noop_stream_w{depth}", ["--mode", "grpc-stream", noop_t, "--streams", "1", "--concurrency",
@@ -432,6 +487,7 @@ ingest:
         if not pairs:  # results of a run older than the alternated pairs
             raise SystemExit("bench.json has no persist_aof_N/persist_none_N pairs: run make bench again")
         r8 = pairs[len(pairs) // 2]
+        cluster_redis = sum(v for k, v in s["cluster_b16"]["cpu_us_per_msg"].items() if k.startswith("redis"))
         rows = [
             ("R1", "unary Publish ÷ no-op gRPC server (same client, concurrency %d)" % self.args.concurrency,
              ev("unary") / ev("noop_unary"), ">= 0.7"),
@@ -448,6 +504,19 @@ ingest:
             ("R2 ceiling (depth 16)", "no-op gRPC stream ÷ XADD, pipeline 16", ev("noop_stream_w16") / ev("redis_xadd_p16"), "ceiling"),
             ("R2 ceiling (depth 64)", "no-op gRPC stream ÷ XADD, pipeline 64", ev("noop_stream_w64") / ev("redis_xadd_p64"), "ceiling"),
             ("R3", "webhook ÷ unary Publish", ev("webhook") / ev("unary"), ">= 0.5"),
+            ("R9 Redis CPU", "redis-server CPU per stored event, PublishStream with 16 events per request ÷ "
+             "redis-benchmark XADD, pipeline 16", cpu("stream_b16", "redis") / cpu("redis_xadd_p16", "redis"), "<= 2"),
+            ("R9 throughput", "PublishStream with 16 events per request ÷ redis-benchmark XADD, pipeline 16",
+             ev("stream_b16") / ev("redis_xadd_p16"), ">= 0.5"),
+            # One core serves ingest and every Redis in both runs: the cluster cannot be faster here.
+            ("R10 cluster", "PublishStream, 16 events per request, on a 3-master cluster ÷ on one Redis (same core)",
+             ev("cluster_b16") / ev("stream_b16"), "context"),
+            ("R10 Redis CPU", "redis-server CPU per stored event summed over the 3 masters ÷ one Redis's",
+             cluster_redis / cpu("stream_b16", "redis"), "context"),
+            ("R10 projection", "events/s 3 masters with a core each could store: 3 × 10^6 ÷ (Redis CPU µs per event "
+             "on the cluster); N masters scale it by N/3", 3e6 / cluster_redis, "context"),
+            ("R11", "PublishStream, 16 events per request, with redis_wait_replicas: 1 ÷ without",
+             ev("wait_b16") / ev("stream_b16"), "context"),
             ("R5", "p99 added over the no-op server at 50%% of saturation (%d/s), ms" % self.half_rate,
              s["unary_half"]["latency"]["p99_ms"] - s["noop_half"]["latency"]["p99_ms"], "<= 0.3"),
             ("R6", "ingest → sink p99 at 50%% of e2e saturation (%d/s), ms" % self.e2e_half_rate, s["e2e_half"]["e2e_latency"]["p99_ms"], "<= 2"),
@@ -495,7 +564,7 @@ ingest:
 
     def plot(self):
         persist = [f"persist_{k}_{i}" for i in range(1, PERSIST_PAIRS + 2) for k in ("none", "aof")]
-        order = (["noop_unary", "unary", "webhook", "stream_w1", "stream_w16", "stream_w64", "noop_stream_w1",
+        order = (["noop_unary", "unary", "webhook", "stream_w1", "stream_w16", "stream_w64", "stream_b16", "cluster_b16", "wait_b16", "noop_stream_w1",
                   "noop_stream_w16", "noop_stream_w64", "redis_xadd_p1", "redis_xadd_p16", "redis_xadd_p64"]
                  + persist + ["noop_half", "unary_half", "e2e_sat", "e2e_half", "drain"])
         dat = os.path.join(RESULTS, "bench.dat")

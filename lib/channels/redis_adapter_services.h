@@ -1,25 +1,34 @@
 #pragma once
 
+#include <memory>
+
 #include "lib/channels/adapter.h"
 #include "lib/channels/redis_attachment_store.h"
 #include "lib/channels/redis_replay_guard.h"
 #include "lib/redis/connection_pool.h"
+#include "lib/redis/redis_client.h"
 #include "lib/redis/redis_url.h"
 
 namespace omnigate::channels {
 
 // What omnigate-ingest hands its adapters, backed by Redis: the Mailgun
-// token replay guard and the e-mail attachment store, sharing a small
-// connection pool of their own (blocking calls, made only by Mailgun
-// requests and mails with files). Usage in main:
-//   channels::RedisAdapterServices adapter_services(*endpoint);
+// token replay guard and the e-mail attachment store (blocking calls, made
+// only by Mailgun requests and mails with files). Every call touches one key,
+// so any RedisClient works, a Redis Cluster's included. Usage in main:
+//   channels::RedisAdapterServices adapter_services(adapter_redis.get());
 //   auto adapter = channels::CreateAdapter(connector, clock, adapter_services.services());
 class RedisAdapterServices {
  public:
+  // Through `redis`, which outlives this object.
+  explicit RedisAdapterServices(redis::RedisClient* redis)
+      : replay_guard_(redis), attachment_store_(redis) {}
+  // Through a small connection pool of its own to one Redis.
   explicit RedisAdapterServices(const redis::RedisEndpoint& endpoint)
-      : pool_(endpoint, absl::Seconds(2), absl::Seconds(2), /*max_idle=*/4, /*max_open=*/16),
-        replay_guard_(&pool_),
-        attachment_store_(&pool_) {}
+      : own_pool_(std::make_unique<redis::ConnectionPool>(endpoint, absl::Seconds(2),
+                                                          absl::Seconds(2), /*max_idle=*/4,
+                                                          /*max_open=*/16)),
+        replay_guard_(own_pool_.get()),
+        attachment_store_(own_pool_.get()) {}
   RedisAdapterServices(const RedisAdapterServices&) = delete;
   RedisAdapterServices& operator=(const RedisAdapterServices&) = delete;
 
@@ -27,7 +36,7 @@ class RedisAdapterServices {
   AdapterServices services() { return AdapterServices{&replay_guard_, &attachment_store_}; }
 
  private:
-  redis::ConnectionPool pool_;
+  std::unique_ptr<redis::ConnectionPool> own_pool_;  // endpoint constructor only
   RedisReplayGuard replay_guard_;
   RedisAttachmentStore attachment_store_;
 };

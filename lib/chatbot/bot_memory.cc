@@ -9,17 +9,6 @@
 namespace omnigate::chatbot {
 namespace {
 
-// KEYS: 1 seen marker, 2 unanswered counter, 3 conversation state.
-// Returns {seen 0/1, counter or "", mode, connector, customer_id, language,
-// resolved_agent, resolved_ms, csat_until_ms} ("" for unset fields).
-constexpr char kReadScript[] = R"lua(
-local out = {redis.call('EXISTS', KEYS[1]), redis.call('GET', KEYS[2]) or ''}
-local s = redis.call('HMGET', KEYS[3], 'mode', 'connector', 'customer_id', 'language',
-                     'resolved_agent', 'resolved_ms', 'csat_until_ms')
-for i = 1, 7 do out[#out + 1] = s[i] or '' end
-return out
-)lua";
-
 // KEYS: 1 seen marker, 2 unanswered counter, 3 outbound stream,
 //       4 conversation state, 5 conversation history, 6 bot idle set
 //       (one slot: the partition's hash tag).
@@ -113,52 +102,53 @@ std::string BotIdleKey(uint32_t partition) {
   return absl::StrCat("omnigate:bot:{", partition, "}:idle");
 }
 
-BotMemory::BotMemory(redis::ConnectionPool* pool, BotMemoryOptions options)
-    : pool_(pool),
+BotMemory::BotMemory(redis::RedisClient* redis, BotMemoryOptions options)
+    : redis_(redis),
       options_(options),
-      read_script_(kReadScript),
       apply_script_(absl::StrCat(queue::kHistoryAppendLua, kApplyScript)),
       claim_script_(kClaimScript) {}
 
 absl::StatusOr<BotState> BotMemory::Read(uint32_t partition, absl::string_view event_id,
                                          absl::string_view conversation_key) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto reply =
-      read_script_.Run(**conn,
-                       {SeenKey(partition, event_id), UnansweredKey(partition, conversation_key),
-                        queue::ConversationStateKey(partition, conversation_key)},
-                       {});
-  if (!reply.ok()) return reply.status();
-  if (reply->is_error()) return RedisError("read script", reply->str());
-  if (!reply->is_array() || reply->size() != 9)
-    return RedisError("read script", "unexpected reply");
+  // Read-only commands in one round trip (one node: the keys share the
+  // partition's hash tag), so a read never waits for replicas. Apply checks
+  // the marker again atomically.
+  auto replies = redis_->RunPipeline(
+      {{"EXISTS", SeenKey(partition, event_id)},
+       {"GET", UnansweredKey(partition, conversation_key)},
+       {"HMGET", queue::ConversationStateKey(partition, conversation_key), "mode", "connector",
+        "customer_id", "language", "resolved_agent", "resolved_ms", "csat_until_ms"}});
+  if (!replies.ok()) return replies.status();
+  for (const redis::RedisReply& r : *replies) {
+    if (r.is_error()) return RedisError("read", r.str());
+  }
+  const redis::RedisReply& fields = (*replies)[2];
+  if (!(*replies)[0].is_integer() || !fields.is_array() || fields.size() != 7)
+    return RedisError("read", "unexpected reply");
   BotState state;
-  state.seen = reply->element(0)->integer == 1;
-  const absl::string_view count = redis::ElementStr(reply->element(1));
+  state.seen = (*replies)[0].integer() == 1;
+  const absl::string_view count = (*replies)[1].str();
   if (!count.empty() && !absl::SimpleAtoi(count, &state.unanswered))
-    return RedisError("read script", "unanswered counter is not a number");
+    return RedisError("read", "unanswered counter is not a number");
   ConversationView& c = state.conversation;
-  c.mode = std::string(redis::ElementStr(reply->element(2)));
-  c.connector = std::string(redis::ElementStr(reply->element(3)));
-  c.customer_id = std::string(redis::ElementStr(reply->element(4)));
-  c.language = std::string(redis::ElementStr(reply->element(5)));
-  c.resolved_agent = std::string(redis::ElementStr(reply->element(6)));
-  c.resolved_ms = ToInt(redis::ElementStr(reply->element(7)));
-  c.csat_until_ms = ToInt(redis::ElementStr(reply->element(8)));
+  c.mode = std::string(redis::ElementStr(fields.element(0)));
+  c.connector = std::string(redis::ElementStr(fields.element(1)));
+  c.customer_id = std::string(redis::ElementStr(fields.element(2)));
+  c.language = std::string(redis::ElementStr(fields.element(3)));
+  c.resolved_agent = std::string(redis::ElementStr(fields.element(4)));
+  c.resolved_ms = ToInt(redis::ElementStr(fields.element(5)));
+  c.csat_until_ms = ToInt(redis::ElementStr(fields.element(6)));
   return state;
 }
 
 absl::StatusOr<std::optional<Applied>> BotMemory::Apply(const BotEffect& effect) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
   const uint32_t p = effect.partition;
   const char* idle = effect.idle == IdleMark::kTrack    ? "track"
                      : effect.idle == IdleMark::kForget ? "forget"
                                                         : "";
   auto optional_number = [](int64_t v) { return v > 0 ? absl::StrCat(v) : std::string(); };
-  auto reply = apply_script_.Run(
-      **conn,
+  auto reply = redis_->Eval(
+      apply_script_,
       {SeenKey(p, effect.event_id), UnansweredKey(p, effect.conversation_key),
        queue::OutboundStreamKey(p), queue::ConversationStateKey(p, effect.conversation_key),
        queue::HistoryKey(p, effect.conversation_key), BotIdleKey(p)},
@@ -181,11 +171,9 @@ absl::StatusOr<std::optional<Applied>> BotMemory::Apply(const BotEffect& effect)
 
 absl::StatusOr<std::vector<std::string>> BotMemory::ClaimIdle(uint32_t partition,
                                                               int64_t idle_before_ms, int limit) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto reply = claim_script_.Run(**conn, {BotIdleKey(partition)},
-                                 {absl::StrCat(idle_before_ms), absl::StrCat(limit),
-                                  queue::ConversationStateKey(partition, "")});
+  auto reply = redis_->Eval(claim_script_, {BotIdleKey(partition)},
+                            {absl::StrCat(idle_before_ms), absl::StrCat(limit),
+                             queue::ConversationStateKey(partition, "")});
   if (!reply.ok()) return reply.status();
   if (reply->is_error()) return RedisError("claim script", reply->str());
   if (!reply->is_array()) return RedisError("claim script", "unexpected reply");
@@ -196,10 +184,8 @@ absl::StatusOr<std::vector<std::string>> BotMemory::ClaimIdle(uint32_t partition
 
 absl::Status BotMemory::Unclaim(uint32_t partition, const std::string& conversation_key,
                                 int64_t since_ms) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
   auto reply =
-      (*conn)->Run({"ZADD", BotIdleKey(partition), "NX", absl::StrCat(since_ms), conversation_key});
+      redis_->Run({"ZADD", BotIdleKey(partition), "NX", absl::StrCat(since_ms), conversation_key});
   if (!reply.ok()) return reply.status();
   if (reply->is_error()) return RedisError("ZADD", reply->str());
   return absl::OkStatus();

@@ -6,7 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lib/redis/connection_pool.h"
+#include "lib/redis/redis_client.h"
 #include "lib/redis/redis_script.h"
 
 namespace omnigate::chatbot {
@@ -86,12 +86,14 @@ struct BotMemoryOptions {
   int64_t history_retention_ms = int64_t{90} * 24 * 3600 * 1000;
 };
 
-// Conversation memory of the bot in Redis. Thread-safe (one pooled
-// connection per call). Every error is UNAVAILABLE: the caller's Deliver is
-// retried and nothing was applied twice.
+// Conversation memory of the bot in Redis (one Redis or a Redis Cluster:
+// every call touches one partition's keys). Thread-safe when the client is.
+// Every error is UNAVAILABLE: the caller's Deliver is retried and nothing
+// was applied twice.
 class BotMemory {
  public:
-  BotMemory(redis::ConnectionPool* pool, BotMemoryOptions options);
+  // `redis` outlives the memory.
+  BotMemory(redis::RedisClient* redis, BotMemoryOptions options);
 
   absl::StatusOr<BotState> Read(uint32_t partition, absl::string_view event_id,
                                 absl::string_view conversation_key);
@@ -110,9 +112,8 @@ class BotMemory {
   absl::Status Unclaim(uint32_t partition, const std::string& conversation_key, int64_t since_ms);
 
  private:
-  redis::ConnectionPool* pool_;
+  redis::RedisClient* const redis_;
   BotMemoryOptions options_;
-  const redis::RedisScript read_script_;
   const redis::RedisScript apply_script_;
   const redis::RedisScript claim_script_;
 };

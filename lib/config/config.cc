@@ -231,14 +231,35 @@ absl::Status ParseIngest(const YAML::Node& node, const EnvLookup& env, IngestCon
   return s;
 }
 
+// redis_wait_replicas / redis_wait_timeout_ms (top level).
+absl::Status ParseReplicaWait(const YAML::Node& root, const EnvLookup& env, Config* out) {
+  // More replicas than any real deployment has would only fail every write.
+  if (root["redis_wait_replicas"]) {
+    if (auto s = Integer(root["redis_wait_replicas"], "redis_wait_replicas", env, 0, 16,
+                         &out->redis_wait_replicas);
+        !s.ok()) {
+      return s;
+    }
+  }
+  // WAIT with 0 ms blocks forever; above 60 s a webhook would time out first.
+  if (root["redis_wait_timeout_ms"]) {
+    if (auto s = Integer<int64_t>(root["redis_wait_timeout_ms"], "redis_wait_timeout_ms", env, 1,
+                                  60000, &out->redis_wait_timeout_ms);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
   Config config;
   if (root.IsNull()) return config;  // an empty file is a valid, empty config
-  if (auto s =
-          CheckKeys(root, "",
-                    {"redis", "grpc_addr", "http_addr", "metrics_addr", "log_level", "connectors",
-                     "sinks", "routing", "ingest", "dispatcher", "sender", "chatbot",
-                     "agent_router", "cx", "grpc_server", "grpc_client", "webchat"});
+  if (auto s = CheckKeys(root, "",
+                         {"redis", "grpc_addr", "http_addr", "metrics_addr", "log_level",
+                          "connectors", "sinks", "routing", "ingest", "dispatcher", "sender",
+                          "chatbot", "agent_router", "cx", "grpc_server", "grpc_client", "webchat",
+                          "redis_wait_replicas", "redis_wait_timeout_ms"});
       !s.ok()) {
     return s;
   }
@@ -255,6 +276,8 @@ absl::StatusOr<Config> ParseRoot(const YAML::Node& root, const EnvLookup& env) {
     if (!v.ok()) return v.status();
     *o.target = *std::move(v);
   }
+
+  if (auto s = ParseReplicaWait(root, env, &config); !s.ok()) return s;
 
   if (const YAML::Node connectors = root["connectors"]) {
     if (!connectors.IsSequence()) return ConfigError("connectors", "expected a list");

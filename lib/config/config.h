@@ -227,6 +227,11 @@ struct GrpcClientSecurityConfig {
 // optional here: flags and environment fill them (see services/).
 struct Config {
   std::optional<std::string> redis;
+  // Replicated acknowledgement: > 0 acknowledges a write only after that many
+  // replicas have it (Redis WAIT), waiting up to redis_wait_timeout_ms; read
+  // by every service that writes.
+  int redis_wait_replicas = 0;
+  int64_t redis_wait_timeout_ms = 1000;
   std::optional<std::string> grpc_addr;
   std::optional<std::string> http_addr;
   std::optional<std::string> metrics_addr;

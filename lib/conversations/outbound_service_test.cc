@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "lib/common/clock.h"
 #include "lib/conversations/messaging_window.h"
+#include "lib/queue/enqueue_call.h"
 #include "lib/queue/enqueue_script.h"
 #include "lib/queue/history_entry.h"
 #include "lib/queue/keys.h"
@@ -48,12 +49,30 @@ class OutboundServiceTest : public ::testing::Test {
   void CustomerWrites(const std::string& conv) {
     static int seq = 0;
     const uint32_t p = Partition(conv);
-    auto reply = redis_.Eval(enqueue_,
-                             {queue::DedupeKey(p, absl::StrCat("in-", ++seq)), queue::StreamKey(p),
-                              queue::ConversationStateKey(p, conv)},
-                             {"60", "1000", "event", absl::StrCat(30LL * 24 * kHourMs),
-                              absl::StrCat(clock_.NowMs()), "customer-1"});
+    auto reply = Ingest(p, absl::StrCat("in-", ++seq), conv, clock_.NowMs(), absl::Hours(30 * 24));
     ASSERT_TRUE(reply.ok() && reply->is_array()) << (reply.ok() ? reply->str() : "unavailable");
+  }
+
+  // Ingest's enqueue script storing an event of `conv` (a customer's message
+  // sent at `customer_ms` when > 0), without history.
+  absl::StatusOr<redis::RedisReply> Ingest(uint32_t p, const std::string& id,
+                                           const std::string& conv, int64_t customer_ms,
+                                           absl::Duration retention) {
+    queue::EnqueueSettings settings;
+    settings.dedupe_ttl_seconds = 60;
+    settings.stream_max_len = 1000;
+    settings.conversation_retention = retention;
+    settings.history_max_len = 0;
+    queue::EventToStore e;
+    e.partition = p;
+    e.idempotency_key = id;
+    e.payload = "event";
+    e.conversation_key = conv;
+    e.customer_message_ms = customer_ms;
+    e.customer_id = "customer-1";
+    queue::EnqueueCall call =
+        queue::EnqueueCallBuilder(settings).Build(std::move(e), clock_.NowMs());
+    return redis_.Eval(enqueue_, call.keys, call.args);
   }
 
   static Event Reply(omnigate::v1::Channel channel, const std::string& conv,
@@ -187,17 +206,13 @@ TEST_F(OutboundServiceTest, IngestKeepsTheLatestCustomerMessageAndTheRetention) 
   const std::string state = queue::ConversationStateKey(p, kWhatsApp);
   CustomerWrites(kWhatsApp);
   // A late webhook of an older message does not move the window back.
-  auto older = redis_.Eval(enqueue_, {queue::DedupeKey(p, "late"), queue::StreamKey(p), state},
-                           {"60", "1000", "event", "5000", absl::StrCat(kStart - kHourMs)});
+  auto older = Ingest(p, "late", kWhatsApp, kStart - kHourMs, absl::Milliseconds(5000));
   ASSERT_TRUE(older.ok());
   EXPECT_EQ(redis_.Run({"HGET", state, "last_customer_ms"})->str(), absl::StrCat(kStart));
   EXPECT_EQ(redis_.Run({"PTTL", state})->integer(), 5000);
   // Not a customer message ("0"): nothing recorded, no state created.
   const std::string other = queue::ConversationStateKey(p, "whatsapp:100:other");
-  ASSERT_TRUE(redis_
-                  .Eval(enqueue_, {queue::DedupeKey(p, "status"), queue::StreamKey(p), other},
-                        {"60", "1000", "event", "5000", "0"})
-                  .ok());
+  ASSERT_TRUE(Ingest(p, "status", "whatsapp:100:other", 0, absl::Milliseconds(5000)).ok());
   EXPECT_EQ(redis_.Run({"EXISTS", other})->integer(), 0);
 }
 

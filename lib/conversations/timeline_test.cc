@@ -11,6 +11,7 @@
 #include "lib/conversations/conversation_store.h"
 #include "lib/conversations/outbound_status_store.h"
 #include "lib/cx/cx_metrics.h"
+#include "lib/queue/enqueue_call.h"
 #include "lib/queue/enqueue_script.h"
 #include "lib/queue/history_entry.h"
 #include "lib/queue/keys.h"
@@ -39,7 +40,18 @@ class TimelineTest : public ::testing::Test {
         store_(Options(&metrics_), &redis_, clock_),
         statuses_(&redis_, kPartitions, absl::Hours(1), clock_),
         enqueue_(queue::EnqueueScript()),
+        calls_(CallSettings()),
         p_(queue::PartitionOf(kKey, kPartitions)) {}
+
+  static queue::EnqueueSettings CallSettings() {
+    queue::EnqueueSettings s;
+    s.dedupe_ttl_seconds = 60;
+    s.stream_max_len = 1000;
+    s.conversation_retention = absl::Hours(1);
+    s.history_max_len = 100;
+    s.history_retention = absl::Hours(1);
+    return s;
+  }
 
   static ConversationStoreOptions Options(cx::CxMetrics* metrics) {
     ConversationStoreOptions o;
@@ -56,14 +68,21 @@ class TimelineTest : public ::testing::Test {
     e.set_conversation_key(kKey);
     e.mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
     e.mutable_text()->set_body("hello " + id);
-    auto reply = redis_.Eval(enqueue_,
-                             {queue::DedupeKey(p_, id), queue::StreamKey(p_),
-                              queue::ConversationStateKey(p_, kKey), queue::HistoryKey(p_, kKey)},
-                             {"60", "1000", e.SerializeAsString(), "3600000", absl::StrCat(sent_ms),
-                              "6281234", "100", "3600000", "wa-main"});
+    queue::EventToStore store;
+    store.partition = p_;
+    store.idempotency_key = id;
+    store.payload = e.SerializeAsString();
+    store.conversation_key = kKey;
+    store.customer_message_ms = sent_ms;
+    store.customer_id = "6281234";
+    store.connector = "wa-main";
+    store.history = true;
+    queue::EnqueueCall call = calls_.Build(std::move(store), sent_ms);
+    auto reply = redis_.Eval(enqueue_, call.keys, call.args);
     EXPECT_TRUE(reply.ok()) << reply.status();
-    if (!reply.ok() || reply->size() < 2) return -1;
-    return reply->size() >= 3 ? reply->element(2)->integer : 0;
+    if (!reply.ok() || reply->size() != 1 || reply->element(0)->elements < 2) return -1;
+    const redisReply* answer = reply->element(0);
+    return answer->elements >= 3 ? answer->element[2]->integer : 0;
   }
 
   absl::StatusOr<SentRecord> Sent(const std::string& reply_id, omnigate::v1::Role role) {
@@ -143,6 +162,7 @@ class TimelineTest : public ::testing::Test {
   ConversationStore store_;
   OutboundStatusStore statuses_;
   const redis::RedisScript enqueue_;
+  const queue::EnqueueCallBuilder calls_;
   const uint32_t p_;
 };
 

@@ -3,24 +3,25 @@
 #include "lib/dispatch/dead_letter_store.h"
 #include "lib/grpcutil/auth.h"
 #include "lib/queue/keys.h"
-#include "lib/redis/connection_pool.h"
+#include "lib/redis/redis_client.h"
 #include "omnigate/v1/admin.grpc.pb.h"
 
 namespace omnigate::dispatch {
 
 // omnigate.v1.Admin: dead letters, partition owners, stream depth and lag.
-// Operator traffic: sync handlers on pooled Redis connections.
+// Operator traffic: sync handlers, one pipelined round trip per call (split
+// by node on a Redis Cluster).
 class AdminService final : public omnigate::v1::Admin::Service {
  public:
   // Calls need the admin scope when `authorizer` is set.
   // `keys`: the dispatcher's partitions or the sender's (outbound).
   AdminService(uint32_t partitions, std::vector<std::string> sinks, DeadLetterStore* dead_letters,
-               redis::ConnectionPool* pool, const grpcutil::CallAuthorizer* authorizer = nullptr,
+               redis::RedisClient* redis, const grpcutil::CallAuthorizer* authorizer = nullptr,
                const queue::ConsumerKeys* keys = &queue::kDispatcherKeys)
       : partitions_(partitions),
         sinks_(std::move(sinks)),
         dead_letters_(dead_letters),
-        pool_(pool),
+        redis_(redis),
         authorizer_(authorizer),
         keys_(keys) {}
 
@@ -44,7 +45,7 @@ class AdminService final : public omnigate::v1::Admin::Service {
   const uint32_t partitions_;
   const std::vector<std::string> sinks_;
   DeadLetterStore* const dead_letters_;
-  redis::ConnectionPool* const pool_;
+  redis::RedisClient* const redis_;
   const grpcutil::CallAuthorizer* const authorizer_;
   const queue::ConsumerKeys* const keys_;
 };

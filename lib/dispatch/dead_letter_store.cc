@@ -71,11 +71,11 @@ absl::Status ParseDeadLetterId(const std::string& id, uint32_t partitions, uint3
 }
 
 DeadLetterStore::DeadLetterStore(uint32_t partitions, int64_t stream_max_len,
-                                 redis::ConnectionPool* pool, const queue::ConsumerKeys* keys)
+                                 redis::RedisClient* redis, const queue::ConsumerKeys* keys)
     : partitions_(partitions),
       stream_max_len_(stream_max_len),
       keys_(keys),
-      pool_(pool),
+      redis_(redis),
       replay_script_(kReplayScript) {}
 
 absl::StatusOr<std::vector<DeadLetter>> DeadLetterStore::List(const DeadLetterSelector& selector) {
@@ -104,27 +104,28 @@ absl::StatusOr<std::vector<DeadLetter>> DeadLetterStore::List(const DeadLetterSe
       for (uint32_t p = 0; p < partitions_; ++p) ranges.push_back({p, start, end});
     }
   }
-  absl::Status status = pool_->With([&](redis::RedisConnection& conn) -> absl::Status {
-    for (const Range& r : ranges) {
-      auto reply = conn.Run({"XRANGE", keys_->dead_letter(r.partition), r.start, r.end, "COUNT",
-                             absl::StrCat(limit)});
-      if (!reply.ok()) return reply.status();
-      if (reply->is_error())
-        return absl::InvalidArgumentError(absl::StrCat("XRANGE: ", reply->str()));
-      for (size_t i = 0; i < reply->size(); ++i) {
-        DeadLetter dl;
-        if (!ParseEntry(reply->element(i), r.partition, &dl)) continue;
-        if (!selector.sink().empty() && dl.sink() != selector.sink()) continue;
-        if (!selector.conversation_key().empty() &&
-            dl.event().conversation_key() != selector.conversation_key()) {
-          continue;
-        }
-        out.push_back(std::move(dl));
+  // One round trip (split by node on a cluster).
+  std::vector<redis::RedisCommand> commands;
+  for (const Range& r : ranges) {
+    commands.push_back(
+        {"XRANGE", keys_->dead_letter(r.partition), r.start, r.end, "COUNT", absl::StrCat(limit)});
+  }
+  auto replies = redis_->RunPipeline(commands);
+  if (!replies.ok()) return replies.status();
+  for (size_t k = 0; k < ranges.size(); ++k) {
+    const redis::RedisReply& reply = (*replies)[k];
+    if (reply.is_error()) return absl::InvalidArgumentError(absl::StrCat("XRANGE: ", reply.str()));
+    for (size_t i = 0; i < reply.size(); ++i) {
+      DeadLetter dl;
+      if (!ParseEntry(reply.element(i), ranges[k].partition, &dl)) continue;
+      if (!selector.sink().empty() && dl.sink() != selector.sink()) continue;
+      if (!selector.conversation_key().empty() &&
+          dl.event().conversation_key() != selector.conversation_key()) {
+        continue;
       }
+      out.push_back(std::move(dl));
     }
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
+  }
   std::stable_sort(out.begin(), out.end(), [](const DeadLetter& a, const DeadLetter& b) {
     return a.dead_at_ms() < b.dead_at_ms();
   });
@@ -137,42 +138,34 @@ absl::StatusOr<uint32_t> DeadLetterStore::ForEachSelected(const DeadLetterSelect
   auto selected = List(selector);
   if (!selected.ok()) return selected.status();
   uint32_t count = 0;
-  absl::Status status = pool_->With([&](redis::RedisConnection& conn) -> absl::Status {
-    for (const DeadLetter& dl : *selected) {
-      uint32_t p = 0;
-      std::string entry;
-      if (auto s = ParseDeadLetterId(dl.id(), partitions_, &p, &entry); !s.ok()) return s;
-      auto done = action(conn, p, entry);
-      if (!done.ok())
-        return absl::Status(done.status().code(),
-                            absl::StrCat(dl.id(), ": ", done.status().message()));
-      if (*done) ++count;
-    }
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
+  for (const DeadLetter& dl : *selected) {
+    uint32_t p = 0;
+    std::string entry;
+    if (auto s = ParseDeadLetterId(dl.id(), partitions_, &p, &entry); !s.ok()) return s;
+    auto done = action(p, entry);
+    if (!done.ok())
+      return absl::Status(done.status().code(),
+                          absl::StrCat(dl.id(), ": ", done.status().message()));
+    if (*done) ++count;
+  }
   return count;
 }
 
 absl::StatusOr<uint32_t> DeadLetterStore::Replay(const DeadLetterSelector& selector) {
-  return ForEachSelected(selector,
-                         [this](redis::RedisConnection& conn, uint32_t p,
-                                const std::string& entry) -> absl::StatusOr<bool> {
-                           auto reply =
-                               replay_script_.Run(conn, {keys_->dead_letter(p), keys_->stream(p)},
-                                                  {entry, absl::StrCat(stream_max_len_)});
-                           if (!reply.ok()) return reply.status();
-                           if (reply->is_error())
-                             return absl::InternalError(absl::StrCat("replay: ", reply->str()));
-                           return reply->is_string();  // nil: already gone
-                         });
+  return ForEachSelected(
+      selector, [this](uint32_t p, const std::string& entry) -> absl::StatusOr<bool> {
+        auto reply = redis_->Eval(replay_script_, {keys_->dead_letter(p), keys_->stream(p)},
+                                  {entry, absl::StrCat(stream_max_len_)});
+        if (!reply.ok()) return reply.status();
+        if (reply->is_error()) return absl::InternalError(absl::StrCat("replay: ", reply->str()));
+        return reply->is_string();  // nil: already gone
+      });
 }
 
 absl::StatusOr<uint32_t> DeadLetterStore::Drop(const DeadLetterSelector& selector) {
   return ForEachSelected(selector,
-                         [this](redis::RedisConnection& conn, uint32_t p,
-                                const std::string& entry) -> absl::StatusOr<bool> {
-                           auto reply = conn.Run({"XDEL", keys_->dead_letter(p), entry});
+                         [this](uint32_t p, const std::string& entry) -> absl::StatusOr<bool> {
+                           auto reply = redis_->Run({"XDEL", keys_->dead_letter(p), entry});
                            if (!reply.ok()) return reply.status();
                            return reply->integer() == 1;
                          });

@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "lib/queue/keys.h"
-#include "lib/redis/connection_pool.h"
+#include "lib/redis/redis_client.h"
 #include "lib/redis/redis_script.h"
 #include "omnigate/v1/admin.pb.h"
 
@@ -19,7 +19,7 @@ namespace omnigate::dispatch {
 class DeadLetterStore {
  public:
   // `keys`: the dispatcher's dead letters, or the sender's (outbound).
-  DeadLetterStore(uint32_t partitions, int64_t stream_max_len, redis::ConnectionPool* pool,
+  DeadLetterStore(uint32_t partitions, int64_t stream_max_len, redis::RedisClient* redis,
                   const queue::ConsumerKeys* keys = &queue::kDispatcherKeys);
 
   // Oldest first, at most selector.limit (default 1000).
@@ -32,15 +32,14 @@ class DeadLetterStore {
  private:
   // Runs `action` on each selected dead letter ((partition, entry id));
   // returns how many it reported done.
-  using EntryAction =
-      std::function<absl::StatusOr<bool>(redis::RedisConnection&, uint32_t, const std::string&)>;
+  using EntryAction = std::function<absl::StatusOr<bool>(uint32_t, const std::string&)>;
   absl::StatusOr<uint32_t> ForEachSelected(const omnigate::v1::DeadLetterSelector& selector,
                                            const EntryAction& action);
 
   const uint32_t partitions_;
   const int64_t stream_max_len_;
   const queue::ConsumerKeys* const keys_;
-  redis::ConnectionPool* const pool_;
+  redis::RedisClient* const redis_;
   const redis::RedisScript replay_script_;
 };
 

@@ -14,16 +14,17 @@ LeaseOptions WithKeys(LeaseOptions lease, const queue::ConsumerKeys* keys) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(DispatcherOptions options, redis::RedisEndpoint endpoint,
+Dispatcher::Dispatcher(DispatcherOptions options, DispatcherRedis redis,
                        std::vector<SinkHandle> sinks, const routing::Router* router,
                        DispatchMetrics* metrics, const Clock& clock)
     : options_(std::move(options)),
-      endpoint_(endpoint),
+      redis_(redis.client),
+      connect_(std::move(redis.connect)),
       sinks_(std::move(sinks)),
       router_(router),
       metrics_(metrics),
       clock_(clock),
-      leases_(WithKeys(options_.lease, options_.keys), endpoint, this, metrics) {
+      leases_(WithKeys(options_.lease, options_.keys), redis_, this, metrics) {
   for (const auto& sink : sinks_) {
     limiters_[sink.name] = std::make_unique<InFlightLimiter>(options_.max_in_flight_per_sink);
   }
@@ -73,8 +74,10 @@ void Dispatcher::OnAcquired(uint32_t partition) {
     wo.consumer = options_.instance_id;
     wo.keys = options_.keys;
     WorkerDeps deps;
-    deps.connect = redis::EndpointConnectionFactory(endpoint_, absl::Seconds(1), absl::Seconds(5));
-    deps.reader_connect = PartitionReader::ConnectionFor(endpoint_, wo.idle_block);
+    const std::string stream = options_.keys->stream(partition);
+    deps.connect = connect_(stream, absl::Seconds(5));
+    // A read blocks up to idle_block before Redis answers.
+    deps.reader_connect = connect_(stream, wo.idle_block + absl::Seconds(5));
     deps.router = router_;
     deps.sink = sink.client;
     deps.limiter = limiters_[sink.name].get();
@@ -119,21 +122,29 @@ void Dispatcher::SampleStats() {
     for (const auto& [p, workers] : workers_) owned.push_back(p);
   }
   if (owned.empty()) return;
-  if (stats_conn_ == nullptr || stats_conn_->broken()) {
-    auto conn = redis::RedisConnection::Connect(endpoint_, absl::Seconds(1), absl::Seconds(2));
-    if (!conn.ok()) return;
-    stats_conn_ = *std::move(conn);
-  }
-  redis::RedisConnection* conn = stats_conn_.get();
+  // One round trip for every owned partition (split by node on a cluster);
+  // read-only, so it never waits for replicas.
+  std::vector<uint32_t> sampled;
+  std::vector<redis::RedisCommand> commands;
   for (uint32_t p : owned) {
     if (!leases_.Valid(p)) continue;
-    auto len = conn->Run({"XLEN", options_.keys->stream(p)});
-    auto dlq = conn->Run({"XLEN", options_.keys->dead_letter(p)});
-    if (len.ok() && dlq.ok()) metrics_->SetDepth(p, len->integer(), dlq->integer());
-    auto groups = conn->Run({"XINFO", "GROUPS", options_.keys->stream(p)});
-    if (!groups.ok() || !groups->is_array()) continue;
-    for (size_t g = 0; g < groups->size(); ++g) {
-      const redisReply* info = groups->element(g);
+    sampled.push_back(p);
+    commands.push_back({"XLEN", options_.keys->stream(p)});
+    commands.push_back({"XLEN", options_.keys->dead_letter(p)});
+    commands.push_back({"XINFO", "GROUPS", options_.keys->stream(p)});
+  }
+  if (commands.empty()) return;
+  auto replies = redis_->RunPipeline(commands);
+  if (!replies.ok()) return;
+  for (size_t k = 0; k < sampled.size(); ++k) {
+    const uint32_t p = sampled[k];
+    const redis::RedisReply& len = (*replies)[3 * k];
+    const redis::RedisReply& dlq = (*replies)[3 * k + 1];
+    const redis::RedisReply& groups = (*replies)[3 * k + 2];
+    if (!len.is_error() && !dlq.is_error()) metrics_->SetDepth(p, len.integer(), dlq.integer());
+    if (!groups.is_array()) continue;
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const redisReply* info = groups.element(g);
       if (info == nullptr || info->type != REDIS_REPLY_ARRAY) continue;
       std::string name;
       int64_t pending = 0, lag = 0;

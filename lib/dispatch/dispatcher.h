@@ -12,6 +12,8 @@
 #include "lib/dispatch/lease_manager.h"
 #include "lib/dispatch/partition_worker.h"
 #include "lib/dispatch/sink_client.h"
+#include "lib/dispatch/stream_connector.h"
+#include "lib/redis/redis_client.h"
 #include "lib/routing/router.h"
 
 namespace omnigate::dispatch {
@@ -35,13 +37,22 @@ struct DispatcherOptions {
   absl::Duration stats_interval = absl::Seconds(5);
 };
 
+// Where a dispatcher's Redis traffic goes: one Redis or a Redis Cluster.
+struct DispatcherRedis {
+  // Leases, heartbeats and stats; outlives the dispatcher. Its writes must
+  // not wait for replicas (ReplicaWait): a renewal stalled by a slow replica
+  // would cost the lease.
+  redis::RedisClient* client = nullptr;
+  // The partition workers' and readers' own connections, per stream key.
+  StreamConnector connect;
+};
+
 // omnigate-dispatcher's engine: owns partitions by lease and runs one
 // PartitionWorker per owned partition and sink. Thread-safe.
 class Dispatcher final : public LeaseListener {
  public:
-  Dispatcher(DispatcherOptions options, redis::RedisEndpoint endpoint,
-             std::vector<SinkHandle> sinks, const routing::Router* router, DispatchMetrics* metrics,
-             const Clock& clock);
+  Dispatcher(DispatcherOptions options, DispatcherRedis redis, std::vector<SinkHandle> sinks,
+             const routing::Router* router, DispatchMetrics* metrics, const Clock& clock);
   ~Dispatcher() override;
 
   void Start();
@@ -59,7 +70,8 @@ class Dispatcher final : public LeaseListener {
   void SampleStats();
 
   const DispatcherOptions options_;
-  const redis::RedisEndpoint endpoint_;
+  redis::RedisClient* const redis_;
+  const StreamConnector connect_;
   const std::vector<SinkHandle> sinks_;
   const routing::Router* const router_;
   DispatchMetrics* const metrics_;
@@ -71,7 +83,6 @@ class Dispatcher final : public LeaseListener {
   std::map<uint32_t, std::vector<std::unique_ptr<PartitionWorker>>> workers_;
   bool stopping_ = false;
   std::thread stats_thread_;
-  std::unique_ptr<redis::RedisConnection> stats_conn_;  // stats thread only
   std::condition_variable stats_cv_;
 };
 

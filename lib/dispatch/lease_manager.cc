@@ -109,11 +109,11 @@ void LeaseManager::RunCycle() {
   bool ok = replies.ok();
   for (size_t i = 0; ok && i < replies->size(); ++i) ok = !(*replies)[i].is_error();
   healthy_.store(ok);
-  if (!ok) {
+  if (!ok && !options_.renew_without_heartbeat) {
     LoseExpired();
     return;
   }
-  const int64_t replicas = std::max<int64_t>(1, (*replies)[2].integer());
+  const int64_t replicas = ok ? std::max<int64_t>(1, (*replies)[2].integer()) : 1;
   const int target =
       static_cast<int>((options_.partitions + replicas - 1) / static_cast<uint32_t>(replicas));
 
@@ -130,6 +130,12 @@ void LeaseManager::RunCycle() {
       continue;
     }
     ++owned;
+  }
+  if (!ok) {
+    // No replica count to share by: keep what we hold, take nothing.
+    owned_.store(owned);
+    metrics_->SetOwned(owned);
+    return;
   }
   // Give back the excess; the workers wind down and the lease is deleted
   // once they finished (kReleasing), so ownership never overlaps.

@@ -43,6 +43,12 @@ struct LeaseOptions {
   // Lease keys and the replica heartbeat set (the dispatcher's or the
   // sender's).
   const queue::ConsumerKeys* keys = &queue::kDispatcherKeys;
+  // Keep renewing owned leases when the heartbeat fails (nothing is taken
+  // or given back then). For a Redis Cluster, where the heartbeat set lives
+  // on one master and the leases on all of them: that master's failover must
+  // not cost the partitions served by the others. Off for one Redis, where a
+  // failed heartbeat means every renewal would fail too.
+  bool renew_without_heartbeat = false;
 };
 
 // Shares the partitions among live replicas (dispatchers, or senders: the

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -39,6 +40,25 @@ class RecordingListener : public LeaseListener {
   std::set<uint32_t> acquired;
   std::set<uint32_t> lost;
   std::set<uint32_t> busy;
+};
+
+// FakeRedis whose pipelines (the heartbeat) fail while `fail_pipelines`:
+// the heartbeat set's node is down, the leases' nodes are not.
+class HeartbeatDown final : public redis::RedisClient {
+ public:
+  explicit HeartbeatDown(redis::RedisClient* inner) : inner_(inner) {}
+  absl::StatusOr<redis::RedisReply> Run(const redis::RedisCommand& command) override {
+    return inner_->Run(command);
+  }
+  absl::StatusOr<std::vector<redis::RedisReply>> RunPipeline(
+      const std::vector<redis::RedisCommand>& commands) override {
+    if (fail_pipelines) return absl::UnavailableError("heartbeat node down");
+    return inner_->RunPipeline(commands);
+  }
+  std::atomic<bool> fail_pipelines{false};
+
+ private:
+  redis::RedisClient* const inner_;
 };
 
 class LeaseManagerTest : public ::testing::Test {
@@ -178,6 +198,49 @@ TEST_F(LeaseManagerTest, StopReleasesLeasesAndLeavesTheReplicaSet) {
   EXPECT_THAT(listener.lost, ::testing::ElementsAre(0, 1, 2, 3));
   for (uint32_t p = 0; p < kPartitions; ++p) EXPECT_EQ(Holder(p), "");
   EXPECT_TRUE(redis_.Run({"ZSCORE", std::string(queue::kDispatchersKey), "a"})->is_null());
+}
+
+TEST_F(LeaseManagerTest, OnAClusterLeasesAreRenewedWhileTheHeartbeatFails) {
+  HeartbeatDown redis(&redis_);
+  LeaseOptions options;
+  options.partitions = kPartitions;
+  options.instance_id = "a";
+  options.ttl = absl::Milliseconds(kTtlMs);
+  options.renew_without_heartbeat = true;
+  RecordingListener listener;
+  LeaseManager manager(options, &redis, &listener, &metrics_, wall_,
+                       [this] { return steady_ms_.load(); });
+  manager.RunCycle();
+  ASSERT_EQ(manager.owned(), 4);
+  redis.fail_pipelines = true;
+  for (int i = 0; i < 4; ++i) {  // 12 s: beyond a ttl
+    Advance(3000);
+    manager.RunCycle();
+    EXPECT_FALSE(manager.healthy());
+  }
+  EXPECT_EQ(manager.owned(), 4);
+  for (uint32_t p = 0; p < kPartitions; ++p) EXPECT_TRUE(manager.Valid(p)) << p;
+  EXPECT_TRUE(listener.lost.empty());
+}
+
+TEST_F(LeaseManagerTest, OnOneRedisAFailedHeartbeatStopsRenewals) {
+  HeartbeatDown redis(&redis_);
+  LeaseOptions options;
+  options.partitions = kPartitions;
+  options.instance_id = "a";
+  options.ttl = absl::Milliseconds(kTtlMs);
+  RecordingListener listener;
+  LeaseManager manager(options, &redis, &listener, &metrics_, wall_,
+                       [this] { return steady_ms_.load(); });
+  manager.RunCycle();
+  ASSERT_EQ(manager.owned(), 4);
+  redis.fail_pipelines = true;
+  for (int i = 0; i < 4; ++i) {
+    Advance(3000);
+    manager.RunCycle();
+  }
+  for (uint32_t p = 0; p < kPartitions; ++p) EXPECT_FALSE(manager.Valid(p)) << p;
+  EXPECT_EQ(listener.lost.size(), kPartitions);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/common/log.h"
 #include "lib/dispatch/scripts.h"
+#include "lib/dispatch/stream_connector.h"
 #include "lib/queue/keys.h"
 
 namespace omnigate::dispatch {
@@ -106,6 +107,7 @@ absl::Status PartitionReader::Setup() {
   do {
     auto claimed = RunFenced(claim_script_, {cursor});
     if (!claimed.ok()) return claimed.status();
+    if (IsNodeChangeReply(*claimed)) return NodeChanged(*claimed);
     if (claimed->is_error()) {
       return absl::FailedPreconditionError(absl::StrCat("XAUTOCLAIM: ", claimed->str()));
     }
@@ -177,6 +179,7 @@ absl::Status PartitionReader::Read(size_t count) {
                       absl::StrCat(count), "STREAMS", options_.stream_key, history_cursor_}});
     if (!replies.ok()) return replies.status();
     const redis::RedisReply& reply = replies->front();
+    if (IsNodeChangeReply(reply)) return NodeChanged(reply);
     if (reply.is_error()) {
       setup_done_ = false;  // NOGROUP: the stream or group was deleted under us
       return absl::InternalError(absl::StrCat("XREADGROUP: ", reply.str()));
@@ -201,6 +204,9 @@ absl::Status PartitionReader::Read(size_t count) {
   commands.push_back(read_script_.EvalShaCommand(keys, args));
   auto replies = RunWithAcks(commands);
   if (!replies.ok()) return replies.status();
+  for (const redis::RedisReply& r : *replies) {
+    if (IsNodeChangeReply(r)) return NodeChanged(r);
+  }
   // The first entry after our position, when we waited: if the read finds
   // nothing (someone else's entries), waiting resumes after it instead of
   // spinning.
@@ -231,6 +237,14 @@ absl::Status PartitionReader::Read(size_t count) {
   caught_up_ = read < count;
   if (read == 0 && !waited_for.empty()) last_id_ = waited_for;
   return absl::OkStatus();
+}
+
+absl::Status PartitionReader::NodeChanged(const redis::RedisReply& reply) {
+  // The stream moved (failover, slot migration) or the cluster is changing:
+  // a new connection asks the cluster where the stream lives now.
+  conn_.reset();
+  setup_done_ = false;
+  return absl::UnavailableError(absl::StrCat("the partition's node changed: ", reply.str()));
 }
 
 size_t PartitionReader::Deliver(const redis::RedisReply& reply, bool history) {

@@ -75,6 +75,11 @@ struct ReaderOptions {
 // owner must deliver first; it waits for new entries with a plain XREAD
 // BLOCK, which takes nothing. BLOCK is also bounded by the lease's remaining
 // local validity, and nothing is read once it ran out.
+//
+// On a Redis Cluster `connect` makes connections to the node serving the
+// stream (ClusterStreamConnector): a connection that broke or was answered
+// MOVED, ASK, TRYAGAIN or CLUSTERDOWN is dropped and made again, so the
+// reader follows the stream to a new master after a failover.
 class PartitionReader {
  public:
   // Called on the reader thread for each entry: fills `out` (id and
@@ -116,6 +121,9 @@ class PartitionReader {
   // Runs a fenced script; NOSCRIPT loads it by EVAL.
   absl::StatusOr<redis::RedisReply> RunFenced(const redis::RedisScript& script,
                                               std::vector<std::string> args);
+  // Drops the connection after a MOVED/ASK/CLUSTERDOWN/TRYAGAIN reply, so
+  // the next one is made to the stream's node now; UNAVAILABLE.
+  absl::Status NodeChanged(const redis::RedisReply& reply);
   // Hands over what `reply` (XREADGROUP's) holds; returns how many it held.
   size_t Deliver(const redis::RedisReply& reply, bool history);
   // Waits up to `d` unless stopped; false when stopped.

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/common/log.h"
 #include "lib/dispatch/scripts.h"
+#include "lib/dispatch/stream_connector.h"
 #include "lib/queue/keys.h"
 
 namespace omnigate::dispatch {
@@ -332,6 +333,10 @@ absl::Status PartitionWorker::DeadLetter(const Pending& pending, const grpc::Sta
                                    pending.event.conversation_key()};
   auto reply = dead_letter_script_.Run(*conn_, {dead_letter_key_, stream_key_}, args);
   if (!reply.ok()) return reply.status();
+  if (IsNodeChangeReply(*reply)) {
+    ResetConnection();  // reconnects to the partition's node now
+    return absl::UnavailableError(absl::StrCat("dead letter: ", reply->str()));
+  }
   if (reply->is_error()) return absl::InternalError(absl::StrCat("dead letter: ", reply->str()));
   deps_.metrics->DeadLetter(options_.sink, status.error_code());
   deps_.metrics->Events(options_.sink, EventOutcome::kDeadLettered, 1);
@@ -406,6 +411,13 @@ void PartitionWorker::CollectAckReplies(bool block) {
       return;
     }
     if (!reply->has_value()) return;  // not arrived yet: taken on a later pass
+    if (IsNodeChangeReply(**reply)) {
+      // The stream moved (failover, slot migration): these acks and the ones
+      // behind them are sent again on a connection to its node now.
+      deps_.metrics->RedisError();
+      ResetConnection();
+      return;
+    }
     std::vector<std::string> ids = std::move(acks_sent_.front());
     acks_sent_.pop_front();
     if ((*reply)->is_error()) {

@@ -30,10 +30,10 @@ int64_t LargestGroupBacklog(const redis::RedisReply& reply) {
 
 }  // namespace
 
-BacklogMonitor::BacklogMonitor(BacklogMonitorOptions options, redis::RedisEndpoint endpoint)
-    : options_(options),
-      endpoint_(std::move(endpoint)),
-      overloaded_(new std::atomic<bool>[options.partitions]) {
+BacklogMonitor::BacklogMonitor(BacklogMonitorOptions options, redis::RedisClient* redis)
+    : options_(std::move(options)),
+      redis_(redis),
+      overloaded_(new std::atomic<bool>[options_.partitions]) {
   for (uint32_t p = 0; p < options_.partitions; ++p) overloaded_[p].store(false);
 }
 
@@ -44,24 +44,24 @@ bool BacklogMonitor::Overloaded(uint32_t partition) const {
 }
 
 void BacklogMonitor::SampleOnce() {
-  if (conn_ == nullptr || conn_->broken()) {
-    auto conn = redis::RedisConnection::Connect(endpoint_, absl::Seconds(1), absl::Seconds(2));
-    if (!conn.ok()) return;
-    conn_ = *std::move(conn);
-  }
-  redis::RedisConnection* conn = conn_.get();
+  std::vector<redis::RedisCommand> commands;
   for (uint32_t p = 0; p < options_.partitions; ++p) {
-    if (!conn->Append({"XINFO", "GROUPS", StreamKey(p)}).ok()) return;
-    if (!conn->Append({"XLEN", StreamKey(p)}).ok()) return;
+    commands.push_back({"XINFO", "GROUPS", StreamKey(p)});
+    commands.push_back({"XLEN", StreamKey(p)});
   }
-  if (!conn->Flush().ok()) return;
+  auto replies = redis_->RunPipeline(commands);
+  if (!replies.ok()) return;
+  // XLEN fails only when the node does (a cluster in failover): keep the
+  // last view.
+  for (uint32_t p = 0; p < options_.partitions; ++p) {
+    if ((*replies)[2 * p + 1].is_error()) return;
+  }
   int count = 0;
   for (uint32_t p = 0; p < options_.partitions; ++p) {
-    auto groups = conn->ReadReply();
-    auto length = conn->ReadReply();
-    if (!groups.ok() || !length.ok()) return;
-    int64_t backlog = LargestGroupBacklog(*groups);
-    if (backlog < 0) backlog = length->integer();  // nobody consumes it yet
+    const redis::RedisReply& groups = (*replies)[2 * p];
+    const redis::RedisReply& length = (*replies)[2 * p + 1];
+    int64_t backlog = LargestGroupBacklog(groups);
+    if (backlog < 0) backlog = length.integer();  // nobody consumes it yet
     const bool over = backlog > options_.max_backlog;
     if (over != overloaded_[p].load()) {
       OG_LOG(WARNING) << "partition " << p << (over ? " over" : " back under")

@@ -11,8 +11,7 @@
 
 #include "absl/time/time.h"
 #include "lib/queue/backlog.h"
-#include "lib/redis/redis_connection.h"
-#include "lib/redis/redis_url.h"
+#include "lib/redis/redis_client.h"
 
 namespace omnigate::queue {
 
@@ -29,11 +28,13 @@ struct BacklogMonitorOptions {
 };
 
 // Samples every partition stream's backlog from Redis (XINFO GROUPS, one
-// pipelined round trip per period) on its own thread. When Redis cannot be
-// read the last view is kept: writes fail on their own then. Thread-safe.
+// pipelined round trip per period, split by node on a Redis Cluster; read
+// only, so it never waits for replicas) on its own thread. When Redis cannot
+// be read the last view is kept: writes fail on their own then. Thread-safe.
 class BacklogMonitor final : public BacklogGuard {
  public:
-  BacklogMonitor(BacklogMonitorOptions options, redis::RedisEndpoint endpoint);
+  // Through `redis`, which outlives the monitor.
+  BacklogMonitor(BacklogMonitorOptions options, redis::RedisClient* redis);
   ~BacklogMonitor() override;
 
   void Start();
@@ -47,10 +48,9 @@ class BacklogMonitor final : public BacklogGuard {
   void SampleOnce();
 
   const BacklogMonitorOptions options_;
-  const redis::RedisEndpoint endpoint_;
+  redis::RedisClient* const redis_;
   std::unique_ptr<std::atomic<bool>[]> overloaded_;
   std::atomic<int> overloaded_count_{0};
-  std::unique_ptr<redis::RedisConnection> conn_;  // sampling thread only
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

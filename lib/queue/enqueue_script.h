@@ -8,32 +8,39 @@
 
 namespace omnigate::queue {
 
-// Dedupe and append in one round trip, atomically:
-//   KEYS[1] dedupe key, KEYS[2] stream key, KEYS[3] conversation state key
-//   ARGV[1] dedupe TTL seconds, ARGV[2] approximate stream cap, ARGV[3] event,
-//   ARGV[4] conversation retention ms, ARGV[5] (optional) when the event is a
-//   customer's message, its time in ms, else "0"
-// Returns {1, entry id, cycle} when appended, {0, original entry id} for a
-// duplicate.
-// The marker is written after XADD so it never points at a missing entry.
-// The conversation's mode (absent = bot) is copied onto the entry: mode
-// changes are appended by scripts on the same keys, so the entry order alone
-// tells every consumer which mode applied to each event.
+// Dedupe and append in one round trip, atomically, for a batch of events of
+// one partition (one call carries every event of the partition that one
+// writer flush holds; EnqueueFolder merges the callers' calls):
+//   KEYS[1] the partition's stream, then four keys per event:
+//     dedupe key, conversation state key, and
+//     history list + state again (kind h), state twice (kind n), or the
+//     provider id -> reply id key + early receipts key (kind r)
+//   ARGV[1..7] shared: dedupe TTL s, approximate stream cap, conversation
+//     retention ms, history cap (entries), history retention ms, status
+//     retention ms, the partition's reply status key prefix
+//     ("omnigate:outstatus:{p}:")
+//   then seven per event: kind, event, customer message time ms (0: not a
+//     customer's message), x, y, z, now ms; for h/n x = customer id, y =
+//     connector; for r x = state (sent|delivered|read|failed), y = error
+//     code, z = error message.
+// Returns one answer per event: {1, entry id, cycle} when appended, {0,
+// original entry id} for a duplicate.
+//
+// Per event: the dedupe marker is written after XADD so it never points at
+// a missing entry. The conversation's mode (absent = bot) is copied onto the
+// entry: mode changes are appended by scripts on the same keys, so the entry
+// order alone tells every consumer which mode applied to each event. The
+// state hash is read once (HMGET) and written once (HSET) per event.
+//
 // An inbound message is activity: it renews the state's retention. A
 // customer's message also sets `last_customer_ms` (never backwards: webhooks
-// may arrive late), which opens the channel's messaging window; so the state
-// exists, with the retention, for every conversation a customer wrote in.
-// Without it the hash exists only once a change set mode.
+// may arrive late), which opens the channel's messaging window, with the
+// customer's channel id (`customer_id`: where replies go when Outbound.Send
+// names no recipient) and the connector it came through (`connector`: where
+// the bot's CSAT question goes).
 //
-// Without receipts, ARGV[6] is the customer's channel id (who replies go to
-// when Outbound.Send names no recipient), stored as `customer_id` with
-// last_customer_ms, and ARGV[9] the connector it came through (`connector`:
-// where the bot's CSAT question goes).
-//
-// History: with exactly four keys, KEYS[4] is the conversation's history
-// list (Conversations.History, history_entry.h): the event is appended to it
-// too, capped at ARGV[7] entries and expiring ARGV[8] ms after its last
-// event.
+// History (kind h): the event is appended to the conversation's history list
+// (Conversations.History, history_entry.h), capped and expiring.
 //
 // Timeline: a customer's message opens a conversation cycle when none is
 // open (`opened_ms` unset) or the last one was resolved (`resolved_ms` set),
@@ -45,90 +52,111 @@ namespace omnigate::queue {
 // third element of the answer says what happened: 0 nothing, 1 opened,
 // 2 reopened (answered once: a duplicate returns before this).
 //
-// Receipts (a provider's status webhook for a reply omnigate sent) add
-//   KEYS[4] provider id -> reply id (written by the sender), KEYS[5] early
-//   receipts of that provider id; ARGV[6] state (sent|delivered|read|failed),
-//   ARGV[7] now ms, ARGV[8] status retention ms, ARGV[9] the reply status
-//   key prefix of the partition ("omnigate:outstatus:{p}:"), ARGV[10] error
-//   code, ARGV[11] error message.
-// When the reply is known its id is stamped on the entry (field
+// Receipts (kind r, a provider's status webhook for a reply omnigate sent):
+// when the reply is known its id is stamped on the entry (field
 // outbound_event_id, copied into Status.outbound_event_id by consumers) and
 // its status record moves forward; otherwise the receipt waits as an early
 // one for the sender to apply when it records the provider id (the
 // provider's webhook raced its own send answer). The status key is built
-// from the reply id read here, in the same hash tag as KEYS[4].
+// from the reply id read here, in the same hash tag as the provider key.
 inline constexpr absl::string_view kEnqueueScriptBody = R"lua(
-local prev = redis.call('GET', KEYS[1])
-if prev then return {0, prev} end
-local mode = redis.call('HGET', KEYS[3], 'mode')
-local cycle = 0
-local customer = tonumber(ARGV[5]) or 0
-if customer > 0 then
-  local t = redis.call('HMGET', KEYS[3], 'opened_ms', 'resolved_ms', 'csat_until_ms')
-  local asking = t[3] and (tonumber(t[3]) or 0) > customer
-  if not t[1] or (t[2] and not asking) then
-    cycle = t[2] and 2 or 1
-    redis.call('HDEL', KEYS[3], 'first_reply_ms', 'handoff_ms', 'assigned_ms',
-               'first_agent_reply_ms', 'resolved_ms', 'resolved_by', 'resolved_agent',
-               'csat_until_ms', 'csat_score')
-    redis.call('HSET', KEYS[3], 'opened_ms', ARGV[5])
-    if cycle == 2 then
-      redis.call('HINCRBY', KEYS[3], 'reopened', 1)
-      if mode == 'closed' then
-        redis.call('HSET', KEYS[3], 'mode', 'bot', 'mode_changed_at_ms', ARGV[5])
-        mode = 'bot'
-      end
-    end
-  end
-end
-local fields = {'event', ARGV[3]}
-if mode and mode ~= 'bot' then
-  fields[#fields + 1] = 'mode'
-  fields[#fields + 1] = mode
-end
-if #KEYS >= 5 then
-  local rank = {queued = 0, sent = 1, delivered = 2, read = 3, failed = 3}
-  local state = ARGV[6]
-  local reply = redis.call('GET', KEYS[4])
+local rank = {queued = 0, sent = 1, delivered = 2, read = 3, failed = 3}
+
+local function receipt(fields, kp, ke, state, code, message, now)
+  local reply = redis.call('GET', kp)
   if reply then
     fields[#fields + 1] = 'outbound_event_id'
     fields[#fields + 1] = reply
-    local skey = ARGV[9] .. reply
+    local skey = ARGV[7] .. reply
     local cur = redis.call('HGET', skey, 'state')
     if rank[state] and (not cur or not rank[cur] or rank[state] > rank[cur]) then
-      redis.call('HSET', skey, 'state', state, 'updated_ms', ARGV[7])
       if state == 'failed' then
-        redis.call('HSET', skey, 'error_code', ARGV[10], 'error_message', ARGV[11])
+        redis.call('HSET', skey, 'state', state, 'updated_ms', now, 'error_code', code,
+                   'error_message', message)
+      else
+        redis.call('HSET', skey, 'state', state, 'updated_ms', now)
       end
-      redis.call('PEXPIRE', skey, ARGV[8])
+      redis.call('PEXPIRE', skey, ARGV[6])
     end
   else
-    local cur = redis.call('HGET', KEYS[5], 'state')
+    local cur = redis.call('HGET', ke, 'state')
     if rank[state] and (not cur or not rank[cur] or rank[state] > rank[cur]) then
-      redis.call('HSET', KEYS[5], 'state', state, 'error_code', ARGV[10],
-                 'error_message', ARGV[11])
+      redis.call('HSET', ke, 'state', state, 'error_code', code, 'error_message', message)
     end
-    redis.call('PEXPIRE', KEYS[5], ARGV[8])
+    redis.call('PEXPIRE', ke, ARGV[6])
   end
 end
-local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(fields))
-redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
-if #KEYS == 4 then history_append(KEYS[4], ARGV[3], ARGV[7], ARGV[8]) end
-if customer > 0 then
-  local last = tonumber(redis.call('HGET', KEYS[3], 'last_customer_ms')) or 0
-  if customer > last then
-    redis.call('HSET', KEYS[3], 'last_customer_ms', ARGV[5])
-    if #KEYS <= 4 and ARGV[6] and ARGV[6] ~= '' then
-      redis.call('HSET', KEYS[3], 'customer_id', ARGV[6])
-      if ARGV[9] and ARGV[9] ~= '' then redis.call('HSET', KEYS[3], 'connector', ARGV[9]) end
+
+local function enqueue(kd, ks, k3, k4, kind, event, customer_ms, x, y, z, now)
+  local prev = redis.call('GET', kd)
+  if prev then return {0, prev} end
+  local t = redis.call('HMGET', ks, 'mode', 'opened_ms', 'resolved_ms', 'csat_until_ms',
+                       'last_customer_ms')
+  local mode = t[1]
+  local set = {}
+  local cycle = 0
+  local customer = tonumber(customer_ms) or 0
+  if customer > 0 then
+    local asking = t[4] and (tonumber(t[4]) or 0) > customer
+    if not t[2] or (t[3] and not asking) then
+      cycle = t[3] and 2 or 1
+      redis.call('HDEL', ks, 'first_reply_ms', 'handoff_ms', 'assigned_ms',
+                 'first_agent_reply_ms', 'resolved_ms', 'resolved_by', 'resolved_agent',
+                 'csat_until_ms', 'csat_score')
+      set[#set + 1] = 'opened_ms'
+      set[#set + 1] = customer_ms
+      if cycle == 2 then
+        redis.call('HINCRBY', ks, 'reopened', 1)
+        if mode == 'closed' then
+          set[#set + 1] = 'mode'
+          set[#set + 1] = 'bot'
+          set[#set + 1] = 'mode_changed_at_ms'
+          set[#set + 1] = customer_ms
+          mode = 'bot'
+        end
+      end
     end
   end
-  redis.call('PEXPIRE', KEYS[3], ARGV[4])
-elseif mode then
-  redis.call('PEXPIRE', KEYS[3], ARGV[4])
+  local fields = {'event', event}
+  if mode and mode ~= 'bot' then
+    fields[3] = 'mode'
+    fields[4] = mode
+  end
+  if kind == 'r' then receipt(fields, k3, k4, x, y, z, now) end
+  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(fields))
+  redis.call('SET', kd, id, 'EX', ARGV[1])
+  if kind == 'h' then history_append(k3, event, ARGV[4], ARGV[5]) end
+  if customer > 0 and customer > (tonumber(t[5]) or 0) then
+    set[#set + 1] = 'last_customer_ms'
+    set[#set + 1] = customer_ms
+    if kind ~= 'r' and x ~= '' then
+      set[#set + 1] = 'customer_id'
+      set[#set + 1] = x
+      if y ~= '' then
+        set[#set + 1] = 'connector'
+        set[#set + 1] = y
+      end
+    end
+  end
+  if #set > 0 then redis.call('HSET', ks, unpack(set)) end
+  if customer > 0 or mode then redis.call('PEXPIRE', ks, ARGV[3]) end
+  return {1, id, cycle}
 end
-return {1, id, cycle}
+
+local answers = {}
+for i = 0, (#KEYS - 1) / 4 - 1 do
+  local k = 2 + 4 * i
+  local a = 8 + 7 * i
+  answers[i + 1] = enqueue(KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a], ARGV[a + 1],
+                           ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
+end
+return answers
 )lua";
+
+// Layout of the script's arguments (see above).
+inline constexpr int kEnqueueKeysPerEvent = 4;
+inline constexpr int kEnqueueSharedArgs = 7;
+inline constexpr int kEnqueueArgsPerEvent = 7;
 
 // The whole script: history_append's definition, then the body.
 inline const std::string& EnqueueScript() {

@@ -1,11 +1,13 @@
 #include "lib/queue/redis_stream_queue.h"
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "lib/queue/enqueue_folder.h"
 #include "lib/queue/enqueue_script.h"
 #include "lib/queue/keys.h"
 
@@ -19,7 +21,7 @@ class EnqueueJoin {
       : outcomes_(events), remaining_(parts), done_(std::move(done)) {}
 
   void Complete(const std::vector<size_t>& indexes,
-                absl::StatusOr<redis::RedisPipelineWriter::Replies> replies) {
+                absl::StatusOr<redis::GroupCommitWriter::Replies> replies) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!replies.ok()) {
@@ -62,20 +64,35 @@ class EnqueueJoin {
 
 }  // namespace
 
+namespace {
+
+EnqueueSettings SettingsOf(const RedisStreamQueueOptions& o) {
+  EnqueueSettings s;
+  s.dedupe_ttl_seconds = o.dedupe_ttl_seconds;
+  s.stream_max_len = o.stream_max_len;
+  s.conversation_retention = o.conversation_retention;
+  s.status_retention = o.status_retention;
+  s.history_max_len = o.history_max_len;
+  s.history_retention = o.history_retention;
+  return s;
+}
+
+const std::string& ScriptSha() {
+  static const std::string* sha =
+      new std::string(redis::RedisPipelineWriter::ScriptSha(EnqueueScript()));
+  return *sha;
+}
+
+}  // namespace
+
 RedisStreamQueue::RedisStreamQueue(RedisStreamQueueOptions options,
-                                   redis::RedisPipelineWriter* writer)
-    : options_(options),
-      writer_(writer),
-      script_sha_(redis::RedisPipelineWriter::ScriptSha(EnqueueScript())),
-      ttl_arg_(absl::StrCat(options.dedupe_ttl_seconds)),
-      max_len_arg_(absl::StrCat(options.stream_max_len)),
-      retention_arg_(absl::StrCat(absl::ToInt64Milliseconds(options.conversation_retention))),
-      status_retention_arg_(absl::StrCat(absl::ToInt64Milliseconds(options.status_retention))),
-      history_max_len_arg_(absl::StrCat(options.history_max_len)),
-      history_retention_arg_(absl::StrCat(absl::ToInt64Milliseconds(options.history_retention))) {}
+                                   redis::GroupCommitWriter* writer)
+    : options_(options), writer_(writer), calls_(SettingsOf(options)) {}
 
 void RedisStreamQueue::AddScripts(redis::PipelineWriterOptions* options) {
+  static const EnqueueFolder* folder = new EnqueueFolder(ScriptSha());
   options->scripts.emplace_back(EnqueueScript());
+  options->folder = folder;
 }
 
 void RedisStreamQueue::Enqueue(std::vector<EventToStore> events, EnqueueCallback done) {
@@ -83,49 +100,24 @@ void RedisStreamQueue::Enqueue(std::vector<EventToStore> events, EnqueueCallback
     done(std::vector<EnqueueOutcome>{});
     return;
   }
+  // One submission per partition: on a cluster each goes to the master
+  // serving that partition's slot. The lane keeps a partition on one
+  // connection, so its order holds.
   const size_t lanes = static_cast<size_t>(writer_->lanes());
-  std::vector<std::vector<redis::RedisCommand>> commands(lanes);
-  std::vector<std::vector<size_t>> indexes(lanes);
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  std::map<uint32_t, std::pair<std::vector<redis::RedisCommand>, std::vector<size_t>>> parts;
   for (size_t i = 0; i < events.size(); ++i) {
-    EventToStore& e = events[i];
-    const size_t lane = e.partition % lanes;
-    if (!e.receipt.has_value() && e.history && options_.history_max_len > 0) {
-      commands[lane].push_back(
-          {"EVALSHA", script_sha_, "4", DedupeKey(e.partition, e.idempotency_key),
-           StreamKey(e.partition), ConversationStateKey(e.partition, e.conversation_key),
-           HistoryKey(e.partition, e.conversation_key), ttl_arg_, max_len_arg_,
-           std::move(e.payload), retention_arg_, absl::StrCat(e.customer_message_ms),
-           std::move(e.customer_id), history_max_len_arg_, history_retention_arg_,
-           std::move(e.connector)});
-    } else if (!e.receipt.has_value()) {
-      commands[lane].push_back(
-          {"EVALSHA", script_sha_, "3", DedupeKey(e.partition, e.idempotency_key),
-           StreamKey(e.partition), ConversationStateKey(e.partition, e.conversation_key), ttl_arg_,
-           max_len_arg_, std::move(e.payload), retention_arg_, absl::StrCat(e.customer_message_ms),
-           std::move(e.customer_id), "0", "0", std::move(e.connector)});
-    } else {
-      const EventToStore::Receipt& r = *e.receipt;
-      commands[lane].push_back(
-          {"EVALSHA", script_sha_, "5", DedupeKey(e.partition, e.idempotency_key),
-           StreamKey(e.partition), ConversationStateKey(e.partition, e.conversation_key),
-           ProviderMessageKey(e.partition, r.connector, r.provider_message_id),
-           EarlyReceiptKey(e.partition, r.connector, r.provider_message_id), ttl_arg_, max_len_arg_,
-           std::move(e.payload), retention_arg_, absl::StrCat(e.customer_message_ms), r.state,
-           absl::StrCat(absl::ToUnixMillis(absl::Now())), status_retention_arg_,
-           OutboundStatusKey(e.partition, ""), r.error_code, r.error_message.substr(0, 512)});
-    }
-    indexes[lane].push_back(i);
+    auto& [commands, indexes] = parts[events[i].partition];
+    commands.push_back(calls_.Command(ScriptSha(), std::move(events[i]), now_ms));
+    indexes.push_back(i);
   }
-  size_t parts = 0;
-  for (const auto& c : commands) parts += c.empty() ? 0 : 1;
-  auto join = std::make_shared<EnqueueJoin>(events.size(), parts, std::move(done));
-  for (size_t lane = 0; lane < lanes; ++lane) {
-    if (commands[lane].empty()) continue;
-    writer_->Submit(lane, std::move(commands[lane]),
-                    [join, idx = std::move(indexes[lane])](
-                        absl::StatusOr<redis::RedisPipelineWriter::Replies> r) {
-                      join->Complete(idx, std::move(r));
-                    });
+  auto join = std::make_shared<EnqueueJoin>(events.size(), parts.size(), std::move(done));
+  for (auto& [partition, part] : parts) {
+    writer_->Submit(
+        StreamKey(partition), partition % lanes, std::move(part.first),
+        [join, idx = std::move(part.second)](absl::StatusOr<redis::GroupCommitWriter::Replies> r) {
+          join->Complete(idx, std::move(r));
+        });
   }
 }
 
@@ -152,7 +144,7 @@ void RedisStreamQueue::Quarantine(QuarantineRecord record, StatusCallback done) 
                              std::move(record.body)};
   std::vector<redis::RedisCommand> commands;
   commands.push_back(std::move(cmd));
-  writer_->Submit(0, std::move(commands), [done = std::move(done)](auto replies) {
+  writer_->Submit(kQuarantineKey, 0, std::move(commands), [done = std::move(done)](auto replies) {
     if (!replies.ok()) {
       done(replies.status());
     } else if ((*replies)[0].is_error()) {

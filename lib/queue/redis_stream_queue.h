@@ -4,7 +4,9 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "lib/queue/enqueue_call.h"
 #include "lib/queue/event_queue.h"
+#include "lib/redis/group_commit_writer.h"
 #include "lib/redis/pipeline_writer.h"
 
 namespace omnigate::queue {
@@ -26,17 +28,19 @@ struct RedisStreamQueueOptions {
   absl::Duration history_retention = absl::Hours(90 * 24);
 };
 
-// EventQueue on Redis Streams. Events are grouped by writer lane (partition
-// modulo lanes) so one partition always uses one connection and keeps its
-// order; each lane's share is pipelined together with other callers' writes
-// (group commit). Thread-safe.
+// EventQueue on Redis Streams, one Redis or a cluster. Events are submitted
+// per partition on lane partition modulo lanes, so one partition always uses
+// one connection and keeps its order; they are pipelined together with other
+// callers' writes (group commit) and a flush's events of one partition run
+// as one script call (EnqueueFolder). Thread-safe.
 class RedisStreamQueue final : public EventQueue {
  public:
-  // `writer` must be started, outlive this queue and have EnqueueScript() in
-  // its scripts (see MakeWriterOptions).
-  RedisStreamQueue(RedisStreamQueueOptions options, redis::RedisPipelineWriter* writer);
+  // `writer` must be started, outlive this queue and have been built with
+  // options passed through AddScripts.
+  RedisStreamQueue(RedisStreamQueueOptions options, redis::GroupCommitWriter* writer);
 
-  // Adds the queue's scripts to writer options.
+  // Adds the queue's script and its folder (one script call per partition
+  // and flush) to writer options.
   static void AddScripts(redis::PipelineWriterOptions* options);
 
   void Enqueue(std::vector<EventToStore> events, EnqueueCallback done) override;
@@ -45,14 +49,8 @@ class RedisStreamQueue final : public EventQueue {
 
  private:
   const RedisStreamQueueOptions options_;
-  redis::RedisPipelineWriter* const writer_;
-  const std::string script_sha_;
-  const std::string ttl_arg_;
-  const std::string max_len_arg_;
-  const std::string retention_arg_;
-  const std::string status_retention_arg_;
-  const std::string history_max_len_arg_;
-  const std::string history_retention_arg_;
+  redis::GroupCommitWriter* const writer_;
+  const EnqueueCallBuilder calls_;
 };
 
 }  // namespace omnigate::queue

@@ -27,7 +27,7 @@ bool EntryIdLess(const std::string& a, const std::string& b) { return SplitId(a)
 
 absl::StatusOr<std::vector<RawEntry>> StreamReader::LatestRaw(const std::string& key,
                                                               size_t count) {
-  auto reply = conn_->Run({"XREVRANGE", key, "+", "-", "COUNT", absl::StrCat(count)});
+  auto reply = run_({"XREVRANGE", key, "+", "-", "COUNT", absl::StrCat(count)});
   if (!reply.ok()) return reply.status();
   if (reply->is_error())
     return absl::FailedPreconditionError(absl::StrCat("redis: ", reply->str()));
@@ -89,7 +89,7 @@ absl::StatusOr<std::vector<StoredEvent>> StreamReader::Latest(
 }
 
 absl::StatusOr<int64_t> StreamReader::Length(const std::string& key) {
-  auto reply = conn_->Run({"XLEN", key});
+  auto reply = run_({"XLEN", key});
   if (!reply.ok()) return reply.status();
   if (!reply->is_integer()) return Unexpected("XLEN");
   return reply->integer();

@@ -7,7 +7,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lib/redis/redis_connection.h"
+#include "lib/redis/connection.h"
+#include "lib/redis/redis_client.h"
 #include "omnigate/v1/event.pb.h"
 
 namespace omnigate::queue {
@@ -26,10 +27,15 @@ struct RawEntry {
 };
 
 // Read-only views of the queue for operators (omnigatectl) and tests.
-// Not for the hot path: uses a blocking connection.
+// Not for the hot path: one blocking call per stream. Each call reads one
+// key, so it works on a Redis Cluster through a RedisClient.
 class StreamReader {
  public:
-  explicit StreamReader(redis::RedisConnection* conn) : conn_(conn) {}
+  // Through `conn` or `client`, which outlive the reader.
+  explicit StreamReader(redis::Connection* conn)
+      : run_([conn](const redis::RedisCommand& c) { return conn->Run(c); }) {}
+  explicit StreamReader(redis::RedisClient* client)
+      : run_([client](const redis::RedisCommand& c) { return client->Run(c); }) {}
 
   // The newest `count` events over `partitions` partitions (or only
   // `only_partition` when >= 0), oldest first. DATA_LOSS when an entry does
@@ -49,7 +55,7 @@ class StreamReader {
   absl::StatusOr<int64_t> Length(const std::string& key);
 
  private:
-  redis::RedisConnection* const conn_;
+  const std::function<absl::StatusOr<redis::RedisReply>(const redis::RedisCommand&)> run_;
 };
 
 // Compares stream entry ids ("<ms>-<seq>") numerically.

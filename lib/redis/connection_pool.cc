@@ -1,10 +1,59 @@
 #include "lib/redis/connection_pool.h"
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace omnigate::redis {
+namespace {
+
+bool IsNoScript(const RedisReply& reply) {
+  return reply.is_error() && absl::StartsWith(reply.str(), "NOSCRIPT");
+}
+
+// Sends `command` and WAIT as one pipeline; the command's reply, or
+// UNAVAILABLE when the replicas did not confirm. An error reply skips the
+// check (nothing to acknowledge) but the WAIT reply is still read, to keep
+// the connection in step.
+absl::StatusOr<RedisReply> RunAndWait(Connection& conn, const RedisCommand& command,
+                                      const ReplicaWait& wait) {
+  if (auto s = conn.Append(command); !s.ok()) return s;
+  if (auto s = AppendWait(conn, wait); !s.ok()) return s;
+  if (auto s = conn.Flush(); !s.ok()) return s;
+  auto reply = conn.ReadReply();
+  if (!reply.ok()) return reply.status();
+  auto waited = ReadWaitReply(conn);
+  if (!waited.ok()) return waited.status();
+  if (reply->is_error()) return reply;
+  if (auto s = CheckWaitReply(*waited, wait); !s.ok()) return s;
+  return reply;
+}
+
+}  // namespace
+
+bool IsReadOnlyCommand(const RedisCommand& command) {
+  // Next to a network round trip a linear scan costs nothing.
+  static constexpr absl::string_view kReads[] = {
+      "PING",     "ECHO",      "TIME",       "INFO",          "DBSIZE",
+      "GET",      "MGET",      "STRLEN",     "GETRANGE",      "EXISTS",
+      "TTL",      "PTTL",      "TYPE",       "SCAN",          "HGET",
+      "HMGET",    "HGETALL",   "HEXISTS",    "HLEN",          "HKEYS",
+      "HVALS",    "HSCAN",     "LRANGE",     "LLEN",          "LINDEX",
+      "SMEMBERS", "SISMEMBER", "SMISMEMBER", "SCARD",         "SSCAN",
+      "ZRANGE",   "ZREVRANGE", "ZSCORE",     "ZRANGEBYSCORE", "ZREVRANGEBYSCORE",
+      "ZMSCORE",  "ZCARD",     "ZCOUNT",     "ZRANK",         "ZREVRANK",
+      "ZSCAN",    "XRANGE",    "XREVRANGE",  "XLEN",          "XINFO",
+      "XPENDING", "XREAD",     "XREADGROUP", "EVAL_RO",       "EVALSHA_RO",
+      "FCALL_RO", "PUBSUB",
+  };
+  if (command.empty()) return true;
+  return std::any_of(std::begin(kReads), std::end(kReads),
+                     [&](absl::string_view r) { return absl::EqualsIgnoreCase(r, command[0]); });
+}
 
 ConnectionPool::Lease::~Lease() {
   if (pool_ != nullptr && conn_ != nullptr) pool_->Release(std::move(conn_));
@@ -12,13 +61,14 @@ ConnectionPool::Lease::~Lease() {
 
 ConnectionPool::ConnectionPool(RedisEndpoint endpoint, absl::Duration connect_timeout,
                                absl::Duration io_timeout, size_t max_idle, size_t max_open,
-                               absl::Duration acquire_timeout)
+                               absl::Duration acquire_timeout, ReplicaWait replica_wait)
     : endpoint_(std::move(endpoint)),
       connect_timeout_(connect_timeout),
-      io_timeout_(io_timeout),
+      io_timeout_(IoTimeoutFor(io_timeout, replica_wait)),
       max_idle_(max_idle),
       max_open_(max_open),
-      acquire_timeout_(acquire_timeout) {}
+      acquire_timeout_(acquire_timeout),
+      replica_wait_(replica_wait) {}
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
   {
@@ -69,13 +119,24 @@ void ConnectionPool::Release(std::unique_ptr<RedisConnection> conn) {
 absl::Status ConnectionPool::With(const std::function<absl::Status(RedisConnection&)>& fn) {
   auto lease = Acquire();
   if (!lease.ok()) return lease.status();
-  return fn(**lease);
+  if (auto status = fn(**lease); !status.ok()) return status;
+  return ConfirmWrites(**lease);
+}
+
+absl::Status ConnectionPool::ConfirmWrites(Connection& conn) const {
+  if (!replica_wait_.enabled()) return absl::OkStatus();
+  if (auto s = AppendWait(conn, replica_wait_); !s.ok()) return s;
+  if (auto s = conn.Flush(); !s.ok()) return s;
+  auto waited = ReadWaitReply(conn);
+  if (!waited.ok()) return waited.status();
+  return CheckWaitReply(*waited, replica_wait_);
 }
 
 absl::StatusOr<RedisReply> ConnectionPool::Run(const RedisCommand& command) {
   auto lease = Acquire();
   if (!lease.ok()) return lease.status();
-  return (*lease)->Run(command);
+  if (!replica_wait_.enabled() || IsReadOnlyCommand(command)) return (*lease)->Run(command);
+  return RunAndWait(**lease, command, replica_wait_);
 }
 
 absl::StatusOr<std::vector<RedisReply>> ConnectionPool::RunPipeline(
@@ -83,8 +144,15 @@ absl::StatusOr<std::vector<RedisReply>> ConnectionPool::RunPipeline(
   auto lease = Acquire();
   if (!lease.ok()) return lease.status();
   RedisConnection& conn = **lease;
+  // One WAIT after the whole pipeline, in the same round trip.
+  const bool wait = replica_wait_.enabled() &&
+                    std::any_of(commands.begin(), commands.end(),
+                                [](const RedisCommand& c) { return !IsReadOnlyCommand(c); });
   for (const auto& command : commands) {
     if (auto status = conn.Append(command); !status.ok()) return status;
+  }
+  if (wait) {
+    if (auto status = AppendWait(conn, replica_wait_); !status.ok()) return status;
   }
   if (auto status = conn.Flush(); !status.ok()) return status;
   std::vector<RedisReply> replies;
@@ -94,6 +162,11 @@ absl::StatusOr<std::vector<RedisReply>> ConnectionPool::RunPipeline(
     if (!reply.ok()) return reply.status();
     replies.push_back(*std::move(reply));
   }
+  if (wait) {
+    auto waited = ReadWaitReply(conn);
+    if (!waited.ok()) return waited.status();
+    if (auto status = CheckWaitReply(*waited, replica_wait_); !status.ok()) return status;
+  }
   return replies;
 }
 
@@ -102,7 +175,15 @@ absl::StatusOr<RedisReply> ConnectionPool::Eval(const RedisScript& script,
                                                 const std::vector<std::string>& args) {
   auto lease = Acquire();
   if (!lease.ok()) return lease.status();
-  return script.Run(**lease, keys, args);
+  if (!replica_wait_.enabled()) return script.Run(**lease, keys, args);
+  // A script may write: EVALSHA and WAIT in one round trip (EVAL and WAIT
+  // again when the server lost the script).
+  RedisCommand command = script.EvalShaCommand(keys, args);
+  auto reply = RunAndWait(**lease, command, replica_wait_);
+  if (!reply.ok() || !IsNoScript(*reply)) return reply;
+  command[0] = "EVAL";
+  command[1] = script.source();
+  return RunAndWait(**lease, command, replica_wait_);
 }
 
 }  // namespace omnigate::redis

@@ -96,5 +96,24 @@ TEST(ConnectionPoolTest, UnboundedByDefault) {
   }
 }
 
+TEST(ConnectionPoolTest, ReadsAreToldApartFromWrites) {
+  for (const char* read : {"GET", "get", "HGETALL", "XRANGE", "XLEN", "PING", "XREADGROUP"})
+    EXPECT_TRUE(IsReadOnlyCommand({read, "k"})) << read;
+  // Anything not known to be a read counts as a write (and waits).
+  for (const char* write : {"SET", "set", "XADD", "EVALSHA", "EVAL", "DEL", "XACK", "HSET", "NEW"})
+    EXPECT_FALSE(IsReadOnlyCommand({write, "k"})) << write;
+}
+
+TEST(ReplicaWaitHelpersTest, WaitCommandAndReplyCheck) {
+  const ReplicaWait wait{2, absl::Milliseconds(250)};
+  EXPECT_EQ(WaitCommand(wait), (RedisCommand{"WAIT", "2", "250"}));
+  // A zero timeout would block forever in Redis: never sent.
+  EXPECT_EQ(WaitCommand(ReplicaWait{1, absl::ZeroDuration()}), (RedisCommand{"WAIT", "1", "1"}));
+  EXPECT_FALSE(ReplicaWait{}.enabled());
+  EXPECT_EQ(IoTimeoutFor(absl::Seconds(2), wait), absl::Seconds(2));
+  EXPECT_EQ(IoTimeoutFor(absl::Seconds(1), ReplicaWait{1, absl::Seconds(5)}), absl::Seconds(6));
+  EXPECT_EQ(IoTimeoutFor(absl::Seconds(1), ReplicaWait{0, absl::Seconds(5)}), absl::Seconds(1));
+}
+
 }  // namespace
 }  // namespace omnigate::redis

@@ -107,25 +107,36 @@ TEST_F(FakeLuaTest, EvalShaFallsBackToEvalAndScriptLoadRegisters) {
   EXPECT_EQ(Do({"EVALSHA", loaded.sha(), "2", "a", "b"}).integer(), 2);
 }
 
+// Keys and arguments of one enqueue call (layout in enqueue_script.h) for
+// a non-customer event without history.
+std::vector<std::string> EnqueueKeys(const std::string& dedupe) {
+  return {"stream", dedupe, "conv", "conv", "conv"};
+}
+std::vector<std::string> EnqueueArgs(const std::string& event) {
+  return {"60", "100", "5000", "0", "0", "0", "status:", "n", event, "0", "", "", "", "1"};
+}
+
 TEST_F(FakeLuaTest, RealEnqueueScriptDedupesAndStampsMode) {
-  const std::vector<std::string> keys = {"dedupe:1", "stream", "conv"};
-  RedisReply first = Eval(queue::EnqueueScript(), keys, {"60", "100", "payload-1", "5000"});
-  ASSERT_EQ(first.size(), 3u);
-  EXPECT_EQ(first.element(0)->integer, 1);
-  EXPECT_EQ(first.element(2)->integer, 0);  // not a customer's message: no cycle
-  const std::string id(ElementStr(first.element(1)));
+  RedisReply first = Eval(queue::EnqueueScript(), EnqueueKeys("dedupe:1"), EnqueueArgs("p1"));
+  ASSERT_EQ(first.size(), 1u);  // one answer per event
+  const redisReply* answer = first.element(0);
+  ASSERT_EQ(answer->elements, 3u);
+  EXPECT_EQ(answer->element[0]->integer, 1);
+  EXPECT_EQ(answer->element[2]->integer, 0);  // not a customer's message: no cycle
+  const std::string id(ElementStr(answer->element[1]));
   EXPECT_EQ(id, "1700000000000-0");
-  RedisReply again = Eval(queue::EnqueueScript(), keys, {"60", "100", "payload-1", "5000"});
-  EXPECT_EQ(again.element(0)->integer, 0);
-  EXPECT_EQ(ElementStr(again.element(1)), id);
+  RedisReply again = Eval(queue::EnqueueScript(), EnqueueKeys("dedupe:1"), EnqueueArgs("p1"));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again.element(0)->element[0]->integer, 0);
+  EXPECT_EQ(ElementStr(again.element(0)->element[1]), id);
   EXPECT_EQ(Do({"TTL", "dedupe:1"}).integer(), 60);
 
   // An agent-mode conversation: the entry carries the mode, the state's
   // retention is renewed.
   Do({"HSET", "conv", "mode", "agent"});
-  RedisReply second =
-      Eval(queue::EnqueueScript(), {"dedupe:2", "stream", "conv"}, {"60", "100", "p2", "5000"});
-  EXPECT_EQ(second.element(0)->integer, 1);
+  RedisReply second = Eval(queue::EnqueueScript(), EnqueueKeys("dedupe:2"), EnqueueArgs("p2"));
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second.element(0)->element[0]->integer, 1);
   EXPECT_EQ(Do({"PTTL", "conv"}).integer(), 5000);
   RedisReply entries = Do({"XRANGE", "stream", "-", "+"});
   ASSERT_EQ(entries.size(), 2u);
@@ -134,6 +145,33 @@ TEST_F(FakeLuaTest, RealEnqueueScriptDedupesAndStampsMode) {
   EXPECT_EQ(ElementStr(fields->element[2]), "mode");
   EXPECT_EQ(ElementStr(fields->element[3]), "agent");
   EXPECT_EQ(entries.element(0)->element[1]->elements, 2u);  // bot: no mode field
+}
+
+TEST_F(FakeLuaTest, RealEnqueueScriptStoresABatchInOrderAndDedupesWithinIt) {
+  // Three events in one call, the third a repeat of the first.
+  std::vector<std::string> keys = {"stream"};
+  std::vector<std::string> args = {"60", "100", "5000", "0", "0", "0", "status:"};
+  for (const char* letter : {"a", "b", "a"}) {
+    const std::string id = letter;
+    for (const std::string& k :
+         {"dedupe:" + id, std::string("conv"), std::string("conv"), std::string("conv")}) {
+      keys.push_back(k);
+    }
+    for (const std::string& v : {std::string("n"), "event-" + id, std::string("0"), std::string(),
+                                 std::string(), std::string(), std::string("1")}) {
+      args.push_back(v);
+    }
+  }
+  RedisReply answers = Eval(queue::EnqueueScript(), keys, args);
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers.element(0)->element[0]->integer, 1);
+  EXPECT_EQ(answers.element(1)->element[0]->integer, 1);
+  EXPECT_EQ(answers.element(2)->element[0]->integer, 0);  // "a" again: a duplicate
+  EXPECT_EQ(ElementStr(answers.element(2)->element[1]), ElementStr(answers.element(0)->element[1]));
+  RedisReply entries = Do({"XRANGE", "stream", "-", "+"});
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(ElementStr(entries.element(0)->element[1]->element[1]), "event-a");
+  EXPECT_EQ(ElementStr(entries.element(1)->element[1]->element[1]), "event-b");
 }
 
 TEST_F(FakeLuaTest, RealDeadLetterAndReplayScripts) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/common/encoding.h"
 #include "lib/common/log.h"
+#include "lib/redis/reply_builder.h"
 #include "openssl/sha.h"
 
 namespace omnigate::redis {
@@ -96,8 +97,8 @@ absl::Status RedisPipelineWriter::LoadScripts(RedisConnection* conn) {
 bool RedisPipelineWriter::EnsureConnected(Lane* lane, absl::Duration* backoff) {
   if (lane->conn != nullptr && !lane->conn->broken()) return true;
   lane->conn.reset();
-  auto conn =
-      RedisConnection::Connect(options_.endpoint, options_.connect_timeout, options_.io_timeout);
+  auto conn = RedisConnection::Connect(options_.endpoint, options_.connect_timeout,
+                                       IoTimeoutFor(options_.io_timeout, options_.replica_wait));
   absl::Status status = conn.ok() ? LoadScripts(conn->get()) : conn.status();
   if (status.ok()) {
     lane->conn = *std::move(conn);
@@ -159,54 +160,115 @@ void RedisPipelineWriter::Run(Lane* lane) {
 void RedisPipelineWriter::WriteBatch(Lane* lane, std::vector<Job>& batch) {
   RedisConnection* conn = lane->conn.get();
   const absl::Time start = absl::Now();
-  size_t total = 0;
-  absl::Status status;
-  for (const Job& job : batch) {
-    for (const RedisCommand& cmd : job.commands) {
-      if (status.ok()) status = conn->Append(cmd);
-      ++total;
-    }
+  std::vector<RedisCommand*> submitted;
+  for (Job& job : batch) {
+    for (RedisCommand& cmd : job.commands) submitted.push_back(&cmd);
   }
+  // What goes on the wire: the submitted commands themselves, or what the
+  // folder made of them.
+  std::vector<RedisCommand> folded;
+  std::vector<BatchFolder::Answer> answers;
+  std::vector<RedisCommand*> written;
+  if (options_.folder != nullptr) {
+    folded = options_.folder->Fold(submitted, &answers);
+    for (RedisCommand& cmd : folded) written.push_back(&cmd);
+  } else {
+    written = submitted;
+    answers.resize(submitted.size());
+    for (size_t i = 0; i < submitted.size(); ++i) answers[i].written = i;
+  }
+
+  absl::Status status;
+  for (const RedisCommand* cmd : written) {
+    status = conn->Append(*cmd);
+    if (!status.ok()) break;
+  }
+  // One WAIT per flushed pipeline confirms every write above at once.
+  const ReplicaWait& wait = options_.replica_wait;
+  if (status.ok() && wait.enabled()) status = AppendWait(*conn, wait);
   if (status.ok()) status = conn->Flush();
 
-  std::vector<Replies> replies(batch.size());
-  std::vector<std::pair<size_t, size_t>> noscript;  // (job, command) to retry
-  for (size_t j = 0; j < batch.size() && status.ok(); ++j) {
-    replies[j].reserve(batch[j].commands.size());
-    for (size_t c = 0; c < batch[j].commands.size() && status.ok(); ++c) {
-      auto reply = conn->ReadReply();
-      if (!reply.ok()) {
-        status = reply.status();
-        break;
-      }
-      if (reply->is_error() && absl::StartsWith(reply->str(), "NOSCRIPT"))
-        noscript.emplace_back(j, c);
-      replies[j].push_back(*std::move(reply));
+  Replies replies;
+  replies.reserve(written.size());
+  std::vector<size_t> noscript;  // written commands to retry
+  for (size_t w = 0; w < written.size() && status.ok(); ++w) {
+    auto reply = conn->ReadReply();
+    if (!reply.ok()) {
+      status = reply.status();
+      break;
     }
+    if (reply->is_error() && absl::StartsWith(reply->str(), "NOSCRIPT")) noscript.push_back(w);
+    replies.push_back(*std::move(reply));
+  }
+  absl::Status replicated;
+  absl::Time wait_start = absl::Now();
+  if (status.ok() && wait.enabled()) {
+    auto waited = ReadWaitReply(*conn);
+    if (waited.ok()) replicated = CheckWaitReply(*waited, wait);
+    status = waited.status();
   }
   // Scripts vanish on SCRIPT FLUSH or a Redis restart that kept the
   // connection: reload and retry those commands once.
   if (status.ok() && !noscript.empty()) {
     status = LoadScripts(conn);
-    for (const auto& [j, c] : noscript) {
+    for (size_t w : noscript) {
       if (!status.ok()) break;
-      auto reply = conn->Run(batch[j].commands[c]);
+      auto reply = conn->Run(*written[w]);
       if (!reply.ok()) {
         status = reply.status();
         break;
       }
-      replies[j][c] = *std::move(reply);
+      replies[w] = *std::move(reply);
+    }
+    // The retried commands ran after the WAIT: confirm them too.
+    if (status.ok() && wait.enabled() && replicated.ok()) {
+      wait_start = absl::Now();
+      auto waited = conn->Run(WaitCommand(wait));
+      if (waited.ok()) replicated = CheckWaitReply(*waited, wait);
+      status = waited.status();
     }
   }
-  if (observer_ != nullptr && status.ok()) observer_->OnRoundTrip(absl::Now() - start, total);
+  if (observer_ != nullptr && status.ok() && wait.enabled()) {
+    observer_->OnReplicaWait(absl::Now() - wait_start, replicated.ok());
+  }
+  if (observer_ != nullptr && status.ok()) {
+    observer_->OnRoundTrip(absl::Now() - start, submitted.size());
+  }
   if (!status.ok()) {
-    OG_LOG(WARNING) << "redis pipeline of " << total << " commands failed: " << status.message();
+    OG_LOG(WARNING) << "redis pipeline of " << written.size()
+                    << " commands failed: " << status.message();
     const absl::Status unknown = absl::UnavailableError(
         absl::StrCat("redis write failed (outcome unknown): ", status.message()));
     for (Job& job : batch) job.done(unknown);
     return;
   }
-  for (size_t j = 0; j < batch.size(); ++j) batch[j].done(std::move(replies[j]));
+  if (!replicated.ok()) {
+    OG_LOG(WARNING) << "redis pipeline of " << written.size()
+                    << " commands not acknowledged: " << replicated.message();
+    for (Job& job : batch) job.done(replicated);
+    return;
+  }
+  size_t next = 0;
+  for (Job& job : batch) {
+    Replies mine;
+    mine.reserve(job.commands.size());
+    for (size_t c = 0; c < job.commands.size(); ++c) {
+      mine.push_back(AnswerOf(answers[next++], replies));
+    }
+    job.done(std::move(mine));
+  }
+}
+
+RedisReply RedisPipelineWriter::AnswerOf(const BatchFolder::Answer& answer, Replies& replies) {
+  if (answer.written >= replies.size()) return ErrorReply("ERR no reply for a folded command");
+  RedisReply& reply = replies[answer.written];
+  if (answer.element < 0) return std::move(reply);
+  // A folded command answered as a whole (an error such as OOM or BUSY, or
+  // a malformed answer) answers each of its parts the same way.
+  const size_t element = static_cast<size_t>(answer.element);
+  if (reply.is_error()) return ErrorReply(reply.str());
+  if (element >= reply.size()) return ErrorReply("ERR folded reply has too few elements");
+  return reply.TakeElement(element);
 }
 
 }  // namespace omnigate::redis

@@ -13,11 +13,35 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "lib/redis/group_commit_writer.h"
 #include "lib/redis/redis_connection.h"
 #include "lib/redis/redis_reply.h"
 #include "lib/redis/redis_url.h"
+#include "lib/redis/replica_wait.h"
 
 namespace omnigate::redis {
+
+// Folds the commands of one flush into fewer commands before they are
+// written: e.g. one script call per stream carrying every caller's events,
+// so Redis runs one script instead of one per event. Runs on writer threads;
+// must be thread-safe (lanes share it).
+class BatchFolder {
+ public:
+  // Where the reply of one submitted command comes from: the reply of
+  // written command `written`, or element `element` of it (an array reply
+  // with one element per folded command); element -1 is the whole reply.
+  struct Answer {
+    size_t written = 0;
+    int element = -1;
+  };
+  virtual ~BatchFolder() = default;
+  // `commands` are the flush's commands in submission order (the folder may
+  // move from them). Returns the commands to write and fills `answers` with
+  // one Answer per input command. Commands on the same keys must keep their
+  // order.
+  virtual std::vector<RedisCommand> Fold(const std::vector<RedisCommand*>& commands,
+                                         std::vector<Answer>* answers) const = 0;
+};
 
 struct PipelineWriterOptions {
   RedisEndpoint endpoint;
@@ -36,6 +60,13 @@ struct PipelineWriterOptions {
   // Lua scripts loaded (SCRIPT LOAD) on every connect, so EVALSHA of their
   // ScriptSha() works; a NOSCRIPT reply reloads them and retries once.
   std::vector<std::string> scripts;
+  // Optional; must outlive the writer.
+  const BatchFolder* folder = nullptr;
+  // Enabled: one WAIT (after the offset mark of replica_wait.h) ends every
+  // flushed pipeline, and when fewer replicas confirm it every job of that
+  // flush fails with UNAVAILABLE (written on the master, not acknowledged).
+  // io_timeout is raised to outlast the WAIT.
+  ReplicaWait replica_wait;
 };
 
 // Receives what the writer does, for metrics. Called from writer threads.
@@ -46,6 +77,9 @@ class PipelineObserver {
   // `connected_lanes` after a lane connected or lost its connection.
   virtual void OnLanesConnected(int connected_lanes, int lanes) {}
   virtual void OnReconnectFailed() {}
+  // After each flush's WAIT: how long the replies waited for it (after the
+  // commands' own replies) and whether enough replicas confirmed.
+  virtual void OnReplicaWait(absl::Duration waited, bool confirmed) {}
 };
 
 // Group commit: callers Submit() batches of commands from any thread; each
@@ -61,11 +95,8 @@ class PipelineObserver {
 // forever.
 //
 // Thread-safe. Callbacks run on writer threads: keep them short.
-class RedisPipelineWriter {
+class RedisPipelineWriter final : public GroupCommitWriter {
  public:
-  using Replies = std::vector<RedisReply>;
-  using Done = std::function<void(absl::StatusOr<Replies>)>;
-
   RedisPipelineWriter(PipelineWriterOptions options, PipelineObserver* observer);
   ~RedisPipelineWriter();
   RedisPipelineWriter(const RedisPipelineWriter&) = delete;
@@ -77,10 +108,15 @@ class RedisPipelineWriter {
   // Queues `commands` on `lane` (taken modulo lanes). `done` gets one reply
   // per command, in order, or an error status; it is called exactly once.
   void Submit(size_t lane, std::vector<RedisCommand> commands, Done done);
+  // GroupCommitWriter: one Redis serves every route key.
+  void Submit(absl::string_view route_key, size_t lane, std::vector<RedisCommand> commands,
+              Done done) override {
+    Submit(lane, std::move(commands), std::move(done));
+  }
 
-  int lanes() const { return static_cast<int>(lanes_.size()); }
+  int lanes() const override { return static_cast<int>(lanes_.size()); }
   // True when every lane has a live connection.
-  bool healthy() const { return connected_lanes_.load() == lanes(); }
+  bool healthy() const override { return connected_lanes_.load() == lanes(); }
 
   // Writes what is pending (bounded by io timeouts), then stops the threads.
   // Later Submit() calls fail with UNAVAILABLE.
@@ -108,6 +144,8 @@ class RedisPipelineWriter {
   bool EnsureConnected(Lane* lane, absl::Duration* backoff);
   void SetConnected(Lane* lane, bool connected);
   void WriteBatch(Lane* lane, std::vector<Job>& batch);
+  // The reply for one submitted command, taken out of `replies`.
+  static RedisReply AnswerOf(const BatchFolder::Answer& answer, Replies& replies);
   absl::Status LoadScripts(RedisConnection* conn);
   void FailPending(Lane* lane, const absl::Status& status);
 

@@ -35,6 +35,14 @@ class RedisReply {
   // Borrowed view of element i of an array reply (valid while this lives).
   const redisReply* element(size_t i) const { return i < size() ? reply_->element[i] : nullptr; }
   const redisReply* get() const { return reply_.get(); }
+  // Takes element i out of an array reply (leaving a hole that reads as
+  // null); an empty reply when there is no such element.
+  RedisReply TakeElement(size_t i) {
+    if (i >= size()) return RedisReply();
+    redisReply* e = reply_->element[i];
+    reply_->element[i] = nullptr;
+    return RedisReply(e);
+  }
   // Gives up ownership (for building a larger reply tree around it).
   redisReply* release() { return reply_.release(); }
 

@@ -48,5 +48,62 @@ TEST(ParseRedisUrlTest, RejectsWhatItCannotUse) {
               ::testing::HasSubstr("port"));
 }
 
+TEST(ParseRedisTargetTest, SingleRedisAsBefore) {
+  auto target = ParseRedisTarget("redis://app:p%40ss@10.1.2.3:6380/2");
+  ASSERT_TRUE(target.ok()) << target.status();
+  EXPECT_FALSE(target->cluster);
+  ASSERT_EQ(target->endpoints.size(), 1u);
+  EXPECT_EQ(target->endpoints[0].host, "10.1.2.3");
+  EXPECT_EQ(target->endpoints[0].password, "p@ss");
+  EXPECT_EQ(target->endpoints[0].db, 2);
+  EXPECT_EQ(target->ToSafeString(), "redis://10.1.2.3:6380/2");
+}
+
+TEST(ParseRedisTargetTest, ClusterSeedsShareCredentials) {
+  auto target =
+      ParseRedisTarget("redis-cluster://app:s%2Fcr%2Ct@10.0.0.1:7000,10.0.0.2:7001,[::1]");
+  ASSERT_TRUE(target.ok()) << target.status();
+  EXPECT_TRUE(target->cluster);
+  ASSERT_EQ(target->endpoints.size(), 3u);
+  EXPECT_EQ(target->endpoints[0].host, "10.0.0.1");
+  EXPECT_EQ(target->endpoints[0].port, 7000);
+  EXPECT_EQ(target->endpoints[1].host, "10.0.0.2");
+  EXPECT_EQ(target->endpoints[1].port, 7001);
+  EXPECT_EQ(target->endpoints[2].host, "::1");
+  EXPECT_EQ(target->endpoints[2].port, 6379);
+  for (const RedisEndpoint& ep : target->endpoints) {
+    EXPECT_EQ(ep.user, "app");
+    EXPECT_EQ(ep.password, "s/cr,t");
+    EXPECT_EQ(ep.db, 0);
+  }
+  // No credentials in what gets logged.
+  EXPECT_EQ(target->ToSafeString(), "redis-cluster://10.0.0.1:7000,10.0.0.2:7001,[::1]:6379");
+}
+
+TEST(ParseRedisTargetTest, ClusterPasswordOnlyAndOneSeed) {
+  auto target = ParseRedisTarget("redis-cluster://:pw@127.0.0.1:12000");
+  ASSERT_TRUE(target.ok()) << target.status();
+  ASSERT_EQ(target->endpoints.size(), 1u);
+  EXPECT_EQ(target->endpoints[0].user, "");
+  EXPECT_EQ(target->endpoints[0].password, "pw");
+  EXPECT_EQ(target->endpoints[0].port, 12000);
+}
+
+TEST(ParseRedisTargetTest, RejectsWhatItCannotUse) {
+  auto with_db = ParseRedisTarget("redis-cluster://h:1,h:2/3");
+  EXPECT_TRUE(absl::IsInvalidArgument(with_db.status()));
+  EXPECT_THAT(std::string(with_db.status().message()), ::testing::HasSubstr("database 0"));
+  EXPECT_FALSE(ParseRedisTarget("redis-cluster://").ok());
+  EXPECT_FALSE(ParseRedisTarget("redis-cluster://h:1,,h:2").ok());
+  EXPECT_FALSE(ParseRedisTarget("redis-cluster://h:1,").ok());
+  EXPECT_FALSE(ParseRedisTarget("redis-cluster://h:1,h:99999").ok());
+  EXPECT_FALSE(ParseRedisTarget("redis-cluster://[::1:7000").ok());
+  EXPECT_FALSE(ParseRedisTarget("redis-cluster://u:%zz@h:1").ok());
+  EXPECT_FALSE(ParseRedisTarget("redis://h:1/x").ok());
+  auto scheme = ParseRedisTarget("rediss://h:1");
+  EXPECT_TRUE(absl::IsInvalidArgument(scheme.status()));
+  EXPECT_THAT(std::string(scheme.status().message()), ::testing::HasSubstr("redis-cluster://"));
+}
+
 }  // namespace
 }  // namespace omnigate::redis

@@ -17,13 +17,13 @@ dispatch::DispatcherOptions ForOutbound(dispatch::DispatcherOptions options) {
 
 }  // namespace
 
-SenderEngine::SenderEngine(SenderEngineOptions options, redis::RedisEndpoint endpoint,
+SenderEngine::SenderEngine(SenderEngineOptions options, dispatch::DispatcherRedis redis,
                            ChannelSinkDeps deps, dispatch::DispatchMetrics* worker_metrics)
     : options_(std::move(options)),
       deps_(deps),
       sink_(std::make_unique<ChannelSink>(options_.sink, deps)),
       dispatcher_(std::make_unique<dispatch::Dispatcher>(
-          ForOutbound(options_.dispatch), endpoint,
+          ForOutbound(options_.dispatch), std::move(redis),
           std::vector<dispatch::SinkHandle>{{kSinkName, sink_.get()}}, /*router=*/nullptr,
           worker_metrics, *deps.clock)) {}
 

@@ -29,7 +29,8 @@ class SenderEngine {
  public:
   static constexpr char kSinkName[] = "sender";
 
-  SenderEngine(SenderEngineOptions options, redis::RedisEndpoint endpoint, ChannelSinkDeps deps,
+  // `redis`: see DispatcherRedis (one Redis or a Redis Cluster).
+  SenderEngine(SenderEngineOptions options, dispatch::DispatcherRedis redis, ChannelSinkDeps deps,
                dispatch::DispatchMetrics* worker_metrics);
   ~SenderEngine();
 

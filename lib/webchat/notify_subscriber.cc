@@ -6,7 +6,29 @@
 
 namespace omnigate::webchat {
 
-NotifySubscriber::NotifySubscriber(redis::RedisEndpoint endpoint, std::string channel,
+SubscribeEndpoint FixedSubscribeEndpoint(redis::RedisEndpoint endpoint) {
+  return [endpoint = std::move(endpoint)]() -> absl::StatusOr<redis::RedisEndpoint> {
+    return endpoint;
+  };
+}
+
+SubscribeEndpoint ClusterSubscribeEndpoint(redis::ClusterClient* cluster, redis::RedisEndpoint seed,
+                                           std::string channel) {
+  return [cluster, seed = std::move(seed),
+          channel = std::move(channel)]() -> absl::StatusOr<redis::RedisEndpoint> {
+    // A reconnect follows a lost node: ask the cluster again first.
+    (void)cluster->RefreshTopology();
+    auto node = cluster->NodeForKey(channel);
+    if (!node.ok()) return node.status();
+    redis::RedisEndpoint endpoint = seed;
+    endpoint.host = node->host;
+    endpoint.port = node->port;
+    endpoint.db = 0;
+    return endpoint;
+  };
+}
+
+NotifySubscriber::NotifySubscriber(SubscribeEndpoint endpoint, std::string channel,
                                    std::function<void(const std::string&)> on_message,
                                    std::function<void()> on_gap)
     : endpoint_(std::move(endpoint)),
@@ -23,7 +45,10 @@ NotifySubscriber::~NotifySubscriber() {
 void NotifySubscriber::Run() {
   bool had_connection = false;
   while (!stop_.load()) {
-    auto conn = redis::RedisConnection::Connect(endpoint_, absl::Seconds(1), absl::Seconds(2));
+    auto endpoint = endpoint_();
+    auto conn = endpoint.ok()
+                    ? redis::RedisConnection::Connect(*endpoint, absl::Seconds(1), absl::Seconds(2))
+                    : absl::StatusOr<std::unique_ptr<redis::RedisConnection>>(endpoint.status());
     if (!conn.ok()) {
       absl::SleepFor(absl::Milliseconds(200));
       continue;

@@ -5,16 +5,30 @@
 #include <string>
 #include <thread>
 
+#include "absl/status/statusor.h"
+#include "lib/redis/cluster_client.h"
 #include "lib/redis/redis_url.h"
 
 namespace omnigate::webchat {
+
+// Where to subscribe, asked again at every (re)connect.
+using SubscribeEndpoint = std::function<absl::StatusOr<redis::RedisEndpoint>()>;
+
+// Always `endpoint` (one Redis).
+SubscribeEndpoint FixedSubscribeEndpoint(redis::RedisEndpoint endpoint);
+
+// Any node of a Redis Cluster will do (PUBLISH reaches every node): the one
+// serving `channel`'s slot per a freshly loaded map, with the credentials
+// of `seed`. `cluster` outlives the function.
+SubscribeEndpoint ClusterSubscribeEndpoint(redis::ClusterClient* cluster, redis::RedisEndpoint seed,
+                                           std::string channel);
 
 // Listens to one Redis pub/sub channel on its own connection and hands each
 // message to `on_message`. After a lost connection it reconnects and calls
 // `on_gap` (messages may have been missed meanwhile). Runs until destroyed.
 class NotifySubscriber {
  public:
-  NotifySubscriber(redis::RedisEndpoint endpoint, std::string channel,
+  NotifySubscriber(SubscribeEndpoint endpoint, std::string channel,
                    std::function<void(const std::string&)> on_message,
                    std::function<void()> on_gap);
   ~NotifySubscriber();
@@ -28,7 +42,7 @@ class NotifySubscriber {
  private:
   void Run();
 
-  const redis::RedisEndpoint endpoint_;
+  const SubscribeEndpoint endpoint_;
   const std::string channel_;
   const std::function<void(const std::string&)> on_message_;
   const std::function<void()> on_gap_;

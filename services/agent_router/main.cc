@@ -31,12 +31,12 @@
 #include "lib/grpcutil/security_config.h"
 #include "lib/grpcutil/server.h"
 #include "lib/metrics/metrics_server.h"
-#include "lib/redis/connection_pool.h"
 #include "lib/redis/redis_url.h"
 #include "lib/runtime/readiness_watcher.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/service_settings.h"
 #include "services/common/contract_flags.h"
+#include "services/common/service_redis.h"
 
 ABSL_FLAG(std::string, agents, "",
           "Agents YAML file loaded into Redis at start (agent_router.agents_file; env "
@@ -93,8 +93,9 @@ int Run(int argc, char** argv) {
   const std::string conversations_addr =
       runtime::Resolve(absl::GetFlag(FLAGS_conversations_addr), cfg.agent_router.conversations_addr,
                        "OMNIGATE_CONVERSATIONS_ADDR", "127.0.0.1:7100");
-  auto endpoint = redis::ParseRedisUrl(redis_url);
-  if (!endpoint.ok()) return Fail(endpoint.status());
+  // redis://... or redis-cluster://...
+  auto target = redis::ParseRedisTarget(redis_url);
+  if (!target.ok()) return Fail(target.status());
 
   std::vector<agents::Agent> seed;
   if (!agents_file.empty()) {
@@ -110,8 +111,15 @@ int Run(int argc, char** argv) {
   agents::RouterMetrics metrics(*registry);
   // One connection per handler thread, plus the ticker's and the readiness
   // probe's; beyond them a borrower waits briefly, then gets RESOURCE_EXHAUSTED.
-  redis::ConnectionPool pool(*endpoint, absl::Milliseconds(500), absl::Seconds(2), /*max_idle=*/16,
-                             /*max_open=*/kMaxServerThreads + 4);
+  RedisClientSettings pool_settings;
+  pool_settings.connect_timeout = absl::Milliseconds(500);
+  pool_settings.max_idle = 16;
+  pool_settings.max_open = kMaxServerThreads + 4;
+  pool_settings.acquire_timeout = absl::Milliseconds(500);
+  pool_settings.replica_wait = ReplicaWaitOf(cfg);
+  auto pool_redis = MakeServiceRedis(*target, pool_settings);
+  if (!pool_redis.ok()) return Fail(pool_redis.status());
+  redis::RedisClient& pool = *pool_redis->client;
   agents::AgentStore store(&pool, {cfg.ingest.conversation_retention});
   agents::AgentDirectory directory(&store, clock);
   auto conversations_channel = grpcutil::MakeChannel(
@@ -154,7 +162,7 @@ int Run(int argc, char** argv) {
 
   OG_LOG(INFO) << "omnigate-agent-router started: grpc_port=" << (*grpc_server)->port()
                << " metrics_port=" << (*metrics_server)->port()
-               << " redis=" << endpoint->ToSafeString() << " agents_seeded=" << seed.size()
+               << " redis=" << target->ToSafeString() << " agents_seeded=" << seed.size()
                << " conversations=" << conversations_addr;
 
   // The safety net (registry refresh, queue drain, unconfirmed assigns,

@@ -30,12 +30,12 @@
 #include "lib/grpcutil/security_config.h"
 #include "lib/grpcutil/server.h"
 #include "lib/metrics/metrics_server.h"
-#include "lib/redis/connection_pool.h"
 #include "lib/redis/redis_url.h"
 #include "lib/runtime/readiness_watcher.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/service_settings.h"
 #include "services/common/contract_flags.h"
+#include "services/common/service_redis.h"
 
 ABSL_FLAG(std::string, faq, "", "FAQ YAML file (overrides chatbot.faq_file).");
 ABSL_FLAG(std::string, conversations_addr, "",
@@ -96,8 +96,9 @@ int Run(int argc, char** argv) {
   if (!faq_store.ok()) return Fail(faq_store.status());
   (*faq_store)->StartWatching(absl::Seconds(5));
   const size_t faq_entries = (*faq_store)->Current()->faq.entries.size();
-  auto endpoint = redis::ParseRedisUrl(redis_url);
-  if (!endpoint.ok()) return Fail(endpoint.status());
+  // redis://... or redis-cluster://...
+  auto target = redis::ParseRedisTarget(redis_url);
+  if (!target.ok()) return Fail(target.status());
   if (cfg.ingest.partitions <= 0 || cfg.chatbot.max_unanswered <= 0) {
     return Fail(absl::InvalidArgumentError(
         "ingest.partitions and chatbot.max_unanswered must be positive"));
@@ -108,8 +109,14 @@ int Run(int argc, char** argv) {
   chatbot::ChatbotMetrics metrics(*registry);
 
   // One connection per handler thread, plus the readiness probe's.
-  redis::ConnectionPool pool(*endpoint, absl::Seconds(1), absl::Seconds(2), kMaxServerThreads,
-                             kMaxServerThreads + 2);
+  RedisClientSettings pool_settings;
+  pool_settings.max_idle = kMaxServerThreads;
+  pool_settings.max_open = kMaxServerThreads + 2;
+  pool_settings.acquire_timeout = absl::Milliseconds(500);
+  pool_settings.replica_wait = ReplicaWaitOf(cfg);
+  auto pool_redis = MakeServiceRedis(*target, pool_settings);
+  if (!pool_redis.ok()) return Fail(pool_redis.status());
+  redis::RedisClient& pool = *pool_redis->client;
   chatbot::BotMemoryOptions memory_options;
   // The counter is conversation state: it never outlives the retention.
   memory_options.unanswered_ttl_seconds =
@@ -172,7 +179,7 @@ int Run(int argc, char** argv) {
 
   OG_LOG(INFO) << "omnigate-chatbot started: grpc_port=" << (*grpc_server)->port()
                << " metrics_port=" << (*metrics_server)->port()
-               << " redis=" << endpoint->ToSafeString() << " faq_entries=" << faq_entries
+               << " redis=" << target->ToSafeString() << " faq_entries=" << faq_entries
                << " conversations=" << conversations_addr << " partitions=" << options.partitions
                << " max_unanswered=" << options.max_unanswered;
 

@@ -33,13 +33,13 @@
 #include "lib/grpcutil/security_config.h"
 #include "lib/grpcutil/server.h"
 #include "lib/metrics/metrics_server.h"
-#include "lib/redis/connection_pool.h"
 #include "lib/redis/redis_url.h"
 #include "lib/routing/router.h"
 #include "lib/runtime/readiness_watcher.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/service_settings.h"
 #include "services/common/contract_flags.h"
+#include "services/common/service_redis.h"
 
 ABSL_FLAG(std::string, instance_id, "",
           "Replica id in leases and consumer groups (env OMNIGATE_INSTANCE_ID; default "
@@ -87,8 +87,9 @@ int Run(int argc, char** argv) {
       cfg.dispatcher.instance_id.empty() ? std::nullopt
                                          : std::optional<std::string>(cfg.dispatcher.instance_id),
       "OMNIGATE_INSTANCE_ID", runtime::DefaultInstanceId("dispatcher"));
-  auto endpoint = redis::ParseRedisUrl(redis_url);
-  if (!endpoint.ok()) return Fail(endpoint.status());
+  // redis://... or redis-cluster://...
+  auto target = redis::ParseRedisTarget(redis_url);
+  if (!target.ok()) return Fail(target.status());
   if (cfg.sinks.empty()) return Fail(absl::InvalidArgumentError("config: no sinks configured"));
 
   const Clock& clock = SystemClock::Get();
@@ -119,6 +120,8 @@ int Run(int argc, char** argv) {
   options.lease.instance_id = instance_id;
   options.lease.ttl = dc.lease_ttl;
   options.lease.renew = dc.lease_renew;
+  // On a cluster the heartbeat set's master may fail over alone.
+  options.lease.renew_without_heartbeat = target->cluster;
   options.worker.max_attempts = dc.max_attempts;
   options.worker.backoff_initial = dc.backoff_initial;
   options.worker.backoff_max = dc.backoff_max;
@@ -126,12 +129,35 @@ int Run(int argc, char** argv) {
   options.worker.batch_events = dc.batch_events;
   options.worker.max_buffered = dc.max_buffered_per_partition;
   options.max_in_flight_per_sink = dc.max_in_flight_per_sink;
-  dispatch::Dispatcher dispatcher(options, *endpoint, sinks, &router, &metrics, clock);
+  // Leases and stats on two connections that never wait for replicas; on a
+  // cluster a call gives up on a dead node within a second, so one failover
+  // cannot stall the renewals of partitions on other masters. Readers and
+  // workers connect to the node serving their partition's stream.
+  RedisClientSettings lease_settings;
+  lease_settings.max_idle = 2;
+  lease_settings.cluster_retry_budget = absl::Seconds(1);
+  auto lease_redis = MakeServiceRedis(*target, lease_settings);
+  if (!lease_redis.ok()) return Fail(lease_redis.status());
+  dispatch::DispatcherRedis dispatcher_redis{
+      lease_redis->client.get(), lease_redis->cluster != nullptr
+                                     ? dispatch::ClusterStreamConnector(lease_redis->cluster)
+                                     : dispatch::EndpointStreamConnector(target->endpoints[0])};
+  dispatch::Dispatcher dispatcher(options, std::move(dispatcher_redis), sinks, &router, &metrics,
+                                  clock);
 
   // One connection per handler thread, plus the readiness probe's; beyond
   // them a borrower waits briefly, then gets RESOURCE_EXHAUSTED.
-  redis::ConnectionPool pool(*endpoint, absl::Seconds(1), absl::Seconds(5), /*max_idle=*/8,
-                             /*max_open=*/kMaxServerThreads + 2);
+  // Acknowledged writes (Outbound.Send, Conversations, dead-letter replays)
+  // wait for replicas when redis_wait_replicas > 0.
+  RedisClientSettings pool_settings;
+  pool_settings.io_timeout = absl::Seconds(5);
+  pool_settings.max_idle = 8;
+  pool_settings.max_open = kMaxServerThreads + 2;
+  pool_settings.acquire_timeout = absl::Milliseconds(500);
+  pool_settings.replica_wait = ReplicaWaitOf(cfg);
+  auto pool_redis = MakeServiceRedis(*target, pool_settings);
+  if (!pool_redis.ok()) return Fail(pool_redis.status());
+  redis::RedisClient& pool = *pool_redis->client;
   conversations::ConversationStoreOptions store_options;
   store_options.partitions = partitions;
   store_options.stream_max_len = cfg.ingest.stream_max_len;
@@ -174,7 +200,7 @@ int Run(int argc, char** argv) {
   OG_LOG(INFO) << "omnigate-dispatcher started: instance=" << instance_id
                << " grpc_port=" << (*grpc_server)->port()
                << " metrics_port=" << (*metrics_server)->port()
-               << " redis=" << endpoint->ToSafeString() << " sinks=" << sink_names.size()
+               << " redis=" << target->ToSafeString() << " sinks=" << sink_names.size()
                << " partitions=" << partitions;
 
   // Readiness follows the lease loop's view of Redis.

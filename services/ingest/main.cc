@@ -30,10 +30,11 @@
 #include "lib/ingest/webhook_http_handler.h"
 #include "lib/metrics/metrics_server.h"
 #include "lib/queue/backlog_monitor.h"
+#include "lib/queue/keys.h"
 #include "lib/queue/redis_stream_queue.h"
-#include "lib/redis/connection_pool.h"
 #include "lib/redis/pipeline_writer.h"
 #include "lib/redis/redis_url.h"
+#include "lib/redis/store_writer.h"
 #include "lib/runtime/readiness_watcher.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/service_settings.h"
@@ -42,6 +43,8 @@
 #include "lib/webchat/redis_transcript.h"
 #include "lib/webchat/webchat_http_handler.h"
 #include "services/common/contract_flags.h"
+#include "services/common/service_redis.h"
+#include "services/ingest/replica_wait_metrics.h"
 
 ABSL_FLAG(std::string, http_addr, "",
           "Webhook listener HOST:PORT (env OMNIGATE_HTTP_ADDR; default 0.0.0.0:8080).");
@@ -78,14 +81,25 @@ int Run(int argc, char** argv) {
   const std::string& metrics_addr = settings->metrics_addr;
   const std::string http_addr = runtime::Resolve(absl::GetFlag(FLAGS_http_addr), cfg.http_addr,
                                                  "OMNIGATE_HTTP_ADDR", "0.0.0.0:8080");
-  auto endpoint = redis::ParseRedisUrl(redis_url);
-  if (!endpoint.ok()) return Fail(endpoint.status());
+  // redis://... or redis-cluster://...
+  auto target = redis::ParseRedisTarget(redis_url);
+  if (!target.ok()) return Fail(target.status());
   if (cfg.connectors.empty())
     OG_LOG(WARNING) << "no connectors configured: every webhook will get 404";
 
   const Clock& clock = SystemClock::Get();
+  // Acknowledged writes wait for this many replicas (redis_wait_replicas).
+  const redis::ReplicaWait replica_wait = ReplicaWaitOf(cfg);
   // Mailgun's token replay check and e-mail attachment bytes live in Redis.
-  channels::RedisAdapterServices adapter_services(*endpoint);
+  // A small pool of their own (blocking calls, one key each: a cluster works).
+  RedisClientSettings adapter_settings;
+  adapter_settings.connect_timeout = absl::Seconds(2);
+  adapter_settings.max_idle = 4;
+  adapter_settings.max_open = 16;
+  adapter_settings.replica_wait = replica_wait;
+  auto adapter_redis = MakeServiceRedis(*target, adapter_settings);
+  if (!adapter_redis.ok()) return Fail(adapter_redis.status());
+  channels::RedisAdapterServices adapter_services(adapter_redis->client.get());
   std::vector<ingest::Connector> connectors;
   std::vector<std::string> connector_names;
   for (const auto& connector : cfg.connectors) {
@@ -100,13 +114,20 @@ int Run(int argc, char** argv) {
   cx::CxMetrics cx_metrics(*registry);
 
   redis::PipelineWriterOptions writer_options;
-  writer_options.endpoint = *endpoint;
   writer_options.lanes = cfg.ingest.redis_connections;
   writer_options.max_pending_commands_per_lane = std::max<size_t>(
       1, cfg.ingest.max_pending_events / static_cast<size_t>(cfg.ingest.redis_connections));
   queue::RedisStreamQueue::AddScripts(&writer_options);
-  redis::RedisPipelineWriter writer(writer_options, &metrics);
-  writer.Start();
+  writer_options.replica_wait = replica_wait;
+  ReplicaWaitMetrics writer_metrics(*registry, &metrics);
+  // One Redis or a cluster: the store path routes every partition's writes
+  // to the master serving its stream.
+  std::vector<std::string> partition_streams;
+  for (int p = 0; p < cfg.ingest.partitions; ++p) {
+    partition_streams.push_back(queue::StreamKey(static_cast<uint32_t>(p)));
+  }
+  std::unique_ptr<redis::StoreWriter> writer =
+      redis::StoreWriter::Start(*target, writer_options, partition_streams, &writer_metrics);
 
   queue::RedisStreamQueueOptions queue_options;
   queue_options.dedupe_ttl_seconds = cfg.ingest.dedupe_ttl_seconds;
@@ -115,13 +136,17 @@ int Run(int argc, char** argv) {
   queue_options.status_retention = cfg.sender.status_retention;
   queue_options.history_max_len = cfg.cx.history_max_len;
   queue_options.history_retention = cfg.cx.history_retention;
-  queue::RedisStreamQueue queue(queue_options, &writer);
+  queue::RedisStreamQueue queue(queue_options, writer->writer());
 
   queue::BacklogMonitorOptions backlog_options;
   backlog_options.partitions = static_cast<uint32_t>(cfg.ingest.partitions);
   backlog_options.max_backlog = cfg.ingest.max_backlog;
   backlog_options.on_sample = [&metrics](int n) { metrics.SetSheddingPartitions(n); };
-  queue::BacklogMonitor backlog(backlog_options, *endpoint);
+  RedisClientSettings backlog_settings;
+  backlog_settings.max_idle = 1;
+  auto backlog_redis = MakeServiceRedis(*target, backlog_settings);
+  if (!backlog_redis.ok()) return Fail(backlog_redis.status());
+  queue::BacklogMonitor backlog(backlog_options, backlog_redis->client.get());
   if (cfg.ingest.max_backlog > 0) backlog.Start();
 
   ingest::IngestOptions options;
@@ -137,17 +162,27 @@ int Run(int argc, char** argv) {
   // The hosted web chat (/webchat/...): blocking Redis reads and appends on
   // their own threads and connections; wake-ups from every replica through
   // pub/sub. Declared so that whatever calls into another is destroyed first.
-  redis::ConnectionPool webchat_redis(*endpoint, absl::Seconds(1), absl::Seconds(2),
-                                      /*max_idle=*/8, /*max_open=*/32);
-  webchat::RedisTranscript transcript(&webchat_redis, cfg.webchat.transcript_max_len,
+  RedisClientSettings webchat_settings;
+  webchat_settings.max_idle = 8;
+  webchat_settings.max_open = 32;
+  webchat_settings.acquire_timeout = absl::Milliseconds(500);
+  webchat_settings.replica_wait = replica_wait;
+  auto webchat_redis = MakeServiceRedis(*target, webchat_settings);
+  if (!webchat_redis.ok()) return Fail(webchat_redis.status());
+  webchat::RedisTranscript transcript(webchat_redis->client.get(), cfg.webchat.transcript_max_len,
                                       cfg.webchat.transcript_ttl);
   webchat::WorkQueue webchat_work(/*threads=*/4, /*max_pending=*/10000);
   webchat::SessionWaiters webchat_waiters;
   std::optional<webchat::NotifySubscriber> webchat_notifications;
   for (const auto& connector : cfg.connectors) {
     if (connector.channel != v1::CHANNEL_WEBCHAT || webchat_notifications) continue;
+    // PUBLISH reaches every node of a cluster: any one will do.
     webchat_notifications.emplace(
-        *endpoint, webchat::RedisTranscript::kNotifyChannel,
+        webchat_redis->cluster != nullptr
+            ? webchat::ClusterSubscribeEndpoint(webchat_redis->cluster, target->endpoints[0],
+                                                webchat::RedisTranscript::kNotifyChannel)
+            : webchat::FixedSubscribeEndpoint(target->endpoints[0]),
+        webchat::RedisTranscript::kNotifyChannel,
         [&](const std::string& session) { webchat_waiters.Notify(session); },
         [&] { webchat_waiters.NotifyAll(); });
   }
@@ -196,7 +231,7 @@ int Run(int argc, char** argv) {
   OG_LOG(INFO) << "omnigate-ingest started: http_port=" << (*http_server)->port()
                << " grpc_port=" << (*grpc_server)->port()
                << " metrics_port=" << (*metrics_server)->port()
-               << " redis=" << endpoint->ToSafeString() << " connectors=" << connector_names.size()
+               << " redis=" << target->ToSafeString() << " connectors=" << connector_names.size()
                << " partitions=" << options.partitions;
 
   // Readiness follows Redis; health checks and the gauge are refreshed here.
@@ -223,7 +258,7 @@ int Run(int argc, char** argv) {
   (*grpc_server)->Shutdown(cfg.ingest.drain_timeout);
   const absl::Time deadline = absl::Now() + cfg.ingest.drain_timeout;
   while (pipeline.in_flight() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
-  writer.Shutdown();
+  writer->Shutdown();
   OG_LOG(INFO) << "stopped; unanswered requests: " << pipeline.in_flight();
   return 0;
 }

@@ -14,7 +14,7 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-absl::StatusOr<std::string> ReadAttachment(redis::Connection& redis, const std::string& ref) {
+absl::StatusOr<std::string> ReadAttachment(redis::RedisClient& redis, const std::string& ref) {
   auto key = channels::AttachmentKey(ref);
   if (!key.ok()) return key.status();
   auto reply = redis.Run({"GET", *key});
@@ -31,7 +31,7 @@ absl::StatusOr<std::string> ReadAttachment(redis::Connection& redis, const std::
 
 }  // namespace
 
-int RunAttachmentCommand(const std::vector<std::string>& args, redis::Connection& redis) {
+int RunAttachmentCommand(const std::vector<std::string>& args, redis::RedisClient& redis) {
   if (args.size() != 2 || args[0] != "get")
     return Fail("usage: omnigatectl attachment get REF > file");
   auto bytes = ReadAttachment(redis, args[1]);

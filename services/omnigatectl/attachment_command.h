@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/redis/connection.h"
+#include "lib/redis/redis_client.h"
 
 namespace omnigate {
 
@@ -12,6 +12,6 @@ namespace omnigate {
 // hex>") to stdout, exactly as received. Exit 1 with a message on stderr
 // when REF is not a reference or is not stored (expired after the
 // connector's attachment_ttl_seconds, or too large to be kept).
-int RunAttachmentCommand(const std::vector<std::string>& args, redis::Connection& redis);
+int RunAttachmentCommand(const std::vector<std::string>& args, redis::RedisClient& redis);
 
 }  // namespace omnigate

@@ -20,6 +20,7 @@
 #include "lib/redis/redis_connection.h"
 #include "lib/redis/redis_url.h"
 #include "lib/runtime/runtime.h"
+#include "services/common/service_redis.h"
 #include "services/omnigatectl/admin_commands.h"
 #include "services/omnigatectl/agents_command.h"
 #include "services/omnigatectl/attachment_command.h"
@@ -202,14 +203,25 @@ int Run(int argc, char** argv) {
   const uint32_t partitions =
       static_cast<uint32_t>(absl::GetFlag(FLAGS_partitions) > 0 ? absl::GetFlag(FLAGS_partitions)
                                                                 : cfg.ingest.partitions);
-  auto endpoint = redis::ParseRedisUrl(runtime::Resolve(
+  // redis://... or redis-cluster://... (each command reads one key).
+  auto target = redis::ParseRedisTarget(runtime::Resolve(
       absl::GetFlag(FLAGS_redis), cfg.redis, "OMNIGATE_REDIS_URL", "redis://127.0.0.1:6379"));
-  if (!endpoint.ok()) return Fail(endpoint.status().message());
-  auto conn = redis::RedisConnection::Connect(*endpoint, absl::Seconds(2), absl::Seconds(10));
-  if (!conn.ok()) return Fail(conn.status().message());
-  queue::StreamReader reader(conn->get());
+  if (!target.ok()) return Fail(target.status().message());
+  RedisClientSettings redis_settings;
+  redis_settings.connect_timeout = absl::Seconds(2);
+  redis_settings.io_timeout = absl::Seconds(10);
+  redis_settings.max_idle = 1;
+  auto redis_client = MakeServiceRedis(*target, redis_settings);
+  if (!redis_client.ok()) return Fail(redis_client.status().message());
+  // Fail at once, as a connection would, when Redis cannot be reached.
+  if (auto pong = redis_client->client->Run({"PING"}); !pong.ok()) {
+    return Fail(pong.status().message());
+  }
+  queue::StreamReader reader(redis_client->client.get());
 
-  if (command == "attachment") return RunAttachmentCommand({args.begin() + 2, args.end()}, **conn);
+  if (command == "attachment") {
+    return RunAttachmentCommand({args.begin() + 2, args.end()}, *redis_client->client);
+  }
   if (command == "tail") return Tail(reader, partitions);
   if (command == "outbound") return Tail(reader, partitions, /*outbound=*/true);
   if (command == "quarantine") return Quarantine(reader);

@@ -29,9 +29,9 @@
 #include "lib/metrics/metrics_server.h"
 #include "lib/outbound/rate_limiter.h"
 #include "lib/queue/redis_stream_queue.h"
-#include "lib/redis/connection_pool.h"
 #include "lib/redis/pipeline_writer.h"
 #include "lib/redis/redis_url.h"
+#include "lib/redis/store_writer.h"
 #include "lib/runtime/readiness_watcher.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/service_settings.h"
@@ -39,6 +39,7 @@
 #include "lib/sender/sender_engine.h"
 #include "lib/sender/sender_metrics.h"
 #include "services/common/contract_flags.h"
+#include "services/common/service_redis.h"
 
 ABSL_FLAG(std::string, instance_id, "",
           "Replica id in leases and consumer groups (env OMNIGATE_INSTANCE_ID; default "
@@ -81,8 +82,9 @@ int Run(int argc, char** argv) {
       absl::GetFlag(FLAGS_instance_id),
       sc.instance_id.empty() ? std::nullopt : std::optional<std::string>(sc.instance_id),
       "OMNIGATE_INSTANCE_ID", runtime::DefaultInstanceId("sender"));
-  auto endpoint = redis::ParseRedisUrl(settings->redis_url);
-  if (!endpoint.ok()) return Fail(endpoint.status());
+  // redis://... or redis-cluster://...
+  auto target = redis::ParseRedisTarget(settings->redis_url);
+  if (!target.ok()) return Fail(target.status());
 
   const Clock& clock = SystemClock::Get();
   const uint32_t partitions = static_cast<uint32_t>(cfg.ingest.partitions);
@@ -100,20 +102,40 @@ int Run(int argc, char** argv) {
   auto http = httpclient::CurlHttpClient::Create(http_options);
   if (!http.ok()) return Fail(http.status());
 
-  // Server threads, the partition workers' rate checks and the answers'
-  // bookkeeping share this pool.
-  redis::ConnectionPool pool(*endpoint, absl::Seconds(1), absl::Seconds(5), /*max_idle=*/16,
-                             /*max_open=*/kMaxServerThreads + static_cast<int>(partitions) + 8);
-  outbound::RateLimiter limiter(&pool, clock);
+  // Server threads and the answers' bookkeeping share this pool; its
+  // acknowledged writes wait for replicas when redis_wait_replicas > 0.
+  const redis::ReplicaWait replica_wait = ReplicaWaitOf(cfg);
+  RedisClientSettings pool_settings;
+  pool_settings.io_timeout = absl::Seconds(5);
+  pool_settings.max_idle = 16;
+  pool_settings.max_open = kMaxServerThreads + static_cast<int>(partitions) + 8;
+  pool_settings.acquire_timeout = absl::Milliseconds(500);
+  pool_settings.replica_wait = replica_wait;
+  auto pool_redis = MakeServiceRedis(*target, pool_settings);
+  if (!pool_redis.ok()) return Fail(pool_redis.status());
+  redis::RedisClient& pool = *pool_redis->client;
+  // The partition workers' rate checks: a lost token-bucket update only
+  // shifts a send slot, so they never wait for replicas.
+  RedisClientSettings limiter_settings;
+  limiter_settings.io_timeout = absl::Seconds(5);
+  limiter_settings.max_idle = 16;
+  limiter_settings.max_open = static_cast<int>(partitions) + 8;
+  auto limiter_redis = MakeServiceRedis(*target, limiter_settings);
+  if (!limiter_redis.ok()) return Fail(limiter_redis.status());
+  outbound::RateLimiter limiter(limiter_redis->client.get(), clock);
   conversations::OutboundStatusStore statuses(&pool, partitions, sc.status_retention, clock);
 
   // FAILED status events go through ingest's own deduplicating append.
+  // One Redis or a cluster (each partition's writes to its stream's
+  // master), as ingest's store path.
   redis::PipelineWriterOptions writer_options;
-  writer_options.endpoint = *endpoint;
   writer_options.lanes = 1;
+  writer_options.replica_wait = replica_wait;
   queue::RedisStreamQueue::AddScripts(&writer_options);
-  redis::RedisPipelineWriter writer(writer_options, nullptr);
-  writer.Start();
+  std::vector<std::string> partition_streams;
+  for (uint32_t p = 0; p < partitions; ++p) partition_streams.push_back(queue::StreamKey(p));
+  std::unique_ptr<redis::StoreWriter> writer =
+      redis::StoreWriter::Start(*target, writer_options, partition_streams, nullptr);
   queue::RedisStreamQueueOptions queue_options;
   queue_options.dedupe_ttl_seconds = cfg.ingest.dedupe_ttl_seconds;
   queue_options.stream_max_len = cfg.ingest.stream_max_len;
@@ -121,7 +143,7 @@ int Run(int argc, char** argv) {
   queue_options.status_retention = sc.status_retention;
   queue_options.history_max_len = cfg.cx.history_max_len;
   queue_options.history_retention = cfg.cx.history_retention;
-  queue::RedisStreamQueue events(queue_options, &writer);
+  queue::RedisStreamQueue events(queue_options, writer->writer());
 
   auto registry = std::make_shared<prometheus::Registry>();
   dispatch::DispatchMetrics worker_metrics(*registry, {sender::SenderEngine::kSinkName},
@@ -135,6 +157,8 @@ int Run(int argc, char** argv) {
   options.dispatch.lease.instance_id = instance_id;
   options.dispatch.lease.ttl = sc.lease_ttl;
   options.dispatch.lease.renew = sc.lease_renew;
+  // On a cluster the heartbeat set's master may fail over alone.
+  options.dispatch.lease.renew_without_heartbeat = target->cluster;
   options.dispatch.worker.max_attempts = sc.max_attempts;
   options.dispatch.worker.backoff_initial = sc.backoff_initial;
   options.dispatch.worker.backoff_max = sc.backoff_max;
@@ -160,7 +184,18 @@ int Run(int argc, char** argv) {
   sender::ReplyTokens reply_tokens(&pool, partitions, clock);
   deps.reply_tokens = &reply_tokens;
   deps.first_response_sla = [&cfg](absl::string_view priority) { return cfg.cx.SlaFor(priority); };
-  sender::SenderEngine engine(options, *endpoint, deps, &worker_metrics);
+  // Leases on connections that never wait for replicas (see the
+  // dispatcher); readers and workers connect to their stream's node.
+  RedisClientSettings lease_settings;
+  lease_settings.max_idle = 2;
+  lease_settings.cluster_retry_budget = absl::Seconds(1);
+  auto lease_redis = MakeServiceRedis(*target, lease_settings);
+  if (!lease_redis.ok()) return Fail(lease_redis.status());
+  dispatch::DispatcherRedis engine_redis{
+      lease_redis->client.get(), lease_redis->cluster != nullptr
+                                     ? dispatch::ClusterStreamConnector(lease_redis->cluster)
+                                     : dispatch::EndpointStreamConnector(target->endpoints[0])};
+  sender::SenderEngine engine(options, std::move(engine_redis), deps, &worker_metrics);
 
   auto authorizer = grpcutil::AuthorizerFromConfig(cfg.grpc_server);
   if (!authorizer.ok()) return Fail(authorizer.status());
@@ -190,7 +225,7 @@ int Run(int argc, char** argv) {
   OG_LOG(INFO) << "omnigate-sender started: instance=" << instance_id
                << " grpc_port=" << (*grpc_server)->port()
                << " metrics_port=" << (*metrics_server)->port()
-               << " redis=" << endpoint->ToSafeString() << " connectors=" << connector_names.size()
+               << " redis=" << target->ToSafeString() << " connectors=" << connector_names.size()
                << " partitions=" << partitions;
 
   runtime::ReadinessWatcher readiness([&] { return engine.healthy(); },

@@ -35,24 +35,9 @@ using testing::WaitFor;
 
 using omnigate::v1::Event;
 using ::testing::HasSubstr;
+using testing::VisitorConversation;
 
 constexpr int kPartitions = 4;
-
-std::string ConversationKey(int c) { return absl::StrCat("webchat:site-1:visitor-", c); }
-
-Event Message(int conversation, int seq, const std::string& body = "") {
-  Event e;
-  e.set_channel(omnigate::v1::CHANNEL_WEBCHAT);
-  e.set_connector("publish-test");
-  e.set_account_id("site-1");
-  e.set_conversation_key(ConversationKey(conversation));
-  e.set_external_id(absl::StrCat("m-", conversation, "-", seq));
-  e.mutable_sender()->set_id(absl::StrCat("visitor-", conversation));
-  e.mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
-  e.mutable_text()->set_body(body.empty() ? absl::StrCat("message ", seq) : body);
-  (*e.mutable_attributes())["seq"] = absl::StrCat(seq);
-  return e;
-}
 
 using testing::Analyze;
 using testing::Arrivals;
@@ -180,7 +165,7 @@ TEST_F(DispatcherE2ETest, TenThousandEventsOverFiveHundredConversationsArriveInO
   std::vector<Event> events;
   constexpr int kConversations = 500, kEach = 20;
   for (int seq = 0; seq < kEach; ++seq)
-    for (int c = 0; c < kConversations; ++c) events.push_back(Message(c, seq));
+    for (int c = 0; c < kConversations; ++c) events.push_back(testing::SeqMessage(c, seq));
   Publish(events);
   ASSERT_TRUE(
       WaitFor([&] { return bot_->sink().distinct_count() >= events.size(); }, absl::Seconds(60)))
@@ -217,12 +202,12 @@ TEST_F(DispatcherE2ETest, SetModeAgentMovesTheNextEventsToTheAgentRouter) {
   WriteConfig("  lease_ttl: 2s\n  lease_renew: 500ms\n");
   StartIngest();
   Dispatcher d = StartDispatcher("d1");
-  Publish({Message(7, 0), Message(7, 1), Message(8, 0)});
+  Publish({testing::SeqMessage(7, 0), testing::SeqMessage(7, 1), testing::SeqMessage(8, 0)});
   ASSERT_TRUE(WaitFor([&] { return bot_->sink().distinct_count() == 3; }, absl::Seconds(20)));
 
   auto conversations = ConversationsStub(d);
   omnigate::v1::SetModeRequest request;
-  request.set_conversation_key(ConversationKey(7));
+  request.set_conversation_key(VisitorConversation(7));
   request.set_mode(omnigate::v1::MODE_AGENT);
   request.set_reason("customer_request");
   request.set_actor("test");
@@ -235,7 +220,7 @@ TEST_F(DispatcherE2ETest, SetModeAgentMovesTheNextEventsToTheAgentRouter) {
   grpc::ClientContext again;
   ASSERT_TRUE(conversations->SetMode(&again, request, &state).ok());
 
-  Publish({Message(7, 2), Message(7, 3), Message(8, 1)});
+  Publish({testing::SeqMessage(7, 2), testing::SeqMessage(7, 3), testing::SeqMessage(8, 1)});
   ASSERT_TRUE(WaitFor([&] { return agents_->sink().distinct_count() == 3; }, absl::Seconds(20)))
       << agents_->sink().distinct_count();
   ASSERT_TRUE(WaitFor([&] { return bot_->sink().distinct_count() == 5; }, absl::Seconds(20)));
@@ -252,13 +237,13 @@ TEST_F(DispatcherE2ETest, SetModeAgentMovesTheNextEventsToTheAgentRouter) {
   for (const auto& e : bot_->sink().events()) {
     if (e.has_conversation()) {
       ++lifecycle;
-    } else if (e.conversation_key() == ConversationKey(7)) {
+    } else if (e.conversation_key() == VisitorConversation(7)) {
       EXPECT_LT(SeqOf(e), 2);
     }
   }
   EXPECT_EQ(lifecycle, 1);
   // omnigatectl reads the same state.
-  EXPECT_THAT(Ctl(d, absl::StrCat("conversation get ", ConversationKey(7))),
+  EXPECT_THAT(Ctl(d, absl::StrCat("conversation get ", VisitorConversation(7))),
               HasSubstr("\"mode\":\"MODE_AGENT\""));
 }
 
@@ -271,7 +256,7 @@ TEST_F(DispatcherE2ETest, SinkUnavailableForFiveSecondsLosesNothing) {
   Dispatcher d = StartDispatcher("d1");
   std::vector<Event> events;
   for (int seq = 0; seq < 10; ++seq)
-    for (int c = 0; c < 50; ++c) events.push_back(Message(c, seq));
+    for (int c = 0; c < 50; ++c) events.push_back(testing::SeqMessage(c, seq));
   Publish(events);
   ASSERT_TRUE(
       WaitFor([&] { return bot_->sink().distinct_count() >= events.size(); }, absl::Seconds(40)))
@@ -293,14 +278,15 @@ TEST_F(DispatcherE2ETest, PoisonEventIsDeadLetteredListedAndReplayed) {
   StartIngest();
   bot_->sink().SetPoison("POISON", grpc::StatusCode::UNAVAILABLE);
   Dispatcher d = StartDispatcher("d1");
-  Publish({Message(1, 0), Message(1, 1, "POISON"), Message(1, 2), Message(2, 0), Message(2, 1)});
+  Publish({testing::SeqMessage(1, 0), testing::SeqMessage(1, 1, "POISON"),
+           testing::SeqMessage(1, 2), testing::SeqMessage(2, 0), testing::SeqMessage(2, 1)});
   ASSERT_TRUE(WaitFor([&] { return DeadLetterCount() == "1"; }, absl::Seconds(20)))
       << d.process->ReadLog();
   ASSERT_TRUE(WaitFor([&] { return bot_->sink().distinct_count() == 4; }, absl::Seconds(20)));
   // The conversation went on past the poison event, in order.
   const Arrivals arrivals = Analyze(bot_->sink().events());
-  EXPECT_THAT(arrivals.first_seen.at(ConversationKey(1)), ::testing::ElementsAre(0, 2));
-  EXPECT_THAT(arrivals.first_seen.at(ConversationKey(2)), ::testing::ElementsAre(0, 1));
+  EXPECT_THAT(arrivals.first_seen.at(VisitorConversation(1)), ::testing::ElementsAre(0, 2));
+  EXPECT_THAT(arrivals.first_seen.at(VisitorConversation(2)), ::testing::ElementsAre(0, 1));
 
   const std::string listed = Ctl(d, "dlq list");
   EXPECT_THAT(listed, HasSubstr("\"sink\":\"chatbot\""));
@@ -311,7 +297,7 @@ TEST_F(DispatcherE2ETest, PoisonEventIsDeadLetteredListedAndReplayed) {
 
   // The sink is fixed; the operator replays the conversation's dead letters.
   bot_->sink().SetPoison("", grpc::StatusCode::OK);
-  EXPECT_THAT(Ctl(d, absl::StrCat("dlq replay --conversation ", ConversationKey(1))),
+  EXPECT_THAT(Ctl(d, absl::StrCat("dlq replay --conversation ", VisitorConversation(1))),
               HasSubstr("{\"replayed\":1}"));
   ASSERT_TRUE(WaitFor([&] { return bot_->sink().distinct_count() == 5; }, absl::Seconds(20)));
   EXPECT_EQ(DeadLetterCount(), "0");
@@ -342,7 +328,7 @@ TEST_F(DispatcherE2ETest, KillingOneOfTwoDispatchersLosesNothingAndKeepsOrder) {
   constexpr int kConversations = 500, kEach = 20;
   std::vector<Event> events;
   for (int seq = 0; seq < kEach; ++seq)
-    for (int c = 0; c < kConversations; ++c) events.push_back(Message(c, seq));
+    for (int c = 0; c < kConversations; ++c) events.push_back(testing::SeqMessage(c, seq));
   std::thread producer([&] { Publish(events); });
   ASSERT_TRUE(WaitFor([&] { return bot_->sink().distinct_count() >= 2000; }, absl::Seconds(60)));
   ASSERT_EQ(d1.process->Signal(SIGKILL, absl::Seconds(5)).value_or(-1), 128 + SIGKILL);
@@ -379,7 +365,7 @@ TEST_F(DispatcherE2ETest, OutboundSendQueuesValidRepliesOnceAndRefusesOthers) {
     return stub->Send(&context, request, response);
   };
   omnigate::v1::SendResponse response;
-  Event reply = Message(3, 0, "Your order ships today.");
+  Event reply = testing::SeqMessage(3, 0, "Your order ships today.");
   reply.mutable_sender()->set_role(omnigate::v1::ROLE_AGENT);
   reply.mutable_sender()->set_id("ana");
   reply.mutable_recipient()->set_id("visitor-3");  // nobody wrote: name the customer
@@ -389,7 +375,8 @@ TEST_F(DispatcherE2ETest, OutboundSendQueuesValidRepliesOnceAndRefusesOthers) {
   EXPECT_FALSE(response.event_id().empty());
   ASSERT_TRUE(send(reply, &response).ok());  // a retried Send
   EXPECT_EQ(response.stream_entry_id(), first_entry);
-  const std::string queued = Ctl(d, absl::StrCat("outbound --conversation ", ConversationKey(3)));
+  const std::string queued =
+      Ctl(d, absl::StrCat("outbound --conversation ", VisitorConversation(3)));
   EXPECT_EQ(std::count(queued.begin(), queued.end(), '\n'), 1) << queued;
   EXPECT_THAT(queued, HasSubstr("Your order ships today."));
   EXPECT_THAT(queued, HasSubstr("ROLE_AGENT"));

@@ -87,6 +87,40 @@ class RedisQueueTest : public ::testing::Test {
   std::unique_ptr<queue::RedisStreamQueue> queue_;
 };
 
+TEST_F(RedisQueueTest, OneFlushRunsOneScriptCallPerPartitionAndKeepsEveryAnswer) {
+  // 64 events over 4 partitions in one Enqueue (2 lanes: one flush each),
+  // with a repeat inside the batch and one of an event stored before.
+  ASSERT_TRUE(Enqueue({Item(1, "before", "old")}).ok());
+  Cli({"CONFIG", "RESETSTAT"});
+  std::vector<EventToStore> events;
+  for (int i = 0; i < 64; ++i) {
+    events.push_back(Item(i % 4, absl::StrCat("e", i), absl::StrCat("payload-", i)));
+  }
+  events.push_back(Item(2, "e2", "repeat"));
+  events.push_back(Item(1, "before", "old again"));
+  auto out = Enqueue(std::move(events));
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->size(), 66u);
+  for (int i = 0; i < 64; ++i) EXPECT_FALSE((*out)[i].duplicate) << i;
+  EXPECT_TRUE((*out)[64].duplicate);
+  EXPECT_EQ((*out)[64].stream_entry_id, (*out)[2].stream_entry_id);
+  EXPECT_TRUE((*out)[65].duplicate);
+  // One EVALSHA per partition, not per event.
+  EXPECT_THAT(Cli({"INFO", "commandstats"}), ::testing::HasSubstr("cmdstat_evalsha:calls=4,"));
+  // Each partition's entries in submission order, each answer its own id.
+  for (uint32_t p = 0; p < 4; ++p) {
+    EXPECT_EQ(Cli({"XLEN", queue::StreamKey(p)}), p == 1 ? "17" : "16");
+    const std::string range = Cli({"XRANGE", queue::StreamKey(p), "-", "+"}) + "\n";
+    size_t at = 0;
+    for (int i = static_cast<int>(p); i < 64; i += 4) {
+      const size_t found = range.find(absl::StrCat("payload-", i, "\n"), at);
+      ASSERT_NE(found, std::string::npos) << "partition " << p << " event " << i;
+      EXPECT_LT(range.find((*out)[i].stream_entry_id), found);
+      at = found;
+    }
+  }
+}
+
 TEST_F(RedisQueueTest, StoresEachEventInItsPartitionStreamWithTheEventField) {
   auto out = Enqueue({Item(0, "k:a", "payload-a"), Item(3, "k:b", std::string("bin\0ary", 7)),
                       Item(0, "k:c", "c")});

@@ -3,8 +3,25 @@
 #include <set>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 
 namespace omnigate::testing {
+
+std::string VisitorConversation(int c) { return absl::StrCat("webchat:site-1:visitor-", c); }
+
+omnigate::v1::Event SeqMessage(int conversation, int seq, const std::string& body) {
+  omnigate::v1::Event e;
+  e.set_channel(omnigate::v1::CHANNEL_WEBCHAT);
+  e.set_connector("publish-test");
+  e.set_account_id("site-1");
+  e.set_conversation_key(VisitorConversation(conversation));
+  e.set_external_id(absl::StrCat("m-", conversation, "-", seq));
+  e.mutable_sender()->set_id(absl::StrCat("visitor-", conversation));
+  e.mutable_sender()->set_role(omnigate::v1::ROLE_CUSTOMER);
+  e.mutable_text()->set_body(body.empty() ? absl::StrCat("message ", seq) : body);
+  (*e.mutable_attributes())["seq"] = absl::StrCat(seq);
+  return e;
+}
 
 int SeqOf(const omnigate::v1::Event& event) {
   int seq = -1;

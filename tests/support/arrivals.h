@@ -9,6 +9,14 @@
 
 namespace omnigate::testing {
 
+// The conversation key of web chat visitor `c` of site-1, as published by
+// SeqMessage.
+std::string VisitorConversation(int c);
+
+// A customer's web chat message number `seq` in visitor `conversation`'s
+// conversation, with a "seq" attribute; body "message <seq>" unless given.
+omnigate::v1::Event SeqMessage(int conversation, int seq, const std::string& body = "");
+
 // The "seq" attribute tests put on published events (-1 when absent).
 int SeqOf(const omnigate::v1::Event& event);
 

@@ -67,6 +67,19 @@ bool Reserve(int port) {
 // one may take it between this check and the server's own bind; two tests
 // picking at random could also pick the same one (both seen: "cannot
 // listen" under ctest -j2).
+absl::StatusOr<pid_t> SpawnRedisServer(std::vector<std::string> args) {
+  const pid_t pid = fork();
+  if (pid < 0) return absl::InternalError("fork failed");
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp("redis-server", argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
 int PickFreePort() {
   static std::mutex mu;
   static std::mt19937 random(static_cast<uint32_t>(std::random_device{}() ^ getpid()));
@@ -79,6 +92,26 @@ int PickFreePort() {
     if (TryBind(candidate) == candidate && Reserve(candidate)) return candidate;
   }
   return TryBind(0);
+}
+
+// Below the ephemeral range too, and with the bus port (+10000) still below
+// it. Both ports are reserved so no other test takes either.
+int PickFreeClusterPort() {
+  static std::mutex mu;
+  static std::mt19937 random(static_cast<uint32_t>(std::random_device{}() ^ getpid() ^ 0x5eed));
+  for (int attempt = 0; attempt < 400; ++attempt) {
+    int candidate = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      candidate = 12000 + static_cast<int>(random() % 8000);
+    }
+    const int bus = candidate + 10000;
+    if (TryBind(candidate) != candidate || TryBind(bus) != bus) continue;
+    if (!Reserve(candidate)) continue;
+    if (Reserve(bus)) return candidate;
+    // The client port stays reserved (unused) until it expires: harmless.
+  }
+  return -1;
 }
 
 absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(Options options) {
@@ -125,16 +158,9 @@ absl::Status RedisServer::Spawn() {
     args.push_back(options_.requirepass);
   }
   for (const auto& a : options_.extra_args) args.push_back(a);
-  const pid_t pid = fork();
-  if (pid < 0) return absl::InternalError("fork failed");
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execvp("redis-server", argv.data());
-    _exit(127);
-  }
-  pid_ = pid;
+  auto pid = SpawnRedisServer(std::move(args));
+  if (!pid.ok()) return pid.status();
+  pid_ = *pid;
   absl::Status status = WaitForPing(absl::Seconds(10));
   if (!status.ok()) Kill().IgnoreError();
   return status;

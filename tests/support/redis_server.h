@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -56,7 +57,15 @@ class RedisServer {
   pid_t pid_ = -1;
 };
 
+// Starts `redis-server` with `args` (args[0] is the program name) as a child
+// process; its pid. Does not wait for it to answer.
+absl::StatusOr<pid_t> SpawnRedisServer(std::vector<std::string> args);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int PickFreePort();
+
+// A port in 12000-19999 for a Redis Cluster node: free, as is port+10000
+// (its cluster bus), both reserved like PickFreePort's. -1 if none found.
+int PickFreeClusterPort();
 
 }  // namespace omnigate::testing

@@ -1,0 +1,116 @@
+#include "lib/queue/enqueue_folder.h"
+
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "lib/queue/enqueue_script.h"
+
+namespace omnigate::queue {
+namespace {
+
+// One folded call being assembled.
+struct Group {
+  std::string sha;
+  std::string stream;
+  std::vector<std::string> keys;    // per-event keys, in order
+  std::vector<std::string> shared;  // ARGV[1..kEnqueueSharedArgs]
+  std::vector<std::string> args;    // per-event args, in order
+  size_t events = 0;
+};
+
+// Offsets in an EVALSHA command: EVALSHA sha numkeys KEYS... ARGV...
+constexpr size_t kFirstKey = 3;
+
+}  // namespace
+
+EnqueueFolder::EnqueueFolder(std::string script_sha, size_t max_events_per_call)
+    : sha_(std::move(script_sha)), max_events_(max_events_per_call > 0 ? max_events_per_call : 1) {}
+
+size_t EnqueueFolder::EventsIn(const redis::RedisCommand& cmd) const {
+  if (cmd.size() < kFirstKey || cmd[0] != "EVALSHA" || cmd[1] != sha_) return 0;
+  size_t keys = 0;
+  if (!absl::SimpleAtoi(cmd[2], &keys) || keys < 1 + kEnqueueKeysPerEvent ||
+      (keys - 1) % kEnqueueKeysPerEvent != 0) {
+    return 0;
+  }
+  const size_t events = (keys - 1) / kEnqueueKeysPerEvent;
+  if (cmd.size() != kFirstKey + keys + kEnqueueSharedArgs + events * kEnqueueArgsPerEvent) {
+    return 0;
+  }
+  return events;
+}
+
+std::vector<redis::RedisCommand> EnqueueFolder::Fold(
+    const std::vector<redis::RedisCommand*>& commands, std::vector<Answer>* answers) const {
+  // Each written command is a passed-through input (index into `commands`)
+  // or a group, materialized at the end.
+  struct Slot {
+    redis::RedisCommand* passthrough = nullptr;
+    size_t group = 0;
+  };
+  std::vector<Slot> slots;
+  std::vector<Group> groups;
+  absl::flat_hash_map<std::string, size_t> open;  // fold key -> slot of its open group
+  answers->assign(commands.size(), Answer{});
+
+  for (size_t i = 0; i < commands.size(); ++i) {
+    redis::RedisCommand& cmd = *commands[i];
+    // Calls already carrying several events are answered as a whole.
+    if (EventsIn(cmd) != 1) {
+      (*answers)[i] = Answer{slots.size(), -1};
+      slots.push_back(Slot{&cmd, 0});
+      continue;
+    }
+    const auto shared_begin = cmd.begin() + kFirstKey + 1 + kEnqueueKeysPerEvent;
+    const auto shared_end = shared_begin + kEnqueueSharedArgs;
+    std::string fold_key =
+        absl::StrCat(cmd[kFirstKey], "\n", absl::StrJoin(shared_begin, shared_end, "\n"));
+    size_t slot;
+    auto it = open.find(fold_key);
+    if (it != open.end() && groups[slots[it->second].group].events < max_events_) {
+      slot = it->second;
+    } else {
+      Group g;
+      g.sha = cmd[1];
+      g.stream = cmd[kFirstKey];
+      g.shared.assign(std::make_move_iterator(shared_begin), std::make_move_iterator(shared_end));
+      groups.push_back(std::move(g));
+      slot = slots.size();
+      slots.push_back(Slot{nullptr, groups.size() - 1});
+      open.insert_or_assign(std::move(fold_key), slot);
+    }
+    Group& g = groups[slots[slot].group];
+    (*answers)[i] = Answer{slot, static_cast<int>(g.events)};
+    for (auto k = cmd.begin() + kFirstKey + 1; k != shared_begin; ++k) {
+      g.keys.push_back(std::move(*k));
+    }
+    for (auto a = shared_end; a != cmd.end(); ++a) g.args.push_back(std::move(*a));
+    ++g.events;
+  }
+
+  std::vector<redis::RedisCommand> out;
+  out.reserve(slots.size());
+  for (const Slot& slot : slots) {
+    if (slot.passthrough != nullptr) {
+      out.push_back(std::move(*slot.passthrough));
+      continue;
+    }
+    Group& g = groups[slot.group];
+    redis::RedisCommand cmd;
+    cmd.reserve(kFirstKey + 1 + g.keys.size() + g.shared.size() + g.args.size());
+    cmd.push_back("EVALSHA");
+    cmd.push_back(std::move(g.sha));
+    cmd.push_back(absl::StrCat(1 + g.keys.size()));
+    cmd.push_back(std::move(g.stream));
+    for (std::string& k : g.keys) cmd.push_back(std::move(k));
+    for (std::string& a : g.shared) cmd.push_back(std::move(a));
+    for (std::string& a : g.args) cmd.push_back(std::move(a));
+    out.push_back(std::move(cmd));
+  }
+  return out;
+}
+
+}  // namespace omnigate::queue
