@@ -16,8 +16,8 @@ StreamConnector EndpointStreamConnector(redis::RedisEndpoint endpoint,
 }
 
 StreamConnector ClusterStreamConnector(redis::ClusterClient* cluster) {
-  return [cluster](const std::string& key, absl::Duration /*io_timeout*/) {
-    return cluster->FactoryForKey(key);
+  return [cluster](const std::string& key, absl::Duration io_timeout) {
+    return cluster->FactoryForKey(key, io_timeout);
   };
 }
 

@@ -25,10 +25,8 @@ using StreamConnector =
 StreamConnector EndpointStreamConnector(redis::RedisEndpoint endpoint,
                                         absl::Duration connect_timeout = absl::Seconds(1));
 
-// Connections to the node serving the key (ClusterClient::FactoryForKey).
-// The cluster's node I/O timeout applies instead of `io_timeout`: configure
-// it to outlast the readers' blocking reads. `cluster` outlives the
-// factories.
+// Connections to the node serving the key (ClusterClient::FactoryForKey),
+// with `io_timeout`. `cluster` outlives the factories.
 StreamConnector ClusterStreamConnector(redis::ClusterClient* cluster);
 
 // True for an error reply saying the key is served elsewhere now or the
