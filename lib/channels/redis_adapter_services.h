@@ -1,13 +1,9 @@
 #pragma once
 
-#include <memory>
-
 #include "lib/channels/adapter.h"
 #include "lib/channels/redis_attachment_store.h"
 #include "lib/channels/redis_replay_guard.h"
-#include "lib/redis/connection_pool.h"
 #include "lib/redis/redis_client.h"
-#include "lib/redis/redis_url.h"
 
 namespace omnigate::channels {
 
@@ -22,13 +18,6 @@ class RedisAdapterServices {
   // Through `redis`, which outlives this object.
   explicit RedisAdapterServices(redis::RedisClient* redis)
       : replay_guard_(redis), attachment_store_(redis) {}
-  // Through a small connection pool of its own to one Redis.
-  explicit RedisAdapterServices(const redis::RedisEndpoint& endpoint)
-      : own_pool_(std::make_unique<redis::ConnectionPool>(endpoint, absl::Seconds(2),
-                                                          absl::Seconds(2), /*max_idle=*/4,
-                                                          /*max_open=*/16)),
-        replay_guard_(own_pool_.get()),
-        attachment_store_(own_pool_.get()) {}
   RedisAdapterServices(const RedisAdapterServices&) = delete;
   RedisAdapterServices& operator=(const RedisAdapterServices&) = delete;
 
@@ -36,7 +25,6 @@ class RedisAdapterServices {
   AdapterServices services() { return AdapterServices{&replay_guard_, &attachment_store_}; }
 
  private:
-  std::unique_ptr<redis::ConnectionPool> own_pool_;  // endpoint constructor only
   RedisReplayGuard replay_guard_;
   RedisAttachmentStore attachment_store_;
 };

@@ -10,14 +10,6 @@
 
 namespace omnigate::dispatch {
 
-LeaseManager::LeaseManager(LeaseOptions options, redis::RedisEndpoint endpoint,
-                           LeaseListener* listener, DispatchMetrics* metrics)
-    : LeaseManager(std::move(options), nullptr, listener, metrics) {
-  own_pool_ = std::make_unique<redis::ConnectionPool>(std::move(endpoint), absl::Seconds(1),
-                                                      absl::Seconds(2), /*max_idle=*/1);
-  redis_ = own_pool_.get();
-}
-
 LeaseManager::LeaseManager(LeaseOptions options, redis::RedisClient* redis, LeaseListener* listener,
                            DispatchMetrics* metrics, const Clock& wall, SteadyMs steady_ms)
     : options_(std::move(options)),

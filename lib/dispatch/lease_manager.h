@@ -14,10 +14,8 @@
 #include "lib/common/clock.h"
 #include "lib/dispatch/dispatch_metrics.h"
 #include "lib/queue/keys.h"
-#include "lib/redis/connection_pool.h"
 #include "lib/redis/redis_client.h"
 #include "lib/redis/redis_script.h"
-#include "lib/redis/redis_url.h"
 
 namespace omnigate::dispatch {
 
@@ -69,9 +67,6 @@ class LeaseManager {
   using SteadyMs = std::function<int64_t()>;
   static int64_t MonotonicMs();
 
-  // Talks to Redis through a small pool of its own.
-  LeaseManager(LeaseOptions options, redis::RedisEndpoint endpoint, LeaseListener* listener,
-               DispatchMetrics* metrics);
   // Talks to Redis through `redis` (outlives the manager). `wall` stamps the
   // heartbeats replicas on different hosts compare; `steady_ms` times the
   // local validity of leases.
@@ -113,8 +108,7 @@ class LeaseManager {
   void LoseExpired();
 
   const LeaseOptions options_;
-  std::unique_ptr<redis::ConnectionPool> own_pool_;  // endpoint constructor only
-  redis::RedisClient* redis_;                        // set once, in a constructor
+  redis::RedisClient* redis_;  // set once, in a constructor
   const Clock& wall_;
   const SteadyMs steady_ms_;
   LeaseListener* const listener_;

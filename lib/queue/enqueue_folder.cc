@@ -1,11 +1,11 @@
 #include "lib/queue/enqueue_folder.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "lib/queue/enqueue_script.h"
 
 namespace omnigate::queue {
@@ -53,7 +53,7 @@ std::vector<redis::RedisCommand> EnqueueFolder::Fold(
   };
   std::vector<Slot> slots;
   std::vector<Group> groups;
-  absl::flat_hash_map<std::string, size_t> open;  // fold key -> slot of its open group
+  absl::flat_hash_map<std::string, size_t> open;  // stream -> slot of its open group
   answers->assign(commands.size(), Answer{});
 
   for (size_t i = 0; i < commands.size(); ++i) {
@@ -66,21 +66,26 @@ std::vector<redis::RedisCommand> EnqueueFolder::Fold(
     }
     const auto shared_begin = cmd.begin() + kFirstKey + 1 + kEnqueueKeysPerEvent;
     const auto shared_end = shared_begin + kEnqueueSharedArgs;
-    std::string fold_key =
-        absl::StrCat(cmd[kFirstKey], "\n", absl::StrJoin(shared_begin, shared_end, "\n"));
-    size_t slot;
-    auto it = open.find(fold_key);
-    if (it != open.end() && groups[slots[it->second].group].events < max_events_) {
+    // A call joins the open group of its stream when the shared arguments
+    // match (they do for every call of one queue); looked up without
+    // building a key, this runs once per event.
+    size_t slot = 0;
+    auto it = open.find(absl::string_view(cmd[kFirstKey]));
+    const bool joins = it != open.end() && [&] {
+      const Group& g = groups[slots[it->second].group];
+      return g.events < max_events_ && std::equal(shared_begin, shared_end, g.shared.begin());
+    }();
+    if (joins) {
       slot = it->second;
     } else {
       Group g;
       g.sha = cmd[1];
       g.stream = cmd[kFirstKey];
       g.shared.assign(std::make_move_iterator(shared_begin), std::make_move_iterator(shared_end));
-      groups.push_back(std::move(g));
       slot = slots.size();
+      open.insert_or_assign(g.stream, slot);
+      groups.push_back(std::move(g));
       slots.push_back(Slot{nullptr, groups.size() - 1});
-      open.insert_or_assign(std::move(fold_key), slot);
     }
     Group& g = groups[slots[slot].group];
     (*answers)[i] = Answer{slot, static_cast<int>(g.events)};

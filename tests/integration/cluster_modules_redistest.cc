@@ -4,6 +4,7 @@
 // conversation store, and a partition reader that follows its stream to the
 // promoted replica after its master is killed (kill -9).
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -57,6 +58,47 @@ std::string ConversationIn(uint32_t p, uint32_t partitions) {
 }
 
 // One cluster for the tests that leave it healthy.
+// A partition reader on a cluster stream (lease owner "d1") that records the
+// ids of what it reads.
+class RecordingReader {
+ public:
+  RecordingReader(ClusterClient* client, dispatch::DispatchMetrics* metrics,
+                  const std::string& stream, const std::string& lease)
+      : reader_(
+            dispatch::ReaderOptions{stream, "sink", "d1", lease, "d1", 100,
+                                    absl::Milliseconds(100)},
+            dispatch::ClusterStreamConnector(client)(stream, absl::Seconds(5)), metrics,
+            [] { return absl::Minutes(5); },
+            [](const dispatch::EntryFields& fields, dispatch::StreamEntry* out) {
+              out->event.set_id(std::string(redis::ElementStr(fields.event)));
+              return true;
+            },
+            [this](std::vector<dispatch::StreamEntry> entries) {
+              std::lock_guard<std::mutex> lock(mu_);
+              for (auto& e : entries) seen_.push_back(e.event.id());
+              cv_.notify_all();
+            }) {
+    reader_.Grant(1000);
+    reader_.Start();
+  }
+
+  // True once `event` was read, waiting up to `timeout`.
+  bool Saw(const std::string& event, absl::Duration timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] {
+      return std::find(seen_.begin(), seen_.end(), event) != seen_.end();
+    });
+  }
+
+  void Stop() { reader_.Stop(); }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> seen_;
+  dispatch::PartitionReader reader_;  // last: stopped before what it records into
+};
+
 class ClusterModulesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -225,34 +267,8 @@ TEST_F(ClusterModulesTest, ReaderFollowsItsStreamToAnotherMasterOnMoved) {
   const std::string stream = queue::StreamKey(9);
   const std::string lease = queue::LeaseKey(9);
   ASSERT_EQ(client_->Run({"SET", lease, "d1"}).value().str(), "OK");
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<std::string> seen;
-  const dispatch::ReaderOptions options{
-      stream, "sink", "d1", lease, "d1", 100, absl::Milliseconds(100)};
-  dispatch::PartitionReader reader(
-      options, dispatch::ClusterStreamConnector(client_.get())(stream, absl::Seconds(5)), &metrics_,
-      [] { return absl::Minutes(5); },
-      [](const dispatch::EntryFields& fields, dispatch::StreamEntry* out) {
-        out->event.set_id(std::string(redis::ElementStr(fields.event)));
-        return true;
-      },
-      [&](std::vector<dispatch::StreamEntry> entries) {
-        std::lock_guard<std::mutex> lock(mu);
-        for (auto& e : entries) seen.push_back(e.event.id());
-        cv.notify_all();
-      });
-  reader.Grant(1000);
-  reader.Start();
-  auto saw = [&](const std::string& event) {
-    std::unique_lock<std::mutex> lock(mu);
-    return cv.wait_for(lock, std::chrono::seconds(20), [&] {
-      for (const auto& s : seen) {
-        if (s == event) return true;
-      }
-      return false;
-    });
-  };
+  RecordingReader reader(client_.get(), &metrics_, stream, lease);
+  auto saw = [&](const std::string& event) { return reader.Saw(event, absl::Seconds(20)); };
   ASSERT_TRUE(client_->Run({"XADD", stream, "*", "event", "before"}).ok());
   ASSERT_TRUE(saw("before"));
 
@@ -324,34 +340,8 @@ TEST(ClusterPartitionReaderTest, KeepsReadingAfterItsMasterIsKilled) {
   const std::string stream = queue::StreamKey(5);
   const std::string lease = queue::LeaseKey(5);
   ASSERT_EQ(client.Run({"SET", lease, "d1"}).value().str(), "OK");
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<std::string> seen;
-  const dispatch::ReaderOptions options{
-      stream, "sink", "d1", lease, "d1", 100, absl::Milliseconds(100)};
-  dispatch::PartitionReader reader(
-      options, dispatch::ClusterStreamConnector(&client)(stream, absl::Seconds(5)), &metrics,
-      [] { return absl::Minutes(5); },
-      [](const dispatch::EntryFields& fields, dispatch::StreamEntry* out) {
-        out->event.set_id(std::string(redis::ElementStr(fields.event)));
-        return true;
-      },
-      [&](std::vector<dispatch::StreamEntry> entries) {
-        std::lock_guard<std::mutex> lock(mu);
-        for (auto& e : entries) seen.push_back(e.event.id());
-        cv.notify_all();
-      });
-  reader.Grant(1000);
-  reader.Start();
-  auto saw = [&](const std::string& event) {
-    std::unique_lock<std::mutex> lock(mu);
-    return cv.wait_for(lock, std::chrono::seconds(30), [&] {
-      for (const auto& s : seen) {
-        if (s == event) return true;
-      }
-      return false;
-    });
-  };
+  RecordingReader reader(&client, &metrics, stream, lease);
+  auto saw = [&](const std::string& event) { return reader.Saw(event, absl::Seconds(30)); };
   ASSERT_TRUE(client.Run({"XADD", stream, "*", "event", "before"}).ok());
   ASSERT_TRUE(saw("before"));
 

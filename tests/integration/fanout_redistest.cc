@@ -176,8 +176,13 @@ class LeaseTest : public FanoutRedisTest {
     options.instance_id = id;
     options.ttl = absl::Milliseconds(1000);
     options.renew = absl::Milliseconds(100);
-    return std::make_unique<dispatch::LeaseManager>(options, endpoint_, listener, &metrics_);
+    // A pool per manager, as each replica has its own.
+    lease_pools_.push_back(
+        std::make_unique<redis::ConnectionPool>(endpoint_, absl::Seconds(1), absl::Seconds(2)));
+    return std::make_unique<dispatch::LeaseManager>(options, lease_pools_.back().get(), listener,
+                                                    &metrics_);
   }
+  std::vector<std::unique_ptr<redis::ConnectionPool>> lease_pools_;
   prometheus::Registry registry_;
   dispatch::DispatchMetrics metrics_{registry_, {"chatbot"}};
 };

@@ -16,6 +16,7 @@
 #include "lib/common/encoding.h"
 #include "lib/crypto/hmac.h"
 #include "lib/ingest/ingest_pipeline.h"
+#include "lib/redis/connection_pool.h"
 #include "prometheus/registry.h"
 #include "tests/support/fixture_delivery.h"
 #include "tests/support/fixture_loader.h"
@@ -55,8 +56,9 @@ class IngestChannelServicesTest : public testing::RedisTest {
   void SetUp() override {
     RedisTest::SetUp();
     if (HasFatalFailure()) return;
-    services_ =
-        std::make_unique<channels::RedisAdapterServices>(*redis::ParseRedisUrl(redis_->url()));
+    pool_ = std::make_unique<redis::ConnectionPool>(*redis::ParseRedisUrl(redis_->url()),
+                                                    absl::Seconds(2), absl::Seconds(2));
+    services_ = std::make_unique<channels::RedisAdapterServices>(pool_.get());
     metrics_ = std::make_unique<IngestMetrics>(registry_, std::vector<std::string>{"mg", "sg"});
     std::vector<Connector> connectors;
     for (const auto& [name, provider] :
@@ -88,6 +90,7 @@ class IngestChannelServicesTest : public testing::RedisTest {
   }
 
   prometheus::Registry registry_;
+  std::unique_ptr<redis::ConnectionPool> pool_;
   std::unique_ptr<channels::RedisAdapterServices> services_;
   std::unique_ptr<IngestMetrics> metrics_;
   MemoryQueue queue_;

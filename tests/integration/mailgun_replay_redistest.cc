@@ -85,7 +85,9 @@ TEST_F(MailgunReplayRedisTest, RedisGoneFailsClosed) {
 // What omnigate-ingest wires in (services/ingest/main.cc): both services over
 // one pool, reaching the same Redis.
 TEST_F(MailgunReplayRedisTest, AdapterServicesForIngestReachRedis) {
-  RedisAdapterServices wired(*redis::ParseRedisUrl(redis_->url()));
+  redis::ConnectionPool pool(*redis::ParseRedisUrl(redis_->url()), absl::Seconds(2),
+                             absl::Seconds(2));
+  RedisAdapterServices wired(&pool);
   AdapterServices services = wired.services();
   ASSERT_NE(services.replay_guard, nullptr);
   ASSERT_NE(services.attachment_store, nullptr);
