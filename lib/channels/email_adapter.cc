@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "lib/channels/email_attachments.h"
+#include "lib/channels/email_receipts.h"
 #include "lib/channels/encoded_words.h"
 #include "lib/channels/event_fields.h"
 #include "lib/channels/form_encoding.h"
@@ -306,11 +307,26 @@ void EmailAdapter::KeepAttachments(const std::vector<email::Attachment>& attachm
   }
 }
 
+namespace {
+
+// Mailgun signs timestamp + token: form fields of a forwarded mail, or the
+// `signature` object of an event webhook (JSON).
+email::MailgunSignature MailgunSignatureOf(const InboundRequest& request) {
+  if (email::IsEventWebhook(request.body)) return email::MailgunJsonSignature(request.body);
+  email::MailgunSignature out;
+  auto fields = ReadFields(request);
+  if (!fields.ok()) return out;
+  out.timestamp = Get(*fields, "timestamp");
+  out.token = Get(*fields, "token");
+  out.signature = Get(*fields, "signature");
+  return out;
+}
+
+}  // namespace
+
 void EmailAdapter::ForgetAuthentication(const InboundRequest& request) const {
   if (settings_.provider == "sendgrid" || services_.replay_guard == nullptr) return;
-  auto fields = ReadFields(request);
-  if (!fields.ok()) return;
-  const std::string token = Get(*fields, "token");
+  const std::string token = MailgunSignatureOf(request).token;
   if (token.empty() || token.size() > kMaxTokenBytes) return;
   if (absl::Status s = services_.replay_guard->Release(absl::StrCat("omnigate:mgtoken:", token));
       !s.ok()) {
@@ -325,11 +341,7 @@ absl::Status EmailAdapter::Authenticate(const InboundRequest& request) const {
     // basic_auth, which the configuration requires for it.
     return absl::OkStatus();
   }
-  auto fields = ReadFields(request);
-  if (!fields.ok()) return Unauthenticated("signature_missing", "body is not a form");
-  const std::string timestamp = Get(*fields, "timestamp");
-  const std::string token = Get(*fields, "token");
-  const std::string signature = Get(*fields, "signature");
+  const auto [timestamp, token, signature] = MailgunSignatureOf(request);
   if (timestamp.empty() || token.empty() || signature.empty()) {
     return Unauthenticated("signature_missing",
                            "timestamp, token and signature fields are required");
@@ -369,6 +381,14 @@ absl::Status EmailAdapter::Authenticate(const InboundRequest& request) const {
 
 absl::Status EmailAdapter::Normalize(const InboundRequest& request, NormalizeResult* result) const {
   if (request.body.empty()) return Malformed("empty_body");
+  if (email::IsEventWebhook(request.body)) {
+    const int64_t received_ms = ReceiptTimeMs(request, clock_);
+    return settings_.provider == "mailgun"
+               ? email::AppendMailgunEvent(request.body, settings_.name, received_ms,
+                                           &result->events)
+               : email::AppendSendGridEvents(request.body, settings_.name, received_ms,
+                                             &result->events);
+  }
   auto fields = ReadFields(request);
   if (!fields.ok()) return fields.status();
   Mail mail;

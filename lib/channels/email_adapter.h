@@ -25,6 +25,9 @@ namespace omnigate::channels {
 // size, SHA-256, and (stored in the AttachmentStore when at most the
 // connector's attachment_max_bytes) a reference in media_id; the mail's
 // text is then the caption.
+// Event webhooks (a JSON body: SendGrid Event Webhook, Mailgun webhooks)
+// become receipts of the business's replies (email_receipts.h), checked
+// like the connector's mail (basic_auth; Mailgun's signature object).
 // Threads by Message-ID / In-Reply-To / References: the conversation is
 // "email:<our address>:<root message id>"; plain text is preferred, and the
 // text above quoted history is kept as attribute "text_without_quote".

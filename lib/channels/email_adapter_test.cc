@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "lib/channels/email_receipts.h"
 #include "lib/channels/mime.h"
 #include "lib/common/encoding.h"
 #include "lib/common/reject.h"
@@ -142,6 +143,161 @@ TEST(EmailAdapterTest, BadInputIsRejectedNotCrashed) {
   const std::string no_from = Multipart({{"to", "c@d"}, {"text", "x"}});
   request.body = no_from;
   EXPECT_EQ(RejectReason(adapter.Normalize(request, &result)), "missing_required_field:from");
+}
+
+// ---- Receipts: the providers' event webhooks ------------------------------
+
+// The X-Message-Id SendGridSender records (sendgrid_sender_test.cc) is what
+// the events' sg_message_id starts with, whatever suffix follows.
+TEST(EmailReceiptsTest, SendGridMessageIdIsTheSendAnswersHeader) {
+  EXPECT_EQ(email::SendGridMessageId(
+                "W8mB2bW7TqKxq9r3bq0Yiw.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC76C-9.0"),
+            "W8mB2bW7TqKxq9r3bq0Yiw");
+  EXPECT_EQ(email::SendGridMessageId("XBg2anf2TqCy6WXKQFhieQ.filter0905p1mdw1-4434-59E0C6FF-3.0"),
+            "XBg2anf2TqCy6WXKQFhieQ");
+  EXPECT_EQ(
+      email::SendGridMessageId("W8mB2bW7TqKxq9r3bq0Yiw.recvd-5b7bd4d6c7-jzw9v-1-6613E6AD-5.0"),
+      "W8mB2bW7TqKxq9r3bq0Yiw");
+  // The older, dotted form (SendGrid's event example).
+  EXPECT_EQ(email::SendGridMessageId("14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0"),
+            "14c5d75ce93.dfd.64b469");
+  EXPECT_EQ(email::SendGridMessageId("W8mB2bW7TqKxq9r3bq0Yiw"), "W8mB2bW7TqKxq9r3bq0Yiw");
+}
+
+NormalizeResult NormalizeJson(const EmailAdapter& adapter, const std::string& body) {
+  Headers headers;
+  headers.Add("Content-Type", "application/json");
+  InboundRequest request;
+  request.headers = &headers;
+  request.body = body;
+  request.received_at_ms = kReceiptMs;
+  NormalizeResult result;
+  const absl::Status status = adapter.Normalize(request, &result);
+  EXPECT_TRUE(status.ok()) << status;
+  return result;
+}
+
+TEST(EmailReceiptsTest, SendGridEventWebhookBecomesStatusesOfTheReply) {
+  FakeClock clock(kReceiptMs);
+  EmailAdapter adapter(Settings("sendgrid"), clock);
+  const std::string common =
+      R"("email":"Customer@Example.org","sg_message_id":"W8mB2bW7TqKxq9r3bq0Yiw.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC76C-9.0","smtp-id":"<W8mB2bW7TqKxq9r3bq0Yiw@geopod-ismtpd-1>","outbound_id":"out_01JEXAMPLE","conversation_key":"email:support@example.com:CAF1x2y3@mail.gmail.com")";
+  const std::string body = absl::StrCat(
+      "[", R"({"event":"processed","timestamp":1770126000,"sg_event_id":"e1",)", common, "},",
+      R"({"event":"delivered","timestamp":1770126001,"sg_event_id":"e2","response":"250 OK",)",
+      common, "},", R"({"event":"open","timestamp":1770126100,"sg_event_id":"e3",)", common, "},",
+      R"({"event":"bounce","timestamp":1770126002,"sg_event_id":"e4","type":"bounce","status":"5.1.1","reason":"550 5.1.1 no such user",)",
+      common, "},", R"({"event":"deferred","timestamp":1770126003,"sg_event_id":"e5",)", common,
+      "},", R"({"event":"unsubscribe","timestamp":1770126004,"sg_event_id":"e6",)", common, "}]");
+  const NormalizeResult result = NormalizeJson(adapter, body);
+  ASSERT_EQ(result.events.size(), 6u);
+  using S = omnigate::v1::Status;
+  const S::State states[] = {S::STATE_SENT, S::STATE_DELIVERED, S::STATE_READ, S::STATE_FAILED,
+                             S::STATE_QUEUED};
+  for (size_t i = 0; i < 5; ++i) {
+    const Event& e = result.events[i];
+    SCOPED_TRACE(i);
+    ASSERT_TRUE(e.has_status());
+    EXPECT_EQ(e.status().state(), states[i]);
+    EXPECT_EQ(e.status().target_external_id(), "W8mB2bW7TqKxq9r3bq0Yiw");
+    EXPECT_EQ(e.status().recipient_id(), "customer@example.org");
+    // The reply's conversation, from custom_args: its partition holds the
+    // provider id the sender recorded.
+    EXPECT_EQ(e.conversation_key(), "email:support@example.com:CAF1x2y3@mail.gmail.com");
+    EXPECT_EQ(e.account_id(), "support@example.com");
+    EXPECT_EQ(e.sender().role(), omnigate::v1::ROLE_SYSTEM);
+    EXPECT_EQ(e.connector(), "email-sendgrid");
+  }
+  EXPECT_EQ(result.events[1].idempotency_key(),
+            "email:sgevent:W8mB2bW7TqKxq9r3bq0Yiw.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC76C-"
+            "9.0:delivered:1770126001000");
+  EXPECT_EQ(result.events[1].sent_at_ms(), 1770126001000);
+  EXPECT_EQ(result.events[3].status().error_code(), "5.1.1");
+  EXPECT_EQ(result.events[3].status().error_message(), "550 5.1.1 no such user");
+  EXPECT_EQ(result.events[5].conversation().kind(), omnigate::v1::ConversationEvent::KIND_OPT_OUT);
+}
+
+TEST(EmailReceiptsTest, SendGridEventOfMailSentElsewhereIsKeptApart) {
+  FakeClock clock(kReceiptMs);
+  EmailAdapter adapter(Settings("sendgrid"), clock);
+  const NormalizeResult result = NormalizeJson(
+      adapter,
+      R"([{"event":"delivered","email":"a@b.org","timestamp":1770126001,"sg_message_id":"Abc.filter1.0","conversation_key":"not-ours"},{"event":"spamreport","email":"a@b.org","timestamp":1770126002,"sg_event_id":"x9"}])");
+  ASSERT_EQ(result.events.size(), 2u);
+  EXPECT_EQ(result.events[0].conversation_key(), "email:email-sendgrid:Abc");
+  EXPECT_EQ(result.events[1].idempotency_key(), "email:sgevent:x9");
+  InboundRequest request;
+  NormalizeResult bad;
+  request.body = R"({"event":"delivered"})";
+  EXPECT_EQ(RejectReason(adapter.Normalize(request, &bad)), "schema_type_mismatch:body");
+  request.body = R"([{"event":"delivered","timestamp":1.5}])";
+  EXPECT_NE(RejectReason(adapter.Normalize(request, &bad)), "");
+  request.body = R"([{"timestamp":1}])";
+  EXPECT_EQ(RejectReason(adapter.Normalize(request, &bad)), "missing_required_field:event");
+}
+
+// A Mailgun webhook as documented: the signature object beside event-data.
+std::string MailgunWebhook(const std::string& timestamp, const std::string& event_data,
+                           const std::string& key = kSigningKey) {
+  const std::string token = "b6cbd2e5a0c1f7d8e9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5";
+  return absl::StrCat(R"({"signature":{"timestamp":")", timestamp, R"(","token":")", token,
+                      R"(","signature":")", HexEncode(crypto::HmacSha256(key, timestamp + token)),
+                      R"("},"event-data":)", event_data, "}");
+}
+
+TEST(EmailReceiptsTest, MailgunWebhookIsSignedInsideTheJson) {
+  FakeClock clock(1770000000000);
+  EmailAdapter adapter(Settings("mailgun"), clock);
+  auto check = [&](const std::string& body) {
+    InboundRequest request;
+    request.body = body;
+    return RejectReason(adapter.Authenticate(request));
+  };
+  EXPECT_EQ(check(MailgunWebhook("1770000000", R"({"event":"delivered"})")), "");
+  EXPECT_EQ(check(MailgunWebhook("1770000000", R"({"event":"delivered"})", "other-key")),
+            "signature_mismatch");
+  EXPECT_EQ(check(MailgunWebhook("1769999000", R"({"event":"delivered"})")),
+            "signature_stale_timestamp");
+  EXPECT_EQ(check(R"({"event-data":{"event":"delivered"}})"), "signature_missing");
+}
+
+TEST(EmailReceiptsTest, MailgunEventsNameTheSendAnswersIdWithoutAngles) {
+  FakeClock clock(kReceiptMs);
+  EmailAdapter adapter(Settings("mailgun"), clock);
+  // MailgunSender records the answer's id "<out_01JEXAMPLE@mg.example.com>"
+  // without its brackets; webhooks show it bare (sometimes bracketed).
+  const std::string delivered = MailgunWebhook(
+      "1770126300",
+      R"({"event":"delivered","id":"CPgfbmQMTCKtHW6uIWtuVe","timestamp":1770126290.908181,"recipient":"customer@example.org","message":{"headers":{"message-id":"out_01JEXAMPLE@mg.example.com","to":"customer@example.org"}},"user-variables":{"outbound_id":"out_01JEXAMPLE","conversation_key":"email:support@mg.example.com:a1@example.org"},"delivery-status":{"code":250,"message":"OK"}})");
+  NormalizeResult result = NormalizeJson(adapter, delivered);
+  ASSERT_EQ(result.events.size(), 1u);
+  const Event& e = result.events[0];
+  EXPECT_EQ(e.status().state(), omnigate::v1::Status::STATE_DELIVERED);
+  EXPECT_EQ(e.status().target_external_id(), "out_01JEXAMPLE@mg.example.com");
+  EXPECT_EQ(e.conversation_key(), "email:support@mg.example.com:a1@example.org");
+  EXPECT_EQ(e.idempotency_key(), "email:mgevent:CPgfbmQMTCKtHW6uIWtuVe");
+  EXPECT_EQ(e.sent_at_ms(), 1770126290908);
+
+  result = NormalizeJson(
+      adapter,
+      MailgunWebhook(
+          "1770126300",
+          R"({"event":"failed","severity":"permanent","reason":"bounce","id":"f1","timestamp":1770126291,"recipient":"customer@example.org","message":{"headers":{"message-id":"<out_01JEXAMPLE@mg.example.com>"}},"delivery-status":{"code":550,"message":"5.1.1 The email account does not exist"}})"));
+  ASSERT_EQ(result.events.size(), 1u);
+  EXPECT_EQ(result.events[0].status().state(), omnigate::v1::Status::STATE_FAILED);
+  EXPECT_EQ(result.events[0].status().target_external_id(), "out_01JEXAMPLE@mg.example.com");
+  EXPECT_EQ(result.events[0].status().error_code(), "550");
+  EXPECT_EQ(result.events[0].status().error_message(), "5.1.1 The email account does not exist");
+  EXPECT_EQ(result.events[0].conversation_key(),
+            "email:email-mailgun:out_01JEXAMPLE@mg.example.com");
+
+  // Mailgun retries temporary failures itself: not final.
+  result = NormalizeJson(
+      adapter,
+      MailgunWebhook(
+          "1770126300",
+          R"({"event":"failed","severity":"temporary","id":"t1","timestamp":1770126292,"message":{"headers":{"message-id":"m@x"}}})"));
+  EXPECT_EQ(result.events.at(0).status().state(), omnigate::v1::Status::STATE_QUEUED);
 }
 
 TEST(MimeTest, EncodedWordsDatesAndAddresses) {

@@ -178,19 +178,27 @@ absl::Status AppendDirectMessage(const Value& item, const Activity& activity) {
   return absl::OkStatus();
 }
 
-// Everything up to last_read was read: a receipt on our messages.
+// Everything up to last_read was read: a receipt on our messages when the
+// customer read them. The business reading the customer's (from X's own
+// app) is reported too: then the customer is the target, and the status is
+// kept in their conversation marked read_by=business (it names no reply).
 absl::Status AppendReadReceipt(const Value& item, const Activity& activity) {
-  std::string reader, last_read;
+  std::string reader, last_read, other;
   OG_RETURN_IF_ERROR(json::RequireId(item, "sender_id", &reader));
   OG_RETURN_IF_ERROR(json::RequireId(item, "last_read_event_id", &last_read));
-  Event& event = NewEvent(activity, activity.account, reader);
+  const Value* target = nullptr;
+  OG_RETURN_IF_ERROR(json::GetObject(item, "target", &target));
+  if (target != nullptr) OG_RETURN_IF_ERROR(json::GetId(*target, "recipient_id", &other));
+  const bool by_business = reader == activity.account && !other.empty();
+  Event& event = NewEvent(activity, activity.account, by_business ? other : reader);
+  if (by_business) (*event.mutable_attributes())["read_by"] = "business";
   event.mutable_sender()->set_role(omnigate::v1::ROLE_SYSTEM);
   event.mutable_recipient()->set_role(omnigate::v1::ROLE_CUSTOMER);
   event.set_external_id(last_read);
   auto* status = event.mutable_status();
   status->set_state(omnigate::v1::Status::STATE_READ);
   status->set_target_external_id(last_read);
-  status->set_recipient_id(reader);
+  status->set_recipient_id(by_business ? other : reader);
   event.set_idempotency_key(absl::StrCat(kPrefix, ":read:", reader, ":", last_read));
   return ReadTime(item, activity.received_at_ms, &event);
 }

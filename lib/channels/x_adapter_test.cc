@@ -180,6 +180,23 @@ TEST_F(XActivityTest, TypingAndReadAreEventsAnAgentCanShow) {
   const Event& read = result->events[1];
   EXPECT_EQ(read.status().state(), omnigate::v1::Status::STATE_READ);
   EXPECT_EQ(read.status().target_external_id(), "963085315333238788");
+  // The customer's read lands in the conversation the reply was sent in.
+  EXPECT_EQ(read.conversation_key(), "x_twitter:3001969357:3001969357-3284025577");
+  EXPECT_EQ(read.status().recipient_id(), "3284025577");
+}
+
+// The business reading the customer's DM in X's own app is no receipt of a
+// reply, but it belongs to the same conversation, not to one with itself.
+TEST_F(XActivityTest, ReadByTheBusinessStaysInTheCustomersConversation) {
+  auto result = Normalize(
+      R"({"for_user_id":"3001969357","direct_message_mark_read_events":[{"created_timestamp":"1518452444662",)"
+      R"("sender_id":"3001969357","target":{"recipient_id":"3284025577"},"last_read_event_id":"963085315333238700"}]})");
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->events.size(), 1u);
+  const Event& read = result->events[0];
+  EXPECT_EQ(read.conversation_key(), "x_twitter:3001969357:3001969357-3284025577");
+  EXPECT_EQ(read.attributes().at("read_by"), "business");
+  EXPECT_EQ(read.status().recipient_id(), "3284025577");
 }
 
 TEST_F(XActivityTest, MalformedActivityIsRefused) {

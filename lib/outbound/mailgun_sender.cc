@@ -46,6 +46,9 @@ absl::StatusOr<HttpRequest> MailgunSender::Build(const OutboundMessage& message)
     option("h:Message-Id", absl::StrCat("<", message.outbound_id, "@", settings.account, ">"));
     option("v:outbound_id", message.outbound_id);
   }
+  // User variables come back in every webhook: the conversation tells ingest
+  // where the reply's provider id is recorded (lib/channels/email_receipts.h).
+  if (!message.conversation_key.empty()) option("v:conversation_key", message.conversation_key);
   if (option_bytes > kMaxOptionBytes) {
     return absl::InvalidArgumentError(absl::StrCat("Mailgun send options (h:, v:) have ",
                                                    option_bytes, " bytes; the limit is ",

@@ -26,6 +26,7 @@ OutboundMessage Message() {
   m.subject = "Where is my order?";
   m.in_reply_to = "<CAF1x2y3@mail.gmail.com>";
   m.references = {"a1@example.org", "CAF1x2y3@mail.gmail.com"};
+  m.conversation_key = "email:support@mg.example.com:a1@example.org";
   return m;
 }
 
@@ -46,6 +47,8 @@ TEST(MailgunSenderTest, ThreadedReplyRequest) {
   EXPECT_EQ(Field(form, "h:References"), "<a1@example.org> <CAF1x2y3@mail.gmail.com>");
   EXPECT_EQ(Field(form, "h:Message-Id"), "<out_01JEXAMPLE@mg.example.com>");
   EXPECT_EQ(Field(form, "v:outbound_id"), "out_01JEXAMPLE");
+  // Webhooks echo user variables: the receipt finds the reply's conversation.
+  EXPECT_EQ(Field(form, "v:conversation_key"), "email:support@mg.example.com:a1@example.org");
 }
 
 TEST(MailgunSenderTest, NewMessageWithMediaLinksAndButtons) {

@@ -37,8 +37,14 @@ absl::StatusOr<HttpRequest> SendGridSender::Build(const OutboundMessage& message
     w.ObjectField("headers").Field("In-Reply-To", parts->in_reply_to);
     w.Field("References", parts->references).EndObject();
   }
-  if (!message.outbound_id.empty()) {
-    w.ObjectField("custom_args").Field("outbound_id", message.outbound_id).EndObject();
+  // Custom arguments come back on every Event Webhook event: the
+  // conversation tells ingest where the reply's provider id is recorded
+  // (lib/channels/email_receipts.h).
+  if (!message.outbound_id.empty() || !message.conversation_key.empty()) {
+    w.ObjectField("custom_args");
+    if (!message.outbound_id.empty()) w.Field("outbound_id", message.outbound_id);
+    if (!message.conversation_key.empty()) w.Field("conversation_key", message.conversation_key);
+    w.EndObject();
   }
   w.EndObject();
 

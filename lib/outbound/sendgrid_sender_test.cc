@@ -48,6 +48,19 @@ TEST(SendGridSenderTest, ThreadedReplyRequest) {
   EXPECT_EQ(Str(*doc, "/headers/In-Reply-To"), "<CAF1x2y3@mail.gmail.com>");
   EXPECT_EQ(Str(*doc, "/headers/References"), "<a1@example.org> <CAF1x2y3@mail.gmail.com>");
   EXPECT_EQ(Str(*doc, "/custom_args/outbound_id"), "out_01JEXAMPLE");
+  EXPECT_EQ(testing::At(*doc, "/custom_args/conversation_key"), nullptr) << "none known";
+}
+
+// The Event Webhook echoes custom_args on each event: the receipt finds the
+// reply's conversation (and so its partition) by it.
+TEST(SendGridSenderTest, ConversationKeyRidesInCustomArgs) {
+  FakeClock clock(kNowMs);
+  OutboundMessage m = Message();
+  m.conversation_key = "email:support@example.com:CAF1x2y3@mail.gmail.com";
+  const auto doc = Json(SendGridSender(clock).Build(m)->body);
+  EXPECT_EQ(Str(*doc, "/custom_args/conversation_key"),
+            "email:support@example.com:CAF1x2y3@mail.gmail.com");
+  EXPECT_EQ(Str(*doc, "/custom_args/outbound_id"), "out_01JEXAMPLE");
 }
 
 TEST(SendGridSenderTest, NewThreadKeepsSubjectAndHasNoThreadHeaders) {

@@ -279,10 +279,14 @@ http::Response SendGrid(uint64_t seq) {
 
 http::Response Mailgun(const RecordedRequest& r, uint64_t seq) {
   const std::string domain(Segments(r.provider_path)[1]);
+  // The answer's id is the Message-ID the mail went out with: the sender's
+  // own h:Message-Id when it set one, else one Mailgun makes up.
+  std::string id = FormValue(ParseForm(r.body), "h:Message-Id");
+  if (id.empty()) id = absl::StrFormat("<20260101000000.%016x@%s>", seq, domain);
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
-  Str(w, "id", absl::StrFormat("<20260101000000.%016x@%s>", seq, domain));
+  Str(w, "id", id);
   Str(w, "message", "Queued. Thank you.");
   w.EndObject();
   return Answer(200, buffer.GetString());
