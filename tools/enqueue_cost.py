@@ -31,16 +31,15 @@ def script_calls(sha, events, convs, batch, kind, customer, payload):
         pending[i % partitions].append(i)
     for p, ids in pending.items():
         for first in range(0, len(ids), batch):
-            keys = [f"omnigate:stream:{{{p}}}"]
+            keys = [f"omnigate:stream:{{{p}}}", f"omnigate:dedupe:{{{p}}}"]
             argv = [86400, 1000000, 2592000000, 2000 if kind == "h" else 0, 7776000000, 259200000,
                     f"omnigate:outstatus:{{{p}}}:"]
             for i in ids[first:first + batch]:
                 c = i % convs
                 state = f"omnigate:conv:{{{p}}}:c{c}"
-                keys += [f"omnigate:dedupe:{{{p}}}:wamid.{i:012d}", state,
-                         f"omnigate:history:{{{p}}}:c{c}" if kind == "h" else state, state]
-                argv += [kind, payload, 1700000000000 + i if customer else 0, "628123456789", "wa-main", "",
-                         1700000000000 + i]
+                keys += [state, f"omnigate:history:{{{p}}}:c{c}" if kind == "h" else state, state]
+                argv += [kind, f"wamid.{i:012d}", payload, 1700000000000 + i if customer else 0, "628123456789",
+                         "wa-main", "", 1700000000000 + i]
             yield ["EVALSHA", sha, len(keys), *keys, *argv]
 
 

@@ -18,18 +18,17 @@ from redis_measure import Server, cli, enqueue_script
 
 
 def calls(sha, events, convs, batch, history, payload):
-    """Customer messages in the call layout of enqueue_script.h (the stream, four keys per event; seven
-    shared arguments, seven per event), `batch` per call."""
+    """Customer messages in the call layout of enqueue_script.h (the stream and the dedupe base, three keys
+    per event; seven shared arguments, eight per event), `batch` per call."""
     for first in range(0, events, batch):
-        keys = ["omnigate:stream:{1}"]
+        keys = ["omnigate:stream:{1}", "omnigate:dedupe:{1}"]
         argv = [86400, 1000000, 2592000000, 2000 if history else 0, 7776000000, 259200000,
                 "omnigate:outstatus:{1}:"]
         for i in range(first, min(first + batch, events)):
             c = i % convs
             state = f"omnigate:conv:{{1}}:c{c}"
-            keys += [f"omnigate:dedupe:{{1}}:{i}", state, f"omnigate:history:{{1}}:c{c}" if history else state,
-                     state]
-            argv += ["h" if history else "n", payload, 1700000000000 + i, "628123", "wa-main", "",
+            keys += [state, f"omnigate:history:{{1}}:c{c}" if history else state, state]
+            argv += ["h" if history else "n", i, payload, 1700000000000 + i, "628123", "wa-main", "",
                      1700000000000 + i]
         yield ["EVALSHA", sha, len(keys), *keys, *argv]
 

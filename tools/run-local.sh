@@ -126,7 +126,7 @@ start_all() {
   mkdir -p "$RUN_DIR/redis"
   stop_all
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN_DIR/redis" \
-    --appendonly yes --appendfsync everysec --save "" --daemonize no \
+    --appendonly yes --appendfsync everysec --save "" --lazyfree-lazy-expire yes --daemonize no \
     >"$RUN_DIR/redis.log" 2>&1 &
   echo $! >"$RUN_DIR/redis.pid"
   for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done

@@ -62,32 +62,35 @@ void Dispatcher::Stop(absl::Duration drain) {
   workers_.clear();  // joins
 }
 
+std::unique_ptr<PartitionWorker> Dispatcher::StartWorker(uint32_t partition,
+                                                         const SinkHandle& sink) {
+  WorkerOptions wo = options_.worker;
+  wo.partition = partition;
+  wo.sink = sink.name;
+  wo.consumer = options_.instance_id;
+  wo.keys = options_.keys;
+  WorkerDeps deps;
+  const std::string stream = options_.keys->stream(partition);
+  deps.connect = connect_(stream, absl::Seconds(5));
+  // A read blocks up to idle_block before Redis answers.
+  deps.reader_connect = connect_(stream, wo.idle_block + absl::Seconds(5));
+  deps.router = router_;
+  deps.sink = sink.client;
+  deps.limiter = limiters_[sink.name].get();
+  deps.metrics = metrics_;
+  deps.clock = &clock_;
+  deps.lease_remaining = [this, partition] { return leases_.Remaining(partition); };
+  auto worker = std::make_unique<PartitionWorker>(std::move(wo), std::move(deps));
+  worker->Start();
+  return worker;
+}
+
 void Dispatcher::OnAcquired(uint32_t partition) {
   std::lock_guard<std::mutex> lock(mu_);
   if (stopping_) return;
   auto& workers = workers_[partition];
   workers.clear();
-  for (const auto& sink : sinks_) {
-    WorkerOptions wo = options_.worker;
-    wo.partition = partition;
-    wo.sink = sink.name;
-    wo.consumer = options_.instance_id;
-    wo.keys = options_.keys;
-    WorkerDeps deps;
-    const std::string stream = options_.keys->stream(partition);
-    deps.connect = connect_(stream, absl::Seconds(5));
-    // A read blocks up to idle_block before Redis answers.
-    deps.reader_connect = connect_(stream, wo.idle_block + absl::Seconds(5));
-    deps.router = router_;
-    deps.sink = sink.client;
-    deps.limiter = limiters_[sink.name].get();
-    deps.metrics = metrics_;
-    deps.clock = &clock_;
-    deps.lease_remaining = [this, partition] { return leases_.Remaining(partition); };
-    auto worker = std::make_unique<PartitionWorker>(std::move(wo), std::move(deps));
-    worker->Start();
-    workers.push_back(std::move(worker));
-  }
+  for (const auto& sink : sinks_) workers.push_back(StartWorker(partition, sink));
 }
 
 void Dispatcher::OnLost(uint32_t partition) {
@@ -96,6 +99,28 @@ void Dispatcher::OnLost(uint32_t partition) {
   if (it == workers_.end()) return;
   for (auto& w : it->second) w->RequestStop();
   metrics_->ClearPartition(partition);
+}
+
+void Dispatcher::EnsureWorking(uint32_t partition) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return;
+  auto& workers = workers_[partition];
+  // A worker stops by itself when the lease's local validity runs out. A
+  // renewal answered late (across a failover) can still keep the lease; then
+  // whichever of the partition's workers saw it lapse, one sink's or all,
+  // must start again or its sink would never read the partition.
+  for (size_t i = 0; i < sinks_.size(); ++i) {
+    if (i < workers.size() && !workers[i]->finished()) continue;
+    OG_LOG(WARNING) << "partition " << partition << ", sink " << sinks_[i].name
+                    << ": worker ended while the lease is held; starting it again";
+    metrics_->LeaseChange("resumed");
+    auto worker = StartWorker(partition, sinks_[i]);
+    if (i < workers.size()) {
+      workers[i] = std::move(worker);  // joins the finished one
+    } else {
+      workers.push_back(std::move(worker));
+    }
+  }
 }
 
 bool Dispatcher::Busy(uint32_t partition) {

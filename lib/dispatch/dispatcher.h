@@ -65,9 +65,12 @@ class Dispatcher final : public LeaseListener {
   void OnAcquired(uint32_t partition) override;
   void OnLost(uint32_t partition) override;
   bool Busy(uint32_t partition) override;
+  void EnsureWorking(uint32_t partition) override;
 
  private:
   void SampleStats();
+  // A started worker of `sink` on `partition`; mu_ held.
+  std::unique_ptr<PartitionWorker> StartWorker(uint32_t partition, const SinkHandle& sink);
 
   const DispatcherOptions options_;
   redis::RedisClient* const redis_;
@@ -80,6 +83,7 @@ class Dispatcher final : public LeaseListener {
   LeaseManager leases_;
 
   std::mutex mu_;
+  // The partition's workers, one per sink in the order of sinks_.
   std::map<uint32_t, std::vector<std::unique_ptr<PartitionWorker>>> workers_;
   bool stopping_ = false;
   std::thread stats_thread_;

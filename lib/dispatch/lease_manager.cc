@@ -121,6 +121,7 @@ void LeaseManager::RunCycle() {
       if (!listener_->Busy(p)) Release(p);
       continue;
     }
+    listener_->EnsureWorking(p);
     ++owned;
   }
   if (!ok) {

@@ -31,6 +31,11 @@ class LeaseListener {
   // True while work on the partition is still winding down: the lease is
   // neither re-acquired nor released before that ends.
   virtual bool Busy(uint32_t partition) = 0;
+  // Called after every successful renewal of an owned partition: work that
+  // ended on its own must start again. (A worker stops when the lease's
+  // local validity runs out; a renewal answered late, after a failover, can
+  // still extend the lease, and then nobody would work on it.)
+  virtual void EnsureWorking(uint32_t partition) { (void)partition; }
 };
 
 struct LeaseOptions {

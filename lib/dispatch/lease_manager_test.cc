@@ -35,8 +35,13 @@ class RecordingListener : public LeaseListener {
     std::lock_guard<std::mutex> lock(mu_);
     return busy.count(p) != 0;
   }
+  void EnsureWorking(uint32_t p) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ensured.insert(p);
+  }
 
   std::mutex mu_;
+  std::multiset<uint32_t> ensured;
   std::set<uint32_t> acquired;
   std::set<uint32_t> lost;
   std::set<uint32_t> busy;
@@ -115,6 +120,37 @@ TEST_F(LeaseManagerTest, RenewingExtendsLeasesAndLocalValidity) {
   EXPECT_EQ(redis_.Run({"PTTL", queue::LeaseKey(2)})->integer(), kTtlMs);
   EXPECT_EQ(manager->Remaining(2), absl::Milliseconds(kTtlMs - kTtlMs / 10));
   EXPECT_TRUE(listener.lost.empty());
+}
+
+// Workers stop by themselves when the local validity runs out; a renewal
+// that still succeeds afterwards (answered late, e.g. across a failover)
+// keeps the lease, so every renewal of an owned partition asks the listener
+// to make sure its work runs. Partitions lost or being released are not.
+TEST_F(LeaseManagerTest, EveryRenewalOfAnOwnedPartitionEnsuresItsWorkRuns) {
+  RecordingListener la, lb;
+  auto a = Manager("a", &la);
+  a->RunCycle();  // acquisition starts the work itself
+  EXPECT_TRUE(la.ensured.empty());
+  Advance(3000);
+  a->RunCycle();
+  EXPECT_THAT(la.ensured, ::testing::ElementsAre(0, 1, 2, 3));
+  // Partition 1's lease is taken away; a second replica arrives, so half of
+  // the rest is being given back.
+  ASSERT_TRUE(redis_.Run({"SET", queue::LeaseKey(1), "intruder"}).ok());
+  auto b = Manager("b", &lb);
+  b->RunCycle();
+  la.ensured.clear();
+  Advance(3000);
+  a->RunCycle();
+  EXPECT_EQ(la.lost.count(1), 1u);
+  EXPECT_THAT(la.ensured, ::testing::ElementsAre(0, 2, 3));  // renewed before the split
+  ASSERT_EQ(la.lost.size(), 2u);                             // 1, and the one now being given back
+  la.ensured.clear();
+  la.busy.insert(la.lost.begin(), la.lost.end());  // still winding down
+  Advance(3000);
+  a->RunCycle();
+  EXPECT_EQ(la.ensured.size(), 2u) << "the two kept, not the one given back";
+  for (uint32_t p : la.lost) EXPECT_EQ(la.ensured.count(p), 0u) << p;
 }
 
 TEST_F(LeaseManagerTest, ReplicasSplitThePartitionsWithoutOverlap) {

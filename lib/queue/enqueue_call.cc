@@ -19,11 +19,11 @@ EnqueueCallBuilder::EnqueueCallBuilder(const EnqueueSettings& s)
 EnqueueCall EnqueueCallBuilder::Build(EventToStore e, int64_t now_ms) const {
   const uint32_t p = e.partition;
   EnqueueCall call;
-  call.keys.reserve(1 + kEnqueueKeysPerEvent);
+  call.keys.reserve(kEnqueueSharedKeys + kEnqueueKeysPerEvent);
   call.args.reserve(kEnqueueSharedArgs + kEnqueueArgsPerEvent);
   std::string state = ConversationStateKey(p, e.conversation_key);
   call.keys.push_back(StreamKey(p));
-  call.keys.push_back(DedupeKey(p, e.idempotency_key));
+  call.keys.push_back(DedupeBaseKey(p));
   call.args = shared_;
   call.args.push_back(OutboundStatusKey(p, ""));
   std::string kind;
@@ -33,7 +33,9 @@ EnqueueCall EnqueueCallBuilder::Build(EventToStore e, int64_t now_ms) const {
     call.keys.push_back(state);
     call.keys.push_back(ProviderMessageKey(p, r.connector, r.provider_message_id));
     call.keys.push_back(EarlyReceiptKey(p, r.connector, r.provider_message_id));
-    for (std::string* arg : {&kind, &e.payload}) call.args.push_back(std::move(*arg));
+    for (std::string* arg : {&kind, &e.idempotency_key, &e.payload}) {
+      call.args.push_back(std::move(*arg));
+    }
     call.args.push_back(absl::StrCat(e.customer_message_ms));
     call.args.push_back(std::move(r.state));
     call.args.push_back(std::move(r.error_code));
@@ -44,8 +46,10 @@ EnqueueCall EnqueueCallBuilder::Build(EventToStore e, int64_t now_ms) const {
     kind = history_ && e.history ? "h" : "n";
     call.keys.push_back(state);
     call.keys.push_back(kind == "h" ? HistoryKey(p, e.conversation_key) : state);
-    call.keys.push_back(state);
-    for (std::string* arg : {&kind, &e.payload}) call.args.push_back(std::move(*arg));
+    call.keys.push_back(std::move(state));
+    for (std::string* arg : {&kind, &e.idempotency_key, &e.payload}) {
+      call.args.push_back(std::move(*arg));
+    }
     call.args.push_back(absl::StrCat(e.customer_message_ms));
     call.args.push_back(std::move(e.customer_id));
     call.args.push_back(std::move(e.connector));

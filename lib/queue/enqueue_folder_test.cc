@@ -39,6 +39,15 @@ std::vector<std::string> EventsOf(const redis::RedisCommand& cmd) {
   size_t keys = std::stoul(cmd[2]);
   std::vector<std::string> out;
   const size_t first_arg = 3 + keys + kEnqueueSharedArgs;
+  for (size_t a = first_arg; a < cmd.size(); a += kEnqueueArgsPerEvent) out.push_back(cmd[a + 2]);
+  return out;
+}
+
+// The per-event idempotency keys a folded call carries, in order.
+std::vector<std::string> IdempotencyKeysOf(const redis::RedisCommand& cmd) {
+  size_t keys = std::stoul(cmd[2]);
+  std::vector<std::string> out;
+  const size_t first_arg = 3 + keys + kEnqueueSharedArgs;
   for (size_t a = first_arg; a < cmd.size(); a += kEnqueueArgsPerEvent) out.push_back(cmd[a + 1]);
   return out;
 }
@@ -53,13 +62,15 @@ TEST(EnqueueFolderTest, CallsOfOnePartitionBecomeOneCallInOrder) {
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0][0], "EVALSHA");
   EXPECT_EQ(out[0][1], kSha);
-  EXPECT_EQ(out[0][2], absl::StrCat(1 + 3 * kEnqueueKeysPerEvent));
+  EXPECT_EQ(out[0][2], absl::StrCat(kEnqueueSharedKeys + 3 * kEnqueueKeysPerEvent));
   EXPECT_EQ(out[0][3], StreamKey(1));
-  EXPECT_EQ(out[0][4], DedupeKey(1, "a"));
-  EXPECT_EQ(out[0][4 + kEnqueueKeysPerEvent], DedupeKey(1, "c"));
-  EXPECT_EQ(out[0][4 + kEnqueueKeysPerEvent + 2], HistoryKey(1, "conv-c"));
-  EXPECT_EQ(out[0][4 + 2 * kEnqueueKeysPerEvent], DedupeKey(1, "d"));
+  EXPECT_EQ(out[0][4], DedupeBaseKey(1));
+  EXPECT_EQ(out[0][5], ConversationStateKey(1, "conv-a"));
+  EXPECT_EQ(out[0][5 + kEnqueueKeysPerEvent], ConversationStateKey(1, "conv-c"));
+  EXPECT_EQ(out[0][5 + kEnqueueKeysPerEvent + 1], HistoryKey(1, "conv-c"));
+  EXPECT_EQ(out[0][5 + 2 * kEnqueueKeysPerEvent], ConversationStateKey(1, "conv-d"));
   EXPECT_THAT(EventsOf(out[0]), ElementsAre("event-a", "event-c", "event-d"));
+  EXPECT_THAT(IdempotencyKeysOf(out[0]), ElementsAre("a", "c", "d"));
   EXPECT_EQ(out[0].size(), keys_per_call + 2 * (kEnqueueKeysPerEvent + kEnqueueArgsPerEvent));
   EXPECT_EQ(out[1], Call(2, "b"));  // alone: the same call with one event
   ASSERT_EQ(answers.size(), 4u);

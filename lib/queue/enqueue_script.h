@@ -11,33 +11,50 @@ namespace omnigate::queue {
 // Dedupe and append in one round trip, atomically, for a batch of events of
 // one partition (one call carries every event of the partition that one
 // writer flush holds; EnqueueFolder merges the callers' calls):
-//   KEYS[1] the partition's stream, then four keys per event:
-//     dedupe key, conversation state key, and
+//   KEYS[1] the partition's stream, KEYS[2] the partition's dedupe base key
+//     (DedupeBaseKey: the buckets are "<base>:<n>", same hash slot), then
+//     three keys per event: the conversation state key, and
 //     history list + state again (kind h), state twice (kind n), or the
 //     provider id -> reply id key + early receipts key (kind r)
-//   ARGV[1..7] shared: dedupe TTL s, approximate stream cap, conversation
+//   ARGV[1..7] shared: dedupe window s, approximate stream cap, conversation
 //     retention ms, history cap (entries), history retention ms, status
 //     retention ms, the partition's reply status key prefix
 //     ("omnigate:outstatus:{p}:")
-//   then seven per event: kind, event, customer message time ms (0: not a
-//     customer's message), x, y, z, now ms; for h/n x = customer id, y =
-//     connector; for r x = state (sent|delivered|read|failed), y = error
-//     code, z = error message.
+//   then eight per event: kind, idempotency key, event, customer message
+//     time ms (0: not a customer's message), x, y, z, now ms; for h/n x =
+//     customer id, y = connector; for r x = state (sent|delivered|read|
+//     failed), y = error code, z = error message.
 // Returns one answer per event: {1, entry id, cycle} when appended, {0,
 // original entry id} for a duplicate.
+//
+// Dedupe markers live in hashes per partition and time bucket (field =
+// idempotency key, value = entry id), not in a key per event: a key with a
+// TTL costs Redis about twice the CPU of a hash field (measured in
+// BENCHMARKS.md, "Redis cost per event"), and expiring one key per event is
+// work too. Bucket n covers [n, n+1) windows of Redis's clock (TIME: one
+// clock per partition, whatever the ingest pods' clocks say); an event is
+// looked up in the current and the previous bucket, so a repeat within the
+// window is always found (within two windows at most). The bucket two
+// windows back is UNLINKed (freed off Redis's main thread) when a call runs
+// in the next one, and every bucket expires on its own after two windows in
+// case its partition goes quiet.
 //
 // Per event: the dedupe marker is written after XADD so it never points at
 // a missing entry. The conversation's mode (absent = bot) is copied onto the
 // entry: mode changes are appended by scripts on the same keys, so the entry
 // order alone tells every consumer which mode applied to each event. The
-// state hash is read once (HMGET) and written once (HSET) per event.
+// state hash is read once (HMGET) and written at most once (HSET) per event.
 //
 // An inbound message is activity: it renews the state's retention. A
 // customer's message also sets `last_customer_ms` (never backwards: webhooks
 // may arrive late), which opens the channel's messaging window, with the
 // customer's channel id (`customer_id`: where replies go when Outbound.Send
 // names no recipient) and the connector it came through (`connector`: where
-// the bot's CSAT question goes).
+// the bot's CSAT question goes). Renewals are recorded in the state
+// (`renewed_ms`, `history_renewed_ms`) and skipped while the last one is
+// younger than 1/16 of the retention: a busy conversation pays for a
+// PEXPIRE now and then, not on every message, and keeps at least 15/16 of
+// its retention after its last activity.
 //
 // History (kind h): the event is appended to the conversation's history list
 // (Conversations.History, history_entry.h), capped and expiring.
@@ -61,6 +78,17 @@ namespace omnigate::queue {
 // from the reply id read here, in the same hash tag as the provider key.
 inline constexpr absl::string_view kEnqueueScriptBody = R"lua(
 local rank = {queued = 0, sent = 1, delivered = 2, read = 3, failed = 3}
+
+local clock = redis.call('TIME')
+local now_s = tonumber(clock[1])
+local now_ms = now_s * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local window = tonumber(ARGV[1])
+local bucket = math.floor(now_s / window)
+local dedupe_now = KEYS[2] .. ':' .. bucket
+local dedupe_before = KEYS[2] .. ':' .. (bucket - 1)
+local check_before = redis.call('EXISTS', dedupe_before) == 1
+local renew_state = math.floor(tonumber(ARGV[3]) / 16)
+local renew_history = math.floor(tonumber(ARGV[5]) / 16)
 
 local function receipt(fields, kp, ke, state, code, message, now)
   local reply = redis.call('GET', kp)
@@ -87,11 +115,12 @@ local function receipt(fields, kp, ke, state, code, message, now)
   end
 end
 
-local function enqueue(kd, ks, k3, k4, kind, event, customer_ms, x, y, z, now)
-  local prev = redis.call('GET', kd)
+local function enqueue(ks, k3, k4, kind, idem, event, customer_ms, x, y, z, now)
+  local prev = redis.call('HGET', dedupe_now, idem)
+  if not prev and check_before then prev = redis.call('HGET', dedupe_before, idem) end
   if prev then return {0, prev} end
   local t = redis.call('HMGET', ks, 'mode', 'opened_ms', 'resolved_ms', 'csat_until_ms',
-                       'last_customer_ms')
+                       'last_customer_ms', 'renewed_ms', 'history_renewed_ms')
   local mode = t[1]
   local set = {}
   local cycle = 0
@@ -124,8 +153,17 @@ local function enqueue(kd, ks, k3, k4, kind, event, customer_ms, x, y, z, now)
   end
   if kind == 'r' then receipt(fields, k3, k4, x, y, z, now) end
   local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(fields))
-  redis.call('SET', kd, id, 'EX', ARGV[1])
-  if kind == 'h' then history_append(k3, event, ARGV[4], ARGV[5]) end
+  redis.call('HSET', dedupe_now, idem, id)
+  -- The state is kept (and its renewals recorded) only for activity.
+  local active = customer > 0 or mode
+  if kind == 'h' then
+    local renew = not active or now_ms - (tonumber(t[7]) or 0) >= renew_history
+    history_append(k3, event, ARGV[4], ARGV[5], renew)
+    if renew and active then
+      set[#set + 1] = 'history_renewed_ms'
+      set[#set + 1] = now_ms
+    end
+  end
   if customer > 0 and customer > (tonumber(t[5]) or 0) then
     set[#set + 1] = 'last_customer_ms'
     set[#set + 1] = customer_ms
@@ -138,25 +176,35 @@ local function enqueue(kd, ks, k3, k4, kind, event, customer_ms, x, y, z, now)
       end
     end
   end
+  local renew = active and now_ms - (tonumber(t[6]) or 0) >= renew_state
+  if renew then
+    set[#set + 1] = 'renewed_ms'
+    set[#set + 1] = now_ms
+  end
   if #set > 0 then redis.call('HSET', ks, unpack(set)) end
-  if customer > 0 or mode then redis.call('PEXPIRE', ks, ARGV[3]) end
+  if renew then redis.call('PEXPIRE', ks, ARGV[3]) end
   return {1, id, cycle}
 end
 
 local answers = {}
-for i = 0, (#KEYS - 1) / 4 - 1 do
-  local k = 2 + 4 * i
-  local a = 8 + 7 * i
-  answers[i + 1] = enqueue(KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a], ARGV[a + 1],
-                           ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
+for i = 0, (#KEYS - 2) / 3 - 1 do
+  local k = 3 + 3 * i
+  local a = 8 + 8 * i
+  answers[i + 1] = enqueue(KEYS[k], KEYS[k + 1], KEYS[k + 2], ARGV[a], ARGV[a + 1], ARGV[a + 2],
+                           ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7])
+end
+if redis.call('EXISTS', dedupe_now) == 1 then
+  redis.call('PEXPIRE', dedupe_now, (bucket + 2) * window * 1000 - now_ms)
+  redis.call('UNLINK', KEYS[2] .. ':' .. (bucket - 2))
 end
 return answers
 )lua";
 
 // Layout of the script's arguments (see above).
-inline constexpr int kEnqueueKeysPerEvent = 4;
+inline constexpr int kEnqueueSharedKeys = 2;
+inline constexpr int kEnqueueKeysPerEvent = 3;
 inline constexpr int kEnqueueSharedArgs = 7;
-inline constexpr int kEnqueueArgsPerEvent = 7;
+inline constexpr int kEnqueueArgsPerEvent = 8;
 
 // The whole script: history_append's definition, then the body.
 inline const std::string& EnqueueScript() {

@@ -29,18 +29,19 @@ inline bool ParseHistoryEntry(absl::string_view entry, int64_t* seq, absl::strin
   return true;
 }
 
-// Lua defining history_append(key, event, cap, retention_ms): appends with
-// the next seq, trims to `cap` entries (0: no history) and renews the
-// expiry. Prepended to every script that records history.
+// Lua defining history_append(key, event, cap, retention_ms[, renew]):
+// appends with the next seq, trims to `cap` entries (0: no history) and
+// renews the expiry unless `renew` is false (the caller knows it was renewed
+// recently). Prepended to every script that records history.
 inline constexpr absl::string_view kHistoryAppendLua = R"lua(
-local function history_append(key, event, cap, ttl)
+local function history_append(key, event, cap, ttl, renew)
   if tonumber(cap) <= 0 then return end
   local last = redis.call('LINDEX', key, -1)
   local seq = 1
   if last then seq = (tonumber(string.match(last, '^(%d+):')) or 0) + 1 end
   local n = redis.call('RPUSH', key, string.format('%d', seq) .. ':' .. event)
   if n > tonumber(cap) then redis.call('LTRIM', key, n - tonumber(cap), -1) end
-  redis.call('PEXPIRE', key, ttl)
+  if renew ~= false then redis.call('PEXPIRE', key, ttl) end
 end
 )lua";
 

@@ -17,9 +17,11 @@ inline std::string StreamKey(uint32_t partition) {
   return absl::StrCat("omnigate:stream:{", partition, "}");
 }
 
-// Idempotency marker of an event; its value is the stream entry id.
-inline std::string DedupeKey(uint32_t partition, absl::string_view idempotency_key) {
-  return absl::StrCat("omnigate:dedupe:{", partition, "}:", idempotency_key);
+// Base of a partition's dedupe buckets: hashes "<base>:<n>" (n = Redis time
+// ÷ the dedupe window) mapping idempotency keys to stream entry ids
+// (enqueue_script.h).
+inline std::string DedupeBaseKey(uint32_t partition) {
+  return absl::StrCat("omnigate:dedupe:{", partition, "}");
 }
 
 // Raw requests that could not be normalized, with the reason.

@@ -108,16 +108,16 @@ TEST_F(FakeLuaTest, EvalShaFallsBackToEvalAndScriptLoadRegisters) {
 }
 
 // Keys and arguments of one enqueue call (layout in enqueue_script.h) for
-// a non-customer event without history.
-std::vector<std::string> EnqueueKeys(const std::string& dedupe) {
-  return {"stream", dedupe, "conv", "conv", "conv"};
-}
-std::vector<std::string> EnqueueArgs(const std::string& event) {
-  return {"60", "100", "5000", "0", "0", "0", "status:", "n", event, "0", "", "", "", "1"};
+// a non-customer event without history, with a 60 s dedupe window.
+std::vector<std::string> EnqueueKeys() { return {"stream", "dedupe", "conv", "conv", "conv"}; }
+std::vector<std::string> EnqueueArgs(const std::string& idempotency_key, const std::string& event) {
+  return {"60",  "100", "5000", "0", "0", "0", "status:", "n", idempotency_key,
+          event, "0",   "",     "",  "",  "1"};
 }
 
 TEST_F(FakeLuaTest, RealEnqueueScriptDedupesAndStampsMode) {
-  RedisReply first = Eval(queue::EnqueueScript(), EnqueueKeys("dedupe:1"), EnqueueArgs("p1"));
+  // The clock reads 1 700 000 000 000 ms: dedupe bucket 28 333 333 of 60 s.
+  RedisReply first = Eval(queue::EnqueueScript(), EnqueueKeys(), EnqueueArgs("k1", "p1"));
   ASSERT_EQ(first.size(), 1u);  // one answer per event
   const redisReply* answer = first.element(0);
   ASSERT_EQ(answer->elements, 3u);
@@ -125,16 +125,19 @@ TEST_F(FakeLuaTest, RealEnqueueScriptDedupesAndStampsMode) {
   EXPECT_EQ(answer->element[2]->integer, 0);  // not a customer's message: no cycle
   const std::string id(ElementStr(answer->element[1]));
   EXPECT_EQ(id, "1700000000000-0");
-  RedisReply again = Eval(queue::EnqueueScript(), EnqueueKeys("dedupe:1"), EnqueueArgs("p1"));
+  RedisReply again = Eval(queue::EnqueueScript(), EnqueueKeys(), EnqueueArgs("k1", "p1"));
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again.element(0)->element[0]->integer, 0);
   EXPECT_EQ(ElementStr(again.element(0)->element[1]), id);
-  EXPECT_EQ(Do({"TTL", "dedupe:1"}).integer(), 60);
+  // The marker is a field of the current bucket, which lives until the end
+  // of the next window: 28 333 335 × 60 s - now.
+  EXPECT_EQ(Do({"HGET", "dedupe:28333333", "k1"}).str(), id);
+  EXPECT_EQ(Do({"PTTL", "dedupe:28333333"}).integer(), 28333335LL * 60000 - 1700000000000LL);
 
   // An agent-mode conversation: the entry carries the mode, the state's
   // retention is renewed.
   Do({"HSET", "conv", "mode", "agent"});
-  RedisReply second = Eval(queue::EnqueueScript(), EnqueueKeys("dedupe:2"), EnqueueArgs("p2"));
+  RedisReply second = Eval(queue::EnqueueScript(), EnqueueKeys(), EnqueueArgs("k2", "p2"));
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second.element(0)->element[0]->integer, 1);
   EXPECT_EQ(Do({"PTTL", "conv"}).integer(), 5000);
@@ -147,18 +150,51 @@ TEST_F(FakeLuaTest, RealEnqueueScriptDedupesAndStampsMode) {
   EXPECT_EQ(entries.element(0)->element[1]->elements, 2u);  // bot: no mode field
 }
 
+// A repeat is found for a whole window after the original, in the next
+// bucket too; two windows on, the old bucket is freed and the key may be
+// stored again.
+TEST_F(FakeLuaTest, RealEnqueueScriptDedupeWindowSpansBuckets) {
+  RedisReply first = Eval(queue::EnqueueScript(), EnqueueKeys(), EnqueueArgs("k1", "p1"));
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(first.element(0)->element[0]->integer, 1);
+  const std::string id(ElementStr(first.element(0)->element[1]));
+  clock_.AdvanceMs(59000);  // the next bucket, within the window
+  RedisReply repeat = Eval(queue::EnqueueScript(), EnqueueKeys(), EnqueueArgs("k1", "p1"));
+  EXPECT_EQ(repeat.element(0)->element[0]->integer, 0);
+  EXPECT_EQ(ElementStr(repeat.element(0)->element[1]), id);
+  EXPECT_EQ(Do({"EXISTS", "dedupe:28333333"}).integer(), 1);
+
+  clock_.AdvanceMs(61000);  // two buckets on: the first is dropped
+  RedisReply other = Eval(queue::EnqueueScript(), EnqueueKeys(), EnqueueArgs("k2", "p2"));
+  EXPECT_EQ(other.element(0)->element[0]->integer, 1);
+  EXPECT_EQ(Do({"EXISTS", "dedupe:28333333"}).integer(), 0);
+  RedisReply late = Eval(queue::EnqueueScript(), EnqueueKeys(), EnqueueArgs("k1", "p1"));
+  EXPECT_EQ(late.element(0)->element[0]->integer, 1);  // 120 s later: stored again
+}
+
+// A busy conversation does not renew its state's expiry on every message:
+// only once 1/16 of the retention has passed since the last renewal.
+TEST_F(FakeLuaTest, RealEnqueueScriptRenewsTheStateEverySixteenthOfItsRetention) {
+  Do({"HSET", "conv", "mode", "agent"});
+  ASSERT_EQ(Eval(queue::EnqueueScript(), EnqueueKeys(), EnqueueArgs("k1", "p1")).size(), 1u);
+  EXPECT_EQ(Do({"PTTL", "conv"}).integer(), 5000);
+  clock_.AdvanceMs(200);  // < 5000 / 16
+  ASSERT_EQ(Eval(queue::EnqueueScript(), EnqueueKeys(), EnqueueArgs("k2", "p2")).size(), 1u);
+  EXPECT_EQ(Do({"PTTL", "conv"}).integer(), 4800);
+  clock_.AdvanceMs(200);  // 400 ms since the renewal: renewed again
+  ASSERT_EQ(Eval(queue::EnqueueScript(), EnqueueKeys(), EnqueueArgs("k3", "p3")).size(), 1u);
+  EXPECT_EQ(Do({"PTTL", "conv"}).integer(), 5000);
+}
+
 TEST_F(FakeLuaTest, RealEnqueueScriptStoresABatchInOrderAndDedupesWithinIt) {
   // Three events in one call, the third a repeat of the first.
-  std::vector<std::string> keys = {"stream"};
+  std::vector<std::string> keys = {"stream", "dedupe"};
   std::vector<std::string> args = {"60", "100", "5000", "0", "0", "0", "status:"};
   for (const char* letter : {"a", "b", "a"}) {
     const std::string id = letter;
-    for (const std::string& k :
-         {"dedupe:" + id, std::string("conv"), std::string("conv"), std::string("conv")}) {
-      keys.push_back(k);
-    }
-    for (const std::string& v : {std::string("n"), "event-" + id, std::string("0"), std::string(),
-                                 std::string(), std::string(), std::string("1")}) {
+    for (int k = 0; k < 3; ++k) keys.push_back("conv");
+    for (const std::string& v : {std::string("n"), id, "event-" + id, std::string("0"),
+                                 std::string(), std::string(), std::string(), std::string("1")}) {
       args.push_back(v);
     }
   }

@@ -22,7 +22,7 @@ namespace omnigate::redis {
 // the injected clock. Thread-safe: every call, pipeline and script runs
 // atomically under one lock.
 //
-// Supported: keys (DEL EXISTS EXPIRE PEXPIRE TTL PTTL TYPE), strings (GET
+// Supported: keys (DEL UNLINK EXISTS EXPIRE PEXPIRE TTL PTTL TYPE), TIME, strings (GET
 // MGET SET [NX|XX] [EX|PX|KEEPTTL] [GET], INCR[BY] DECR[BY]), hashes (HGET
 // HMGET HSET HMSET HSETNX HDEL HGETALL HEXISTS HLEN HINCRBY), sets (SADD
 // SREM SMEMBERS SISMEMBER SCARD SRANDMEMBER), sorted sets (ZADD ZREM ZCARD

@@ -44,6 +44,13 @@ RedisReply ExpireIn(Db& db, const RedisCommand& cmd, int64_t unit_ms) {
   return IntegerReply(1);
 }
 RedisReply Expire(Db& db, const RedisCommand& cmd) { return ExpireIn(db, cmd, 1000); }
+
+// TIME: seconds and microseconds of the injected clock.
+RedisReply Time(Db& db, const RedisCommand& cmd) {
+  if (cmd.size() != 1) return WrongArity(cmd);
+  const int64_t ms = db.now_ms();
+  return BulkArrayReply({absl::StrCat(ms / 1000), absl::StrCat(ms % 1000 * 1000)});
+}
 RedisReply PExpire(Db& db, const RedisCommand& cmd) { return ExpireIn(db, cmd, 1); }
 
 RedisReply TtlIn(Db& db, const RedisCommand& cmd, int64_t unit_ms) {
@@ -556,6 +563,7 @@ void AddKeyCommands(CommandTable* table) {
   t["EXPIRE"] = Expire;
   t["PEXPIRE"] = PExpire;
   t["TTL"] = Ttl;
+  t["TIME"] = Time;
   t["PTTL"] = PTtl;
   t["TYPE"] = TypeOf;
   t["GET"] = Get;

@@ -65,6 +65,9 @@ class ClusterE2ETest : public ::testing::Test {
     bot_ = *std::move(bot);
     agents_ = *std::move(agents);
     dir_ = testing::MakeTempDir();
+    // Leases of 2 s, shorter than a failover (2-3 s): the dispatcher loses
+    // them when a master dies, and renewals answered late must not leave a
+    // partition held with no worker reading it (Dispatcher::EnsureWorking).
     ASSERT_TRUE(
         testing::WriteFile(
             dir_ + "/omnigate.yaml",
@@ -84,7 +87,7 @@ routing:
   agent: agent-router
 ingest:
   partitions: )",
-                         kPartitions, "\ndispatcher:\n  lease_ttl: 10s\n  lease_renew: 1s\n",
+                         kPartitions, "\ndispatcher:\n  lease_ttl: 2s\n  lease_renew: 500ms\n",
                          dispatcher_yaml))
             .ok());
     http_port_ = testing::PickFreePort();

@@ -74,7 +74,8 @@ TEST_F(ClusterScriptKeysTest, PartitionKeysShareOneSlotPerPartition) {
     const int slot = redis::KeySlot(queue::StreamKey(p));
     slots.insert(slot);
     const std::vector<std::string> keys = {
-        queue::DedupeKey(p, "idem-1"),
+        queue::DedupeBaseKey(p),
+        queue::DedupeBaseKey(p) + ":19700",  // a bucket: the script derives it
         queue::ConversationStateKey(p, kConv),
         queue::HistoryKey(p, kConv),
         queue::OutboundStreamKey(p),
