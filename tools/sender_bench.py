@@ -15,7 +15,8 @@ request, to a file polled every 10 ms: the arrivals). The system under test runs
              format) with redis-cli --pipe; CPU = the sender's utime+stime (/proc/<pid>/stat) from just
              before the preload until every reply is acknowledged (Redis's apart). Default scenarios:
              20 000 replies over 200 chats (fewer chats than sends in flight) and 5 000 over 1 000 chats
-             (more: then the partition workers spin while they wait for a free send, so fewer replies).
+             (more: then the partition workers also wait for a free send). The reservation script still
+             runs for every send (batched per connector), as a limit of 0 is refused.
 
 Rate = (N - 1) ÷ (time of the fake's N-th line - time of its first). Ratio of a round = sender ÷ direct;
 cpu_ratio = direct CPU per send ÷ (sender + redis CPU per send), what the ratio would be with both
@@ -23,7 +24,12 @@ CPU-bound on one core (steadier when the machine is shared); medians over the ro
 core_busy = CPU seconds per second of the system under test while sending (sender: sender + redis from
 the first arrival to the last). Writes bench/results/sender.json.
 
+--detail also prints, per sender scenario, Redis's commands per send and their CPU (INFO commandstats,
+reset before the preload) and the sender's CPU per thread name; --perf FILE records `perf record -g` of the
+sender over the sends (FILE.<scenario>).
+
   tools/sender_bench.py [--count 20000] [--scenarios 200:20000,1000:5000] [--rounds 3] [--json FILE]
+                        [--detail] [--perf FILE]
 """
 import argparse
 import json
@@ -106,6 +112,33 @@ def wait_until(check, timeout, what):
         if time.time() > deadline:
             raise RuntimeError(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+def thread_cpu(pid):
+    """CPU seconds per thread name (comm) of a live process."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                head, rest = f.read().rsplit(")", 1)
+            fields = rest.split()
+            name = head.split("(", 1)[1]
+            out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / bench.TICK
+        except OSError:
+            pass
+    return out
+
+
+def command_stats(port):
+    """{command: (calls, usec)} from INFO commandstats."""
+    stats = {}
+    for line in bench.redis_cli(port, "INFO", "commandstats").splitlines():
+        if not line.startswith("cmdstat_"):
+            continue
+        name, values = line[len("cmdstat_"):].split(":", 1)
+        kv = dict(item.split("=", 1) for item in values.split(","))
+        stats[name] = (int(kv["calls"]), int(kv["usec"]))
+    return stats
 
 
 def context_switches(pid):
@@ -208,6 +241,13 @@ sender:
                                   f"--conversations={chats}", f"--partitions={PARTITIONS}"],
                                  capture_output=True, check=True).stdout
         pids = {"sender": sender.pid, "redis": redis.pid, "fake": fake_pid}
+        if self.args.detail:
+            bench.redis_cli(rport, "CONFIG", "RESETSTAT")
+            threads0 = thread_cpu(sender.pid)
+        perf = None
+        if self.args.perf:
+            perf = subprocess.Popen(["perf", "record", "-g", "-o", f"{self.args.perf}.{tag}", "-p",
+                                     str(sender.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cpu0 = {k: bench.cpu_seconds(p) for k, p in pids.items()}
         switches0 = context_switches(sender.pid)
         t0 = time.monotonic()
@@ -224,6 +264,11 @@ sender:
         cpu = {k: bench.cpu_seconds(p) - cpu0[k] for k, p in pids.items()}
         switches = context_switches(sender.pid) - switches0
         sent = arrivals.poll()
+        if perf is not None:
+            perf.send_signal(2)
+            perf.wait(60)
+        if self.args.detail:
+            self.print_detail(n, rport, sender.pid, threads0)
         self.procs.stop_all()
         r = self.result(f"sender_c{chats}", n, first, last, cpu["sender"], switches, {
             "chats": chats, "redis_us_per_send": round(cpu["redis"] * 1e6 / n, 2),
@@ -232,6 +277,18 @@ sender:
         # Share of the sender's core busy while sending (sender + redis).
         r["core_busy"] = round((window["last"] - window["first"]) / (last - first), 3)
         return r
+
+    @staticmethod
+    def print_detail(n, rport, pid, threads0):
+        stats = command_stats(rport)
+        bench.log("  redis per send: " + ", ".join(
+            f"{name} {calls / n:.2f} calls {usec / n:.1f} µs" for name, (calls, usec) in
+            sorted(stats.items(), key=lambda kv: -kv[1][1]) if usec / n >= 0.05))
+        threads = thread_cpu(pid)
+        bench.log("  sender per send by thread: " + ", ".join(
+            f"{name} {(cpu - threads0.get(name, 0.0)) * 1e6 / n:.1f} µs" for name, cpu in
+            sorted(threads.items(), key=lambda kv: -(kv[1] - threads0.get(kv[0], 0.0)))
+            if cpu - threads0.get(name, 0.0) > 0))
 
     @staticmethod
     def pending(port):
@@ -294,6 +351,8 @@ def main():
     p.add_argument("--scenarios", default="200:20000,1000:5000", help="sender runs, chats:replies,...")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--json", default=os.path.join(bench.RESULTS, "sender.json"))
+    p.add_argument("--detail", action="store_true", help="Redis commands and sender threads per send")
+    p.add_argument("--perf", help="perf record -g of the sender into FILE.<scenario>")
     args = p.parse_args()
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     SenderBench(args).run()

@@ -1,5 +1,7 @@
 #include "lib/dispatch/partition_reader.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -291,6 +293,7 @@ size_t PartitionReader::Deliver(const redis::RedisReply& reply, bool history) {
 }
 
 void PartitionReader::Run() {
+  pthread_setname_np(pthread_self(), "og-reader");  // per-thread CPU in benchmarks
   while (true) {
     size_t count = 0;
     {

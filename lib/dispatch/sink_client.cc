@@ -46,8 +46,8 @@ bool InFlightLimiter::TryAcquire() {
 }
 
 void InFlightLimiter::Release() {
-  in_flight_.fetch_sub(1);
-  if (has_waiters_.load()) WakeAll();
+  const int free = limit_ - (in_flight_.fetch_sub(1) - 1);
+  if (has_waiters_.load() && free >= wake_batch_) WakeAll();
 }
 
 void InFlightLimiter::NotifyWhenFree(Waiter* waiter) {
@@ -57,8 +57,8 @@ void InFlightLimiter::NotifyWhenFree(Waiter* waiter) {
       waiters_.push_back(waiter);
     has_waiters_.store(true);
   }
-  // A permit freed between the refusal and the registration woke nobody.
-  if (in_flight_.load() < limit_) WakeAll();
+  // Permits freed between the refusal and the registration woke nobody.
+  if (limit_ - in_flight_.load() >= wake_batch_) WakeAll();
 }
 
 void InFlightLimiter::Forget(Waiter* waiter) {

@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -55,10 +56,10 @@ class GrpcSinkClient final : public SinkClient {
 
 // Caps the Deliver calls in flight to one sink over all partitions, so a
 // slow sink holds a bounded amount of work (and memory). A worker refused a
-// permit asks to be woken when one frees (no polling). Thread-safe.
+// permit asks to be woken when permits free (no polling). Thread-safe.
 class InFlightLimiter {
  public:
-  // Woken once after a permit was released.
+  // Woken once after permits were released.
   class Waiter {
    public:
     virtual ~Waiter() = default;
@@ -66,11 +67,12 @@ class InFlightLimiter {
     virtual void PermitFreed() = 0;
   };
 
-  explicit InFlightLimiter(int limit) : limit_(limit) {}
+  explicit InFlightLimiter(int limit) : limit_(limit), wake_batch_(std::max(1, limit / 8)) {}
   bool TryAcquire();
   void Release();
-  // Wakes `waiter` once, at the next Release() (or at once when a permit is
-  // free already). Registering again before that is a no-op.
+  // Wakes `waiter` once, at the Release() that leaves limit/8 permits (at
+  // least one) free, or at once when they are free already. Registering
+  // again before that is a no-op.
   void NotifyWhenFree(Waiter* waiter);
   // Forgets `waiter` (before it is destroyed).
   void Forget(Waiter* waiter);
@@ -80,6 +82,12 @@ class InFlightLimiter {
   void WakeAll();
 
   const int limit_;
+  // Waiters are woken once this many permits are free, not at each one:
+  // calls complete in bursts, and waking every starved worker per permit
+  // made them take one each and sleep again (a context-switch storm). Every
+  // release checks, and the last call in flight frees them all, so waiters
+  // are always woken.
+  const int wake_batch_;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> has_waiters_{false};
   std::mutex mu_;

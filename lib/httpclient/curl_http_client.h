@@ -60,6 +60,9 @@ class CurlHttpClient final : public HttpTransport {
   // Starts queued requests while slots are free; answers refused ones.
   // Returns false once Stop() was asked.
   bool AdmitQueued();
+  // True when nothing waits to be admitted: the thread may sleep in
+  // curl_multi_poll (polling_ is then set).
+  bool MaySleep();
   void Start(Pending pending);
   // Completes what curl finished; returns how many.
   int CompleteFinished();
@@ -77,6 +80,11 @@ class CurlHttpClient final : public HttpTransport {
   std::vector<Done> refused_;    // over max_queued; guarded by mu_
   int running_ = 0;              // admitted, not yet finished; guarded by mu_
   bool stopping_ = false;        // guarded by mu_
+  // The client thread is (about to be) asleep in curl_multi_poll: only then
+  // does Send wake it (a write to curl's wake-up pipe). A busy thread takes
+  // new requests on its next pass, so a burst of sends costs one wake-up,
+  // not one each. Guarded by mu_.
+  bool polling_ = false;
 
   std::atomic<int> in_flight_gauge_{0};
   std::atomic<int> queued_gauge_{0};

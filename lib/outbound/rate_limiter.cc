@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -30,6 +31,35 @@ std::pair<std::string, std::string> Bucket(double rate_per_s, int burst) {
   if (rate_per_s <= 0) return {"0", "0"};
   const double interval = 1000.0 / rate_per_s;
   return {Ms(interval), Ms(interval * (std::max(burst, 1) - 1))};
+}
+
+// Per send in a reservation call: ARGV 1 recipient key index, 2..8 below.
+constexpr size_t kArgsPerSend = 8;
+// EVALSHA sha numkeys KEYS... ARGV...
+constexpr size_t kFirstKey = 3;
+
+const redis::RedisScript& ReserveScript() {
+  static const redis::RedisScript* script = new redis::RedisScript(scripts::kReserveBatch);
+  return *script;
+}
+
+// The decision of one send: its element of a folded call's reply, or the
+// first (only) one of a call made for it alone.
+absl::StatusOr<RateDecision> DecisionOf(const RedisReply& reply) {
+  if (reply.is_error()) return absl::InternalError(absl::StrCat("redis rate limit: ", reply.str()));
+  const redisReply* d = reply.get();
+  if (reply.size() == 1) d = reply.element(0);
+  if (d == nullptr || d->type != REDIS_REPLY_ARRAY || d->elements != 2 ||
+      d->element[0]->type != REDIS_REPLY_INTEGER || d->element[1]->type != REDIS_REPLY_INTEGER) {
+    return absl::InternalError("rate limit: unexpected script reply");
+  }
+  const int64_t kind = d->element[0]->integer;
+  RateDecision decision;
+  decision.kind = kind == 0   ? RateDecision::kGo
+                  : kind == 1 ? RateDecision::kWait
+                              : RateDecision::kPaused;
+  decision.wait = absl::Microseconds(std::max<int64_t>(0, d->element[1]->integer));
+  return decision;
 }
 
 // An error reply is a failure, not a value; unreachable Redis stays as is.
@@ -62,11 +92,12 @@ std::string RecipientBucketKey(absl::string_view connector, absl::string_view re
   return absl::StrCat("omnigate:ratelimit:{", connector, "}:to:", recipient);
 }
 
-RateLimiter::RateLimiter(redis::RedisClient* redis, const Clock& clock, RateLimiterOptions options)
+RateLimiter::RateLimiter(redis::RedisClient* redis, const Clock& clock, RateLimiterOptions options,
+                         redis::GroupCommitWriter* batcher)
     : redis_(redis),
       clock_(clock),
       options_(options),
-      reserve_script_(scripts::kReserve),
+      batcher_(batcher),
       pause_script_(scripts::kPause),
       forget_script_(scripts::kForgetPause) {}
 
@@ -82,32 +113,72 @@ absl::StatusOr<RateDecision> RateLimiter::Reserve(const std::string& connector,
                                                   double connector_rate_per_s, int connector_burst,
                                                   double recipient_rate_per_s, int recipient_burst,
                                                   int64_t now_ms) {
+  RateDefaults limits;
+  limits.connector_rate_per_s = connector_rate_per_s;
+  limits.connector_burst = connector_burst;
+  limits.recipient_rate_per_s = recipient_rate_per_s;
+  limits.recipient_burst = recipient_burst;
+  auto command = ReserveCommand(connector, recipient, limits, now_ms);
+  if (!command.ok()) return command.status();
+  // Keys and args back out of the command, for Eval's NOSCRIPT fallback.
+  const size_t keys = recipient.empty() ? 1 : 2;
+  const std::vector<std::string> key_list(command->begin() + kFirstKey,
+                                          command->begin() + kFirstKey + keys);
+  const std::vector<std::string> args(command->begin() + kFirstKey + keys, command->end());
+  auto reply = Checked(redis_->Eval(ReserveScript(), key_list, args), "rate limit");
+  if (!reply.ok()) return reply.status();
+  return DecisionOf(*reply);
+}
+
+void RateLimiter::ReserveAsync(const std::string& connector, const std::string& recipient,
+                               const RateDefaults& limits, int64_t now_ms, Decided done) {
+  if (batcher_ == nullptr) {
+    done(Reserve(connector, recipient, limits, now_ms));
+    return;
+  }
+  auto command = ReserveCommand(connector, recipient, limits, now_ms);
+  if (!command.ok()) {
+    done(command.status());
+    return;
+  }
+  const std::string route = (*command)[kFirstKey];
+  batcher_->Submit(route, 0, {*std::move(command)},
+                   [done = std::move(done)](absl::StatusOr<redis::GroupCommitWriter::Replies> r) {
+                     if (!r.ok()) {
+                       done(r.status());
+                     } else if (r->size() != 1) {
+                       done(absl::InternalError("rate limit: no reply"));
+                     } else {
+                       done(DecisionOf(r->front()));
+                     }
+                   });
+}
+
+absl::StatusOr<redis::RedisCommand> RateLimiter::ReserveCommand(const std::string& connector,
+                                                                const std::string& recipient,
+                                                                const RateDefaults& limits,
+                                                                int64_t now_ms) const {
   if (connector.empty()) return absl::InvalidArgumentError("rate limit: connector is required");
-  if (auto s = CheckRate(connector_rate_per_s, "connector rate"); !s.ok()) return s;
-  if (auto s = CheckRate(recipient_rate_per_s, "recipient rate"); !s.ok()) return s;
-  const auto [conn_interval, conn_tolerance] = Bucket(connector_rate_per_s, connector_burst);
-  const auto [rcpt_interval, rcpt_tolerance] = Bucket(recipient_rate_per_s, recipient_burst);
+  if (auto s = CheckRate(limits.connector_rate_per_s, "connector rate"); !s.ok()) return s;
+  if (auto s = CheckRate(limits.recipient_rate_per_s, "recipient rate"); !s.ok()) return s;
+  auto [conn_interval, conn_tolerance] =
+      Bucket(limits.connector_rate_per_s, limits.connector_burst);
+  auto [rcpt_interval, rcpt_tolerance] =
+      Bucket(limits.recipient_rate_per_s, limits.recipient_burst);
   std::vector<std::string> keys = {ConnectorBucketKey(connector)};
   // Without a rate the recipient key is still read: it may hold a pause.
   if (!recipient.empty()) keys.push_back(RecipientBucketKey(connector, recipient));
-  auto reply =
-      Checked(redis_->Eval(reserve_script_, keys,
-                           {absl::StrCat(now_ms), conn_interval, conn_tolerance, rcpt_interval,
-                            rcpt_tolerance, Ms(absl::ToDoubleMilliseconds(options_.max_reserve)),
-                            Ms(absl::ToDoubleMilliseconds(options_.expiry_margin))}),
-              "rate limit");
-  if (!reply.ok()) return reply.status();
-  if (!reply->is_array() || reply->size() != 2) {
-    return absl::InternalError("rate limit: unexpected script reply");
-  }
-  const int64_t kind = reply->element(0)->integer;
-  const int64_t wait_us = std::max<int64_t>(0, reply->element(1)->integer);
-  RateDecision decision;
-  decision.kind = kind == 0   ? RateDecision::kGo
-                  : kind == 1 ? RateDecision::kWait
-                              : RateDecision::kPaused;
-  decision.wait = absl::Microseconds(wait_us);
-  return decision;
+  return ReserveScript().EvalShaCommand(
+      keys, {recipient.empty() ? "0" : "2", absl::StrCat(now_ms), std::move(conn_interval),
+             std::move(conn_tolerance), std::move(rcpt_interval), std::move(rcpt_tolerance),
+             Ms(absl::ToDoubleMilliseconds(options_.max_reserve)),
+             Ms(absl::ToDoubleMilliseconds(options_.expiry_margin))});
+}
+
+void RateLimiter::AddScripts(redis::PipelineWriterOptions* options) {
+  static const ReserveFolder* folder = new ReserveFolder();
+  options->scripts.emplace_back(ReserveScript().source());
+  options->folder = folder;
 }
 
 absl::Status RateLimiter::Pause(const std::string& connector, const std::string& recipient,
@@ -161,6 +232,66 @@ absl::StatusOr<std::vector<PausedConnector>> RateLimiter::PausedConnectors() {
   std::sort(out.begin(), out.end(), [](const PausedConnector& a, const PausedConnector& b) {
     return a.connector < b.connector;
   });
+  return out;
+}
+
+ReserveFolder::ReserveFolder(size_t max_per_call)
+    : max_per_call_(max_per_call > 0 ? max_per_call : 1) {}
+
+std::vector<redis::RedisCommand> ReserveFolder::Fold(
+    const std::vector<redis::RedisCommand*>& commands, std::vector<Answer>* answers) const {
+  // A folded call under assembly: KEYS[1] and the sends' recipient keys,
+  // their args with recipient indexes renumbered.
+  struct Group {
+    std::vector<std::string> keys;
+    std::vector<std::string> args;
+    size_t sends = 0;
+  };
+  const std::string& sha = ReserveScript().sha();
+  std::vector<redis::RedisCommand> out;
+  std::vector<std::pair<size_t, Group>> groups;  // written index, group
+  std::unordered_map<std::string, size_t> open;  // connector bucket -> open group
+  answers->assign(commands.size(), Answer{});
+  for (size_t i = 0; i < commands.size(); ++i) {
+    redis::RedisCommand& cmd = *commands[i];
+    // One send: EVALSHA sha 1|2 connector [recipient] args.
+    const size_t keys =
+        cmd.size() >= kFirstKey + kArgsPerSend ? cmd.size() - kFirstKey - kArgsPerSend : 0;
+    const bool one_send = (keys == 1 || keys == 2) && cmd[0] == "EVALSHA" && cmd[1] == sha &&
+                          cmd[2] == absl::StrCat(keys) &&
+                          (cmd[kFirstKey + keys] == "0") == (keys == 1);
+    if (!one_send) {
+      (*answers)[i] = Answer{out.size(), -1};
+      out.push_back(std::move(cmd));
+      continue;
+    }
+    auto it = open.find(cmd[kFirstKey]);
+    if (it == open.end() || groups[it->second].second.sends >= max_per_call_) {
+      groups.emplace_back(out.size(), Group{{cmd[kFirstKey]}, {}, 0});
+      out.emplace_back();  // materialized below
+      it = open.insert_or_assign(cmd[kFirstKey], groups.size() - 1).first;
+    }
+    auto& [written, group] = groups[it->second];
+    (*answers)[i] = Answer{written, static_cast<int>(group.sends)};
+    ++group.sends;
+    if (keys == 2) {
+      group.keys.push_back(std::move(cmd[kFirstKey + 1]));
+      group.args.push_back(absl::StrCat(group.keys.size()));
+    } else {
+      group.args.push_back("0");
+    }
+    for (size_t a = kFirstKey + keys + 1; a < cmd.size(); ++a)
+      group.args.push_back(std::move(cmd[a]));
+  }
+  for (auto& [written, group] : groups) {
+    redis::RedisCommand& call = out[written];
+    call.reserve(kFirstKey + group.keys.size() + group.args.size());
+    call.push_back("EVALSHA");
+    call.push_back(sha);
+    call.push_back(absl::StrCat(group.keys.size()));
+    for (auto& k : group.keys) call.push_back(std::move(k));
+    for (auto& a : group.args) call.push_back(std::move(a));
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,8 @@
 #include "absl/time/time.h"
 #include "lib/common/clock.h"
 #include "lib/outbound/rate_defaults.h"
+#include "lib/redis/group_commit_writer.h"
+#include "lib/redis/pipeline_writer.h"
 #include "lib/redis/redis_client.h"
 #include "lib/redis/redis_script.h"
 
@@ -55,7 +58,17 @@ struct PausedConnector {
 // reply, INVALID_ARGUMENT for bad input. Thread-safe.
 class RateLimiter {
  public:
-  RateLimiter(redis::RedisClient* redis, const Clock& clock, RateLimiterOptions options = {});
+  using Decided = std::function<void(absl::StatusOr<RateDecision>)>;
+
+  // `batcher` (optional, with AddScripts' folder) carries ReserveAsync: the
+  // reservations submitted while a flush is in Redis share the next round
+  // trip, and those of one connector one script call.
+  RateLimiter(redis::RedisClient* redis, const Clock& clock, RateLimiterOptions options = {},
+              redis::GroupCommitWriter* batcher = nullptr);
+
+  // Loads the reservation script on a group-commit writer's connections
+  // and folds its calls per connector (one hash tag: Cluster-safe).
+  static void AddScripts(redis::PipelineWriterOptions* options);
 
   // Books the earliest slot both buckets admit when it is within
   // max_reserve (kGo), else answers kWait; kPaused while a pause of the
@@ -70,6 +83,11 @@ class RateLimiter {
   // The same with a connector's limits.
   absl::StatusOr<RateDecision> Reserve(const std::string& connector, const std::string& recipient,
                                        const RateDefaults& limits, int64_t now_ms);
+  // The same without waiting for Redis: `done` runs exactly once, on the
+  // batcher's thread (or inline, possibly before this returns). Without a
+  // batcher, Reserve then `done`.
+  void ReserveAsync(const std::string& connector, const std::string& recipient,
+                    const RateDefaults& limits, int64_t now_ms, Decided done);
 
   // Stops sends until `until_ms` (HTTP 429 Retry-After, Telegram
   // retry_after, Meta throttling codes): the connector as a whole when
@@ -85,10 +103,17 @@ class RateLimiter {
   absl::StatusOr<std::vector<PausedConnector>> PausedConnectors();
 
  private:
+  // EVALSHA of the reservation script for one send; INVALID_ARGUMENT for
+  // bad input.
+  absl::StatusOr<redis::RedisCommand> ReserveCommand(const std::string& connector,
+                                                     const std::string& recipient,
+                                                     const RateDefaults& limits,
+                                                     int64_t now_ms) const;
+
   redis::RedisClient* const redis_;
   const Clock& clock_;
   const RateLimiterOptions options_;
-  const redis::RedisScript reserve_script_;
+  redis::GroupCommitWriter* const batcher_;
   const redis::RedisScript pause_script_;
   const redis::RedisScript forget_script_;
 };
@@ -97,5 +122,20 @@ class RateLimiter {
 std::string ConnectorBucketKey(absl::string_view connector);
 std::string RecipientBucketKey(absl::string_view connector, absl::string_view recipient);
 inline constexpr absl::string_view kPausedConnectorsKey = "omnigate:ratelimit:paused";
+
+// Folds the reservation calls of one writer flush: calls on the same
+// connector bucket become one call carrying their sends in submission order
+// (at most `max_per_call`), written where the first was; each caller gets
+// its own decision. Order per connector holds, so the decisions are those of
+// the calls made one by one.
+class ReserveFolder final : public redis::BatchFolder {
+ public:
+  explicit ReserveFolder(size_t max_per_call = 256);
+  std::vector<redis::RedisCommand> Fold(const std::vector<redis::RedisCommand*>& commands,
+                                        std::vector<Answer>* answers) const override;
+
+ private:
+  const size_t max_per_call_;
+};
 
 }  // namespace omnigate::outbound

@@ -16,7 +16,10 @@ using omnigate::v1::Event;
 using outbound::SendOutcome;
 
 struct ChannelSink::Job {
-  Event event;
+  // The worker's request, shared rather than copied: its one event is the
+  // reply.
+  std::shared_ptr<const omnigate::v1::DeliverRequest> delivery;
+  const Event& event() const { return delivery->events(0); }
   SenderConnector* connector = nullptr;
   outbound::OutboundMessage message;
   outbound::HttpRequest request;
@@ -81,7 +84,7 @@ void ChannelSink::Deliver(std::shared_ptr<const omnigate::v1::DeliverRequest> re
     return;
   }
   auto job = std::make_shared<Job>();
-  job->event = request->events(0);
+  job->delivery = std::move(request);
   job->done = std::move(done);
   job->started = absl::Now();
   job->deadline = job->started + timeout;
@@ -89,7 +92,7 @@ void ChannelSink::Deliver(std::shared_ptr<const omnigate::v1::DeliverRequest> re
 }
 
 void ChannelSink::Start(std::shared_ptr<Job> job) {
-  const Event& event = job->event;
+  const Event& event = job->event();
   // A reply scheduled for later (the CSAT question's delay) waits its turn;
   // the conversation's later replies wait behind it, keeping their order.
   if (auto it = event.attributes().find(std::string(kNotBeforeAttribute));
@@ -144,8 +147,17 @@ void ChannelSink::Start(std::shared_ptr<Job> job) {
               Wait(absl::Milliseconds(20)));
     return;
   }
-  auto decision =
-      deps_.limiter->Reserve(c.name, job->message.recipient, c.limits, deps_.clock->NowMs());
+  // The slot is booked without holding this (the worker's) thread: the
+  // bookings of sends made meanwhile share a round trip and a script call.
+  deps_.limiter->ReserveAsync(c.name, job->message.recipient, c.limits, deps_.clock->NowMs(),
+                              [this, job](absl::StatusOr<outbound::RateDecision> decision) {
+                                Reserved(job, std::move(decision));
+                              });
+}
+
+void ChannelSink::Reserved(std::shared_ptr<Job> job,
+                           absl::StatusOr<outbound::RateDecision> decision) {
+  SenderConnector& c = *job->connector;
   if (!decision.ok()) {
     job->done(Unavailable(absl::StrCat("rate limiter: ", decision.status().message())),
               Wait(options_.redis_retry));
@@ -184,26 +196,83 @@ void ChannelSink::Call(std::shared_ptr<Job> job) {
   deps_.metrics->AddInFlight(c.name, 1);
   const absl::Time sent = absl::Now();
   job->started = sent;
-  deps_.transport->Send(job->request, timeout, [this, job](outbound::HttpResponse response) {
-    // Off the HTTP client's thread: Redis calls follow.
-    finisher_.RunAt(absl::InfinitePast(), [this, job, response = std::move(response)]() mutable {
-      Finish(job, std::move(response));
-    });
-  });
+  // Moved: a LINE push after a refused reply token builds it again.
+  deps_.transport->Send(std::move(job->request), timeout,
+                        [this, job](outbound::HttpResponse response) {
+                          Answered(std::move(job), std::move(response));
+                        });
 }
 
-void ChannelSink::Finish(std::shared_ptr<Job> job, outbound::HttpResponse response) {
-  SenderConnector& c = *job->connector;
-  c.in_flight.fetch_sub(1);
-  deps_.metrics->AddInFlight(c.name, -1);
-  SendOutcome outcome = c.sender->Classify(job->message, response);
+void ChannelSink::Answered(std::shared_ptr<Job> job, outbound::HttpResponse response) {
+  SendOutcome outcome = job->connector->sender->Classify(job->message, response);
   if (response.status == 0 && outcome.error_message.empty()) {
     outcome.error_message = response.transport_error;
   }
+  if (outcome.kind == SendOutcome::kSent && deps_.recorder != nullptr) {
+    SenderConnector& c = *job->connector;
+    c.in_flight.fetch_sub(1);
+    deps_.metrics->AddInFlight(c.name, -1);
+    deps_.metrics->Sent(c.name, outcome.kind, absl::Now() - job->started);
+    Sent(std::move(job), outcome);
+    return;
+  }
+  // Off the HTTP client's thread: Redis calls follow.
+  finisher_.RunAt(absl::InfinitePast(), [this, job, outcome = std::move(outcome)]() mutable {
+    Finish(job, std::move(outcome));
+  });
+}
+
+void ChannelSink::Sent(std::shared_ptr<Job> job, const SendOutcome& outcome) {
+  auto recorded = [this, job](absl::StatusOr<conversations::SentRecord> recorded) {
+    if (!recorded.ok()) {
+      // The reply is out: never send it twice for a bookkeeping failure.
+      deps_.metrics->StatusError();
+      OG_LOG(WARNING) << "sent " << Tag(job->event())
+                      << " but its status was not recorded: " << recorded.status();
+    } else {
+      ObserveResponseTimes(job->event(), *recorded);
+    }
+    job->done(grpc::Status::OK, dispatch::RetryHint{});
+  };
+  // The record and its index; recording twice changes nothing (the script
+  // only moves a record forward and measures a response time once).
+  auto record_now = [this, job, id = outcome.provider_message_id] {
+    const Event& reply = job->event();
+    return deps_.statuses->RecordSent(reply.conversation_key(), reply.id(), job->connector->name,
+                                      id, reply.sender().role());
+  };
+  if (deps_.recorder == nullptr) {
+    recorded(record_now());
+    return;
+  }
+  const Event& reply = job->event();
+  deps_.recorder->RecordSent(
+      reply.conversation_key(), reply.id(), job->connector->name, outcome.provider_message_id,
+      reply.sender().role(),
+      [this, recorded, record_now](absl::StatusOr<conversations::SentRecord> batched) mutable {
+        if (batched.ok()) {
+          recorded(std::move(batched));
+          return;
+        }
+        // The group-commit writer failed fast (its connection is being
+        // made again) or lost the answer: one more try on a pooled
+        // connection, as without batching, off the writer's thread. Without
+        // the provider id, a receipt could not name its reply.
+        OG_LOG(DEBUG) << "batched sent record failed (" << batched.status() << "): retrying";
+        finisher_.RunAt(absl::InfinitePast(),
+                        [recorded = std::move(recorded),
+                         record_now = std::move(record_now)]() mutable { recorded(record_now()); });
+      });
+}
+
+void ChannelSink::Finish(std::shared_ptr<Job> job, SendOutcome outcome) {
+  SenderConnector& c = *job->connector;
+  c.in_flight.fetch_sub(1);
+  deps_.metrics->AddInFlight(c.name, -1);
   if (job->message.line_reply_token_usable && outcome.kind == SendOutcome::kPolicy) {
     // LINE refused the reply token (expired, or used by a reply that got
     // no answer): the same messages go as a push.
-    OG_LOG(INFO) << "reply token of " << Tag(job->event) << " refused (" << outcome.error_message
+    OG_LOG(INFO) << "reply token of " << Tag(job->event()) << " refused (" << outcome.error_message
                  << "): pushing";
     job->message.line_reply_token_usable = false;
     auto push = c.sender->Build(job->message);
@@ -218,21 +287,9 @@ void ChannelSink::Finish(std::shared_ptr<Job> job, outbound::HttpResponse respon
   const std::string what =
       absl::StrCat(KindName(outcome.kind), " ", outcome.error_code, " ", outcome.error_message);
   switch (outcome.kind) {
-    case SendOutcome::kSent: {
-      auto recorded =
-          deps_.statuses->RecordSent(job->event.conversation_key(), job->event.id(), c.name,
-                                     outcome.provider_message_id, job->event.sender().role());
-      if (!recorded.ok()) {
-        // The reply is out: never send it twice for a bookkeeping failure.
-        deps_.metrics->StatusError();
-        OG_LOG(WARNING) << "sent " << Tag(job->event)
-                        << " but its status was not recorded: " << recorded.status();
-      } else {
-        ObserveResponseTimes(job->event, *recorded);
-      }
-      job->done(grpc::Status::OK, dispatch::RetryHint{});
+    case SendOutcome::kSent:
+      Sent(std::move(job), outcome);
       return;
-    }
     case SendOutcome::kThrottled: {
       const absl::Duration wait = outcome.retry_after > absl::ZeroDuration()
                                       ? outcome.retry_after
@@ -287,7 +344,7 @@ void ChannelSink::ObserveResponseTimes(const omnigate::v1::Event& reply,
 
 void ChannelSink::FailForGood(std::shared_ptr<Job> job, const std::string& code,
                               const std::string& message) {
-  const Event& reply = job->event;
+  const Event& reply = job->event();
   const std::string connector =
       job->connector != nullptr ? job->connector->name : reply.connector();
   if (auto s = deps_.statuses->RecordFailed(reply.conversation_key(), reply.id(), connector, code,

@@ -17,6 +17,7 @@
 #include "lib/sender/reply_tokens.h"
 #include "lib/sender/sender_connector.h"
 #include "lib/sender/sender_metrics.h"
+#include "lib/sender/sent_recorder.h"
 
 namespace omnigate::sender {
 
@@ -39,6 +40,9 @@ struct ChannelSinkDeps {
   httpclient::HttpTransport* transport = nullptr;
   outbound::RateLimiter* limiter = nullptr;
   conversations::OutboundStatusStore* statuses = nullptr;
+  // Optional: records sent replies through group commit (many sends per
+  // round trip) instead of `statuses`' two round trips per send.
+  SentRecorder* recorder = nullptr;
   // Where FAILED status events are appended (the conversation's inbound
   // stream, through ingest's deduplicating enqueue).
   queue::EventQueue* events = nullptr;
@@ -85,8 +89,16 @@ class ChannelSink final : public dispatch::SinkClient {
  private:
   struct Job;
   void Start(std::shared_ptr<Job> job);
+  // The rate limiter's answer for `job` (any thread): send, wait or retry.
+  void Reserved(std::shared_ptr<Job> job, absl::StatusOr<outbound::RateDecision> decision);
   void Call(std::shared_ptr<Job> job);
-  void Finish(std::shared_ptr<Job> job, outbound::HttpResponse response);
+  // On the HTTP client's thread: classifies the answer; a sent reply is
+  // recorded from here (no Redis wait), anything else goes to the finisher.
+  void Answered(std::shared_ptr<Job> job, outbound::HttpResponse response);
+  // On the finisher thread: what the answer asks beyond a plain record.
+  void Finish(std::shared_ptr<Job> job, outbound::SendOutcome outcome);
+  // The provider accepted the reply: record it, then tell the worker.
+  void Sent(std::shared_ptr<Job> job, const outbound::SendOutcome& outcome);
   // Records the failure, appends the FAILED status event, then dead-letters.
   void FailForGood(std::shared_ptr<Job> job, const std::string& code, const std::string& message);
   void ObserveResponseTimes(const omnigate::v1::Event& reply,
@@ -95,8 +107,8 @@ class ChannelSink final : public dispatch::SinkClient {
   const ChannelSinkOptions options_;
   const ChannelSinkDeps deps_;
   UuidV7Generator ids_;
-  DelayQueue slots_;     // sends waiting for their booked rate-limit slot
-  DelayQueue finisher_;  // answers' Redis bookkeeping, off the HTTP thread
+  DelayQueue slots_{"og-slots"};        // sends waiting for their booked rate-limit slot
+  DelayQueue finisher_{"og-finisher"};  // answers' Redis bookkeeping, off the HTTP thread
 };
 
 // The FAILED status event the sender appends to a conversation when a reply

@@ -1,6 +1,8 @@
 // ChannelSink: a reply in, one provider call out, and what the worker is
 // told back. Fake transport, FakeRedis (the real rate-limit and status
-// scripts), a recording event queue.
+// scripts), a recording event queue. Every test runs twice: Redis called
+// directly, and batched (reservations and sent records through group-commit
+// writers with their folders, as omnigate-sender runs).
 #include "lib/sender/channel_sink.h"
 
 #include <condition_variable>
@@ -13,6 +15,7 @@
 #include "lib/queue/keys.h"
 #include "lib/queue/partitioner.h"
 #include "lib/redis/fake_redis.h"
+#include "lib/sender/fake_group_commit_writer.h"
 
 namespace omnigate::sender {
 namespace {
@@ -92,7 +95,19 @@ struct Result {
   dispatch::RetryHint hint;
 };
 
-class ChannelSinkTest : public ::testing::Test {
+redis::PipelineWriterOptions ReserveWriterOptions() {
+  redis::PipelineWriterOptions options;
+  outbound::RateLimiter::AddScripts(&options);
+  return options;
+}
+
+redis::PipelineWriterOptions RecordWriterOptions() {
+  redis::PipelineWriterOptions options;
+  SentRecorder::AddScripts(&options, /*cluster=*/true);
+  return options;
+}
+
+class ChannelSinkTest : public ::testing::TestWithParam<bool> {
  protected:
   ChannelSinkTest() {
     connectors::ConnectorSettings wa;
@@ -124,6 +139,7 @@ class ChannelSinkTest : public ::testing::Test {
     deps.transport = &transport_;
     deps.limiter = &limiter_;
     deps.statuses = &statuses_;
+    if (batched()) deps.recorder = &recorder_;
     deps.events = &events_;
     deps.metrics = &metrics_;
     deps.clock = &clock_;
@@ -161,9 +177,14 @@ class ChannelSinkTest : public ::testing::Test {
     return result.value_or(Result{grpc::Status(grpc::StatusCode::UNKNOWN, "no answer"), {}});
   }
 
+  bool batched() const { return GetParam(); }
+
   FakeClock clock_{1700000000000};
   redis::FakeRedis redis_{clock_};
-  outbound::RateLimiter limiter_{&redis_, clock_};
+  FakeGroupCommitWriter reserve_writer_{&redis_, ReserveWriterOptions(), /*auto_flush=*/true};
+  FakeGroupCommitWriter record_writer_{&redis_, RecordWriterOptions(), /*auto_flush=*/true};
+  outbound::RateLimiter limiter_{&redis_, clock_, {}, batched() ? &reserve_writer_ : nullptr};
+  SentRecorder recorder_{&record_writer_, 4, absl::Hours(1), clock_, /*cluster=*/true};
   conversations::OutboundStatusStore statuses_{&redis_, 4, absl::Hours(1), clock_};
   RecordingQueue events_;
   FakeTransport transport_;
@@ -176,7 +197,7 @@ class ChannelSinkTest : public ::testing::Test {
   std::unique_ptr<ChannelSink> sink_;
 };
 
-TEST_F(ChannelSinkTest, SentReplyIsRecordedWithTheProviderId) {
+TEST_P(ChannelSinkTest, SentReplyIsRecordedWithTheProviderId) {
   const Result r = Deliver(WhatsAppReply("r1"));
   EXPECT_TRUE(r.status.ok()) << r.status.error_message();
   const auto requests = transport_.requests();
@@ -190,7 +211,21 @@ TEST_F(ChannelSinkTest, SentReplyIsRecordedWithTheProviderId) {
   EXPECT_TRUE(events_.stored().empty());
 }
 
-TEST_F(ChannelSinkTest, AScheduledReplyWaitsUntilItsTime) {
+// Only the batched path has a batch to lose.
+class BatchedChannelSinkTest : public ChannelSinkTest {};
+
+TEST_P(BatchedChannelSinkTest, ARecordTheBatchLostIsWrittenAgainDirectly) {
+  ASSERT_TRUE(batched());
+  record_writer_.FailNextFlush(absl::UnavailableError("redis unavailable"));
+  const Result r = Deliver(WhatsAppReply("r-retry"));
+  EXPECT_TRUE(r.status.ok()) << r.status.error_message();
+  auto status = statuses_.Get("r-retry");
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->state, conversations::DeliveryState::kSent);
+  EXPECT_EQ(status->provider_message_id, "wamid.1");
+}
+
+TEST_P(ChannelSinkTest, AScheduledReplyWaitsUntilItsTime) {
   Event e = WhatsAppReply("r-later");
   (*e.mutable_attributes())[std::string(kNotBeforeAttribute)] =
       absl::StrCat(clock_.NowMs() + 30000);
@@ -227,7 +262,7 @@ outbound::HttpResponse LineOk() {
   return r;
 }
 
-TEST_F(ChannelSinkTest, LineRepliesUseAFreshTokenOnceThenPush) {
+TEST_P(ChannelSinkTest, LineRepliesUseAFreshTokenOnceThenPush) {
   transport_.Answer(LineOk());
   transport_.Answer(LineOk());
   transport_.Answer(LineOk());
@@ -245,7 +280,7 @@ TEST_F(ChannelSinkTest, LineRepliesUseAFreshTokenOnceThenPush) {
   EXPECT_EQ(requests[2].url, "http://127.0.0.1:9/line/v2/bot/message/push");
 }
 
-TEST_F(ChannelSinkTest, ARefusedLineTokenFallsBackToPush) {
+TEST_P(ChannelSinkTest, ARefusedLineTokenFallsBackToPush) {
   outbound::HttpResponse invalid;
   invalid.status = 400;
   invalid.body = R"({"message":"Invalid reply token"})";
@@ -260,7 +295,7 @@ TEST_F(ChannelSinkTest, ARefusedLineTokenFallsBackToPush) {
   EXPECT_EQ(statuses_.Get("r1")->state, conversations::DeliveryState::kSent);
 }
 
-TEST_F(ChannelSinkTest, ResponseTimesAreObservedOnceWhenTheProviderAccepts) {
+TEST_P(ChannelSinkTest, ResponseTimesAreObservedOnceWhenTheProviderAccepts) {
   const Event reply = WhatsAppReply("r-first");
   const uint32_t p = queue::PartitionOf(reply.conversation_key(), 4);
   // Ingest opened the conversation 90 s ago: the first reply breaches 60 s.
@@ -286,7 +321,7 @@ TEST_F(ChannelSinkTest, ResponseTimesAreObservedOnceWhenTheProviderAccepts) {
   EXPECT_EQ(breaches, 1);
 }
 
-TEST_F(ChannelSinkTest, PermanentRefusalRecordsFailureAndAppendsAFailedEvent) {
+TEST_P(ChannelSinkTest, PermanentRefusalRecordsFailureAndAppendsAFailedEvent) {
   transport_.Answer(
       {403,
        {},
@@ -316,7 +351,7 @@ TEST_F(ChannelSinkTest, PermanentRefusalRecordsFailureAndAppendsAFailedEvent) {
   EXPECT_EQ(stored[0].idempotency_key, "omnigate-sender:failed:r2");
 }
 
-TEST_F(ChannelSinkTest, ThrottlePausesTheConnectorWithoutSpendingAttempts) {
+TEST_P(ChannelSinkTest, ThrottlePausesTheConnectorWithoutSpendingAttempts) {
   transport_.Answer(
       {429, {{"Retry-After", "7"}}, R"({"error":{"code":130429,"message":"Rate limit hit"}})", ""});
   const Result first = Deliver(WhatsAppReply("r3"));
@@ -334,7 +369,7 @@ TEST_F(ChannelSinkTest, ThrottlePausesTheConnectorWithoutSpendingAttempts) {
   EXPECT_TRUE(Deliver(WhatsAppReply("r4", "6281200000002")).status.ok());
 }
 
-TEST_F(ChannelSinkTest, RefusedCredentialsPauseTheConnectorAndDropNothing) {
+TEST_P(ChannelSinkTest, RefusedCredentialsPauseTheConnectorAndDropNothing) {
   transport_.Answer(
       {401,
        {},
@@ -352,7 +387,7 @@ TEST_F(ChannelSinkTest, RefusedCredentialsPauseTheConnectorAndDropNothing) {
   EXPECT_EQ(statuses_.Get("r5").status().code(), absl::StatusCode::kNotFound);
 }
 
-TEST_F(ChannelSinkTest, TransientFailureCountsAsAnAttempt) {
+TEST_P(ChannelSinkTest, TransientFailureCountsAsAnAttempt) {
   transport_.Answer({503, {}, "<html>upstream unavailable</html>", ""});
   const Result r = Deliver(WhatsAppReply("r6"));
   EXPECT_EQ(r.status.error_code(), grpc::StatusCode::UNAVAILABLE);
@@ -365,7 +400,7 @@ TEST_F(ChannelSinkTest, TransientFailureCountsAsAnAttempt) {
   EXPECT_TRUE(n.hint.counts);
 }
 
-TEST_F(ChannelSinkTest, UnsendableRepliesFailWithoutACall) {
+TEST_P(ChannelSinkTest, UnsendableRepliesFailWithoutACall) {
   Event empty = WhatsAppReply("r7");
   empty.clear_text();  // no payload
   const Result r = Deliver(empty);
@@ -379,7 +414,7 @@ TEST_F(ChannelSinkTest, UnsendableRepliesFailWithoutACall) {
   EXPECT_EQ(events_.stored().size(), 2u);
 }
 
-TEST_F(ChannelSinkTest, SendsWaitForTheirRateLimitSlot) {
+TEST_P(ChannelSinkTest, SendsWaitForTheirRateLimitSlot) {
   // 20/s with the channel's burst: past the burst, calls are 50 ms apart.
   const int n = outbound::DefaultRates(omnigate::v1::CHANNEL_WHATSAPP).connector_burst + 3;
   for (int i = 0; i < n; ++i) {
@@ -391,6 +426,13 @@ TEST_F(ChannelSinkTest, SendsWaitForTheirRateLimitSlot) {
   // slot 50 ms after the previous one; the sink sleeps until it.
   EXPECT_GE(times[n - 1] - times[n - 4], absl::Milliseconds(140));
 }
+
+INSTANTIATE_TEST_SUITE_P(RedisPaths, BatchedChannelSinkTest, ::testing::Values(true),
+                         [](const ::testing::TestParamInfo<bool>&) { return "Batched"; });
+INSTANTIATE_TEST_SUITE_P(RedisPaths, ChannelSinkTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Batched" : "Direct";
+                         });
 
 }  // namespace
 }  // namespace omnigate::sender

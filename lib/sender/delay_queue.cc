@@ -1,5 +1,7 @@
 #include "lib/sender/delay_queue.h"
 
+#include <pthread.h>
+
 #include <utility>
 #include <vector>
 
@@ -7,7 +9,7 @@
 
 namespace omnigate::sender {
 
-DelayQueue::DelayQueue() : thread_([this] { Run(); }) {}
+DelayQueue::DelayQueue(const char* name) : thread_([this, name] { Run(name); }) {}
 
 DelayQueue::~DelayQueue() { Stop(); }
 
@@ -33,7 +35,8 @@ void DelayQueue::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void DelayQueue::Run() {
+void DelayQueue::Run(const char* name) {
+  pthread_setname_np(pthread_self(), name);
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     if (stop_) break;

@@ -15,7 +15,8 @@ namespace omnigate::sender {
 // still waiting at once, so nothing handed over is lost. Thread-safe.
 class DelayQueue {
  public:
-  DelayQueue();
+  // `name`: the thread's name (at most 15 characters), for per-thread CPU.
+  explicit DelayQueue(const char* name = "og-delay");
   ~DelayQueue();
   DelayQueue(const DelayQueue&) = delete;
   DelayQueue& operator=(const DelayQueue&) = delete;
@@ -24,7 +25,7 @@ class DelayQueue {
   void Stop();
 
  private:
-  void Run();
+  void Run(const char* name);
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -38,6 +38,7 @@
 #include "lib/sender/sender_connector.h"
 #include "lib/sender/sender_engine.h"
 #include "lib/sender/sender_metrics.h"
+#include "lib/sender/sent_recorder.h"
 #include "services/common/contract_flags.h"
 #include "services/common/service_redis.h"
 
@@ -122,7 +123,35 @@ int Run(int argc, char** argv) {
   limiter_settings.max_open = static_cast<int>(partitions) + 8;
   auto limiter_redis = MakeServiceRedis(*target, limiter_settings);
   if (!limiter_redis.ok()) return Fail(limiter_redis.status());
-  outbound::RateLimiter limiter(limiter_redis->client.get(), clock);
+  // Reservations and sent records through group commit: those made while a
+  // flush is in Redis share the next round trip, folded into one script
+  // call per connector (reservations) and per partition (records; all in
+  // one on a single Redis), so no thread waits for Redis per send. One
+  // writer carries both, unless records must wait for replicas
+  // (redis_wait_replicas): reservations never do (a lost token-bucket
+  // update only shifts a send slot).
+  const bool one_batcher = !replica_wait.enabled();
+  redis::PipelineWriterOptions reserve_options;
+  reserve_options.lanes = 1;
+  outbound::RateLimiter::AddScripts(&reserve_options);
+  redis::PipelineWriterOptions record_options;
+  if (one_batcher) record_options = reserve_options;
+  record_options.lanes = 1;
+  record_options.replica_wait = replica_wait;
+  sender::SentRecorder::AddScripts(&record_options, target->cluster);
+  std::vector<std::string> batch_routes;
+  for (const std::string& name : connector_names) {
+    batch_routes.push_back(outbound::ConnectorBucketKey(name));
+  }
+  for (uint32_t p = 0; p < partitions; ++p) batch_routes.push_back(queue::OutboundStreamKey(p));
+  std::unique_ptr<redis::StoreWriter> record_writer =
+      redis::StoreWriter::Start(*target, record_options, batch_routes, nullptr);
+  std::unique_ptr<redis::StoreWriter> reserve_writer =
+      one_batcher ? nullptr
+                  : redis::StoreWriter::Start(*target, reserve_options, batch_routes, nullptr);
+  redis::GroupCommitWriter* reserve_batcher =
+      one_batcher ? record_writer->writer() : reserve_writer->writer();
+  outbound::RateLimiter limiter(limiter_redis->client.get(), clock, {}, reserve_batcher);
   conversations::OutboundStatusStore statuses(&pool, partitions, sc.status_retention, clock);
 
   // FAILED status events go through ingest's own deduplicating append.
@@ -144,6 +173,8 @@ int Run(int argc, char** argv) {
   queue_options.history_max_len = cfg.cx.history_max_len;
   queue_options.history_retention = cfg.cx.history_retention;
   queue::RedisStreamQueue events(queue_options, writer->writer());
+  sender::SentRecorder recorder(record_writer->writer(), partitions, sc.status_retention, clock,
+                                target->cluster);
 
   auto registry = std::make_shared<prometheus::Registry>();
   dispatch::DispatchMetrics worker_metrics(*registry, {sender::SenderEngine::kSinkName},
@@ -176,6 +207,7 @@ int Run(int argc, char** argv) {
   deps.transport = http->get();
   deps.limiter = &limiter;
   deps.statuses = &statuses;
+  deps.recorder = &recorder;
   deps.events = &events;
   deps.metrics = &metrics;
   deps.clock = &clock;
