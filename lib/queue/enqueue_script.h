@@ -40,10 +40,10 @@ namespace omnigate::queue {
 // case its partition goes quiet.
 //
 // Per event: the dedupe marker is written after XADD (with the call's
-// other markers) so it never points at a missing entry. The conversation's mode (absent = bot) is copied onto the
-// entry: mode changes are appended by scripts on the same keys, so the entry
-// order alone tells every consumer which mode applied to each event. The
-// state hash is read once (HMGET) and written at most once (HSET) per event.
+// other markers) so it never points at a missing entry. The conversation's mode (absent = bot) is
+// copied onto the entry: mode changes are appended by scripts on the same keys, so the entry order
+// alone tells every consumer which mode applied to each event. The state hash is read once (HMGET)
+// and written at most once (HSET) per event.
 //
 // An inbound message is activity: it renews the state's retention. A
 // customer's message also sets `last_customer_ms` (never backwards: webhooks

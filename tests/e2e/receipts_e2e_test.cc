@@ -397,12 +397,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST_F(SenderE2ETest, ReceiptBeforeTheSendAnswerIsNotLost) {
   const std::string customer = "6281200000088";
   const std::string conversation = absl::StrCat("whatsapp:", kPhoneNumberId, ":", customer);
-  ASSERT_EQ(PostWhatsApp(WhatsAppEnvelope(absl::StrCat(
-                R"("contacts":[{"profile":{"name":"Dewi"},"wa_id":")", customer,
-                R"("}],"messages":[{"from":")", customer, R"(","id":"wamid.IN88","timestamp":")",
-                absl::ToUnixSeconds(absl::Now()),
-                R"(","type":"text","text":{"body":"is it shipped?"}}])"))),
-            200);
+  ASSERT_EQ(CustomerWritesOnWhatsApp(customer, "Dewi", "wamid.IN88", "is it shipped?"), 200);
   const std::string provider_id = "wamid.HBgNNjI4MTIwMDAwMDA4OBUCABEYEkVBUkxZMDAwMDAwMDAwMDg4AA==";
   fakeprovider::FakeAnswer late;
   late.body = absl::StrCat(R"({"messaging_product":"whatsapp","contacts":[{"input":")", customer,

@@ -118,12 +118,7 @@ TEST_F(SenderE2ETest, WhatsAppReplyToACustomerWhoNeverWroteIsRefused) {
 TEST_F(SenderE2ETest, DeliveredReceiptNamesTheReplysEventId) {
   const std::string customer = "6281200000077";
   const std::string conv = absl::StrCat("whatsapp:", kPhoneNumberId, ":", customer);
-  ASSERT_EQ(PostWhatsApp(WhatsAppEnvelope(absl::StrCat(
-                R"("contacts":[{"profile":{"name":"Rina"},"wa_id":")", customer,
-                R"("}],"messages":[{"from":")", customer, R"(","id":"wamid.IN77","timestamp":")",
-                absl::ToUnixSeconds(absl::Now()),
-                R"(","type":"text","text":{"body":"where is my order?"}}])"))),
-            200);
+  ASSERT_EQ(CustomerWritesOnWhatsApp(customer, "Rina", "wamid.IN77", "where is my order?"), 200);
   Channel wa = Channels()[0];
   Event reply = Reply(wa, customer, "It ships today");
   reply.set_conversation_key(conv);

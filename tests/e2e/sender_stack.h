@@ -261,6 +261,16 @@ class SenderE2ETest : public ::testing::Test {
         kPhoneNumberId, R"("},)", value, R"(},"field":"messages"}]}]})");
   }
 
+  // A customer's text message on WhatsApp through ingest (it opens the
+  // 24-hour window); the HTTP status.
+  static int CustomerWritesOnWhatsApp(const std::string& customer, const std::string& name,
+                                      const std::string& message_id, const std::string& text) {
+    return PostWhatsApp(WhatsAppEnvelope(absl::StrCat(
+        R"("contacts":[{"profile":{"name":")", name, R"("},"wa_id":")", customer,
+        R"("}],"messages":[{"from":")", customer, R"(","id":")", message_id, R"(","timestamp":")",
+        absl::ToUnixSeconds(absl::Now()), R"(","type":"text","text":{"body":")", text, R"("}}])")));
+  }
+
   // Starts a replica; returns its gRPC port (0 on failure).
   static int StartSender(const std::string& id) {
     const int port = testing::PickFreePort();
