@@ -208,7 +208,11 @@ grpc::StatusCode PublishRound(omnigate::v1::Ingest::Stub& stub, int conversation
 bool PublishRounds(omnigate::v1::Ingest::Stub& stub, int conversations, int rounds,
                    absl::Duration pause) {
   for (int seq = 0; seq < rounds; ++seq) {
-    if (PublishRound(stub, conversations, seq) != grpc::StatusCode::OK) return false;
+    if (const grpc::StatusCode code = PublishRound(stub, conversations, seq);
+        code != grpc::StatusCode::OK) {
+      ADD_FAILURE() << "round " << seq << " of " << rounds << " answered gRPC code " << code;
+      return false;
+    }
     absl::SleepFor(pause);
   }
   return true;
