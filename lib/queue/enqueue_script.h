@@ -115,7 +115,12 @@ local function receipt(fields, kp, ke, state, code, message, now)
   end
 end
 
-local function enqueue(ks, k3, k4, kind, event, customer_ms, x, y, z, now)
+-- Markers of the entries appended by this call (idempotency key, entry id),
+-- written at the end with one HSET.
+local stored = {}
+local marks = {}
+
+local function enqueue(ks, k3, k4, kind, idem, event, customer_ms, x, y, z, now)
   local t = redis.call('HMGET', ks, 'mode', 'opened_ms', 'resolved_ms', 'csat_until_ms',
                        'last_customer_ms', 'renewed_ms', 'history_renewed_ms')
   local mode = t[1]
@@ -150,6 +155,9 @@ local function enqueue(ks, k3, k4, kind, event, customer_ms, x, y, z, now)
   end
   if kind == 'r' then receipt(fields, k3, k4, x, y, z, now) end
   local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(fields))
+  stored[idem] = id
+  marks[#marks + 1] = idem
+  marks[#marks + 1] = id
   -- The state is kept (and its renewals recorded) only for activity.
   local active = customer > 0 or mode
   if kind == 'h' then
@@ -204,9 +212,10 @@ if check_before then
     for j = 1, #missing do known[at[j]] = older[j] end
   end
 end
+-- Each event runs protected: one that fails (a key of the wrong type, say)
+-- is answered with its error and the others go on; an entry appended
+-- before the failure keeps its marker, so the caller's retry finds it.
 local answers = {}
-local stored = {}
-local marks = {}
 for i = 1, events do
   local idem = idems[i]
   local prev = known[i] or stored[idem]
@@ -215,12 +224,16 @@ for i = 1, events do
   else
     local k = 3 * i
     local a = 8 * i
-    local answer = enqueue(KEYS[k], KEYS[k + 1], KEYS[k + 2], ARGV[a], ARGV[a + 2], ARGV[a + 3],
-                           ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7])
-    stored[idem] = answer[2]
-    marks[#marks + 1] = idem
-    marks[#marks + 1] = answer[2]
-    answers[i] = answer
+    local ok, answer = pcall(enqueue, KEYS[k], KEYS[k + 1], KEYS[k + 2], ARGV[a], idem,
+                             ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6],
+                             ARGV[a + 7])
+    if ok then
+      answers[i] = answer
+    elseif type(answer) == 'table' and answer.err then
+      answers[i] = {err = answer.err}
+    else
+      answers[i] = {err = 'ERR enqueue: ' .. tostring(answer)}
+    end
   end
 end
 if #marks > 0 then

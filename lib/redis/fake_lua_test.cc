@@ -210,6 +210,47 @@ TEST_F(FakeLuaTest, RealEnqueueScriptStoresABatchInOrderAndDedupesWithinIt) {
   EXPECT_EQ(ElementStr(entries.element(1)->element[1]->element[1]), "event-b");
 }
 
+// One event that cannot be stored (its state key holds a string) is
+// answered with its error; the others of the call are stored. An event that
+// failed after its append (its history key is a string) keeps its marker,
+// so the retry is a duplicate, not a second entry.
+TEST_F(FakeLuaTest, RealEnqueueScriptAnswersAFailedEventAloneAndKeepsTheOthers) {
+  Do({"SET", "conv-b", "not a hash"});
+  Do({"SET", "history-c", "not a list"});
+  std::vector<std::string> keys = {"stream", "dedupe"};
+  std::vector<std::string> args = {"60", "100", "5000", "10", "5000", "0", "status:"};
+  for (const char* letter : {"a", "b", "c"}) {
+    const std::string id = letter;
+    const bool history = id == "c";
+    keys.push_back("conv-" + id);
+    keys.push_back(history ? "history-c" : "conv-" + id);
+    keys.push_back("conv-" + id);
+    for (const std::string& v :
+         {std::string(history ? "h" : "n"), id, "event-" + id, std::string("0"), std::string(),
+          std::string(), std::string(), std::string("1")}) {
+      args.push_back(v);
+    }
+  }
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    RedisReply answers = Eval(queue::EnqueueScript(), keys, args);
+    ASSERT_EQ(answers.size(), 3u) << answers.str();
+    EXPECT_EQ(answers.element(0)->type, REDIS_REPLY_ARRAY);
+    EXPECT_EQ(answers.element(0)->element[0]->integer, attempt == 0 ? 1 : 0) << attempt;
+    EXPECT_EQ(answers.element(1)->type, REDIS_REPLY_ERROR) << attempt;
+    EXPECT_THAT(std::string(ElementStr(answers.element(1))), ::testing::HasSubstr("WRONGTYPE"));
+    if (attempt == 0) {
+      EXPECT_EQ(answers.element(2)->type, REDIS_REPLY_ERROR);  // appended, then failed
+    } else {
+      ASSERT_EQ(answers.element(2)->type, REDIS_REPLY_ARRAY);
+      EXPECT_EQ(answers.element(2)->element[0]->integer, 0);  // the retry: a duplicate
+    }
+  }
+  RedisReply entries = Do({"XRANGE", "stream", "-", "+"});
+  ASSERT_EQ(entries.size(), 2u);  // a and c, once each
+  EXPECT_EQ(ElementStr(entries.element(0)->element[1]->element[1]), "event-a");
+  EXPECT_EQ(ElementStr(entries.element(1)->element[1]->element[1]), "event-c");
+}
+
 TEST_F(FakeLuaTest, RealDeadLetterAndReplayScripts) {
   Do({"XGROUP", "CREATE", "part", "sink-a", "0", "MKSTREAM"});
   const std::string id(Do({"XADD", "part", "*", "event", "E"}).str());
