@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "lib/outbound/rate_limit_scripts.h"
+#include "lib/redis/folded_calls.h"
 
 namespace omnigate::outbound {
 namespace {
@@ -240,18 +240,10 @@ ReserveFolder::ReserveFolder(size_t max_per_call)
 
 std::vector<redis::RedisCommand> ReserveFolder::Fold(
     const std::vector<redis::RedisCommand*>& commands, std::vector<Answer>* answers) const {
-  // A folded call under assembly: KEYS[1] and the sends' recipient keys,
-  // their args with recipient indexes renumbered.
-  struct Group {
-    std::vector<std::string> keys;
-    std::vector<std::string> args;
-    size_t sends = 0;
-  };
+  // A folded call: KEYS[1] the connector bucket and the sends' recipient
+  // keys; the sends' args with recipient indexes renumbered.
   const std::string& sha = ReserveScript().sha();
-  std::vector<redis::RedisCommand> out;
-  std::vector<std::pair<size_t, Group>> groups;  // written index, group
-  std::unordered_map<std::string, size_t> open;  // connector bucket -> open group
-  answers->assign(commands.size(), Answer{});
+  redis::FoldedCalls folded(commands.size(), max_per_call_, answers);
   for (size_t i = 0; i < commands.size(); ++i) {
     redis::RedisCommand& cmd = *commands[i];
     // One send: EVALSHA sha 1|2 connector [recipient] args.
@@ -261,38 +253,25 @@ std::vector<redis::RedisCommand> ReserveFolder::Fold(
                           cmd[2] == absl::StrCat(keys) &&
                           (cmd[kFirstKey + keys] == "0") == (keys == 1);
     if (!one_send) {
-      (*answers)[i] = Answer{out.size(), -1};
-      out.push_back(std::move(cmd));
+      folded.PassThrough(i, cmd);
       continue;
     }
-    auto it = open.find(cmd[kFirstKey]);
-    if (it == open.end() || groups[it->second].second.sends >= max_per_call_) {
-      groups.emplace_back(out.size(), Group{{cmd[kFirstKey]}, {}, 0});
-      out.emplace_back();  // materialized below
-      it = open.insert_or_assign(cmd[kFirstKey], groups.size() - 1).first;
+    auto [call, opened] = folded.Add(i, cmd[kFirstKey]);
+    if (opened) {
+      call->sha = sha;
+      call->keys.push_back(cmd[kFirstKey]);
     }
-    auto& [written, group] = groups[it->second];
-    (*answers)[i] = Answer{written, static_cast<int>(group.sends)};
-    ++group.sends;
     if (keys == 2) {
-      group.keys.push_back(std::move(cmd[kFirstKey + 1]));
-      group.args.push_back(absl::StrCat(group.keys.size()));
+      call->keys.push_back(std::move(cmd[kFirstKey + 1]));
+      call->args.push_back(absl::StrCat(call->keys.size()));
     } else {
-      group.args.push_back("0");
+      call->args.push_back("0");
     }
-    for (size_t a = kFirstKey + keys + 1; a < cmd.size(); ++a)
-      group.args.push_back(std::move(cmd[a]));
+    for (size_t a = kFirstKey + keys + 1; a < cmd.size(); ++a) {
+      call->args.push_back(std::move(cmd[a]));
+    }
   }
-  for (auto& [written, group] : groups) {
-    redis::RedisCommand& call = out[written];
-    call.reserve(kFirstKey + group.keys.size() + group.args.size());
-    call.push_back("EVALSHA");
-    call.push_back(sha);
-    call.push_back(absl::StrCat(group.keys.size()));
-    for (auto& k : group.keys) call.push_back(std::move(k));
-    for (auto& a : group.args) call.push_back(std::move(a));
-  }
-  return out;
+  return folded.Finish();
 }
 
 }  // namespace omnigate::outbound

@@ -3,23 +3,12 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "lib/queue/enqueue_script.h"
+#include "lib/redis/folded_calls.h"
 
 namespace omnigate::queue {
 namespace {
-
-// One folded call being assembled.
-struct Group {
-  std::string sha;
-  std::vector<std::string> leading;  // KEYS[1..kEnqueueSharedKeys]
-  std::vector<std::string> keys;     // per-event keys, in order
-  std::vector<std::string> shared;   // ARGV[1..kEnqueueSharedArgs]
-  std::vector<std::string> args;     // per-event args, in order
-  size_t events = 0;
-};
 
 // Offsets in an EVALSHA command: EVALSHA sha numkeys KEYS... ARGV...
 constexpr size_t kFirstKey = 3;
@@ -45,80 +34,34 @@ size_t EnqueueFolder::EventsIn(const redis::RedisCommand& cmd) const {
 
 std::vector<redis::RedisCommand> EnqueueFolder::Fold(
     const std::vector<redis::RedisCommand*>& commands, std::vector<Answer>* answers) const {
-  // Each written command is a passed-through input (index into `commands`)
-  // or a group, materialized at the end.
-  struct Slot {
-    redis::RedisCommand* passthrough = nullptr;
-    size_t group = 0;
-  };
-  std::vector<Slot> slots;
-  std::vector<Group> groups;
-  absl::flat_hash_map<std::string, size_t> open;  // stream -> slot of its open group
-  answers->assign(commands.size(), Answer{});
-
+  redis::FoldedCalls folded(commands.size(), max_events_, answers);
   for (size_t i = 0; i < commands.size(); ++i) {
     redis::RedisCommand& cmd = *commands[i];
     // Calls already carrying several events are answered as a whole.
     if (EventsIn(cmd) != 1) {
-      (*answers)[i] = Answer{slots.size(), -1};
-      slots.push_back(Slot{&cmd, 0});
+      folded.PassThrough(i, cmd);
       continue;
     }
-    const auto event_keys = cmd.begin() + kFirstKey + kEnqueueSharedKeys;
+    const auto leading = cmd.begin() + kFirstKey;
+    const auto event_keys = leading + kEnqueueSharedKeys;
     const auto shared_begin = event_keys + kEnqueueKeysPerEvent;
     const auto shared_end = shared_begin + kEnqueueSharedArgs;
-    // A call joins the open group of its stream when the shared keys and
-    // arguments match (they do for every call of one queue); looked up
-    // without building a key, this runs once per event.
-    size_t slot = 0;
-    auto it = open.find(absl::string_view(cmd[kFirstKey]));
-    const bool joins = it != open.end() && [&] {
-      const Group& g = groups[slots[it->second].group];
-      return g.events < max_events_ && std::equal(shared_begin, shared_end, g.shared.begin()) &&
-             std::equal(cmd.begin() + kFirstKey, event_keys, g.leading.begin());
-    }();
-    if (joins) {
-      slot = it->second;
-    } else {
-      Group g;
-      g.sha = cmd[1];
-      g.leading.assign(std::make_move_iterator(cmd.begin() + kFirstKey),
-                       std::make_move_iterator(event_keys));
-      g.shared.assign(std::make_move_iterator(shared_begin), std::make_move_iterator(shared_end));
-      slot = slots.size();
-      open.insert_or_assign(g.leading.front(), slot);
-      groups.push_back(std::move(g));
-      slots.push_back(Slot{nullptr, groups.size() - 1});
+    // A call joins the open call of its stream when the shared keys and
+    // arguments match (they do for every call of one queue); compared in
+    // place, this runs once per event.
+    auto [call, opened] = folded.Add(i, cmd[kFirstKey], [&](const redis::FoldedCalls::Call& c) {
+      return std::equal(leading, event_keys, c.keys.begin()) &&
+             std::equal(shared_begin, shared_end, c.args.begin());
+    });
+    if (opened) {
+      call->sha = cmd[1];
+      call->keys.assign(std::make_move_iterator(leading), std::make_move_iterator(event_keys));
+      call->args.assign(std::make_move_iterator(shared_begin), std::make_move_iterator(shared_end));
     }
-    Group& g = groups[slots[slot].group];
-    (*answers)[i] = Answer{slot, static_cast<int>(g.events)};
-    for (auto k = event_keys; k != shared_begin; ++k) {
-      g.keys.push_back(std::move(*k));
-    }
-    for (auto a = shared_end; a != cmd.end(); ++a) g.args.push_back(std::move(*a));
-    ++g.events;
+    for (auto k = event_keys; k != shared_begin; ++k) call->keys.push_back(std::move(*k));
+    for (auto a = shared_end; a != cmd.end(); ++a) call->args.push_back(std::move(*a));
   }
-
-  std::vector<redis::RedisCommand> out;
-  out.reserve(slots.size());
-  for (const Slot& slot : slots) {
-    if (slot.passthrough != nullptr) {
-      out.push_back(std::move(*slot.passthrough));
-      continue;
-    }
-    Group& g = groups[slot.group];
-    redis::RedisCommand cmd;
-    cmd.reserve(kFirstKey + g.leading.size() + g.keys.size() + g.shared.size() + g.args.size());
-    cmd.push_back("EVALSHA");
-    cmd.push_back(std::move(g.sha));
-    cmd.push_back(absl::StrCat(g.leading.size() + g.keys.size()));
-    for (std::string& k : g.leading) cmd.push_back(std::move(k));
-    for (std::string& k : g.keys) cmd.push_back(std::move(k));
-    for (std::string& a : g.shared) cmd.push_back(std::move(a));
-    for (std::string& a : g.args) cmd.push_back(std::move(a));
-    out.push_back(std::move(cmd));
-  }
-  return out;
+  return folded.Finish();
 }
 
 }  // namespace omnigate::queue

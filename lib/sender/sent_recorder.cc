@@ -5,13 +5,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "lib/conversations/outbound_status_scripts.h"
 #include "lib/queue/keys.h"
 #include "lib/queue/partitioner.h"
+#include "lib/redis/folded_calls.h"
 
 namespace omnigate::sender {
 namespace {
@@ -200,50 +200,21 @@ SentRecordFolder::SentRecordFolder(bool by_slot, size_t max_per_call)
 
 std::vector<redis::RedisCommand> SentRecordFolder::Fold(
     const std::vector<redis::RedisCommand*>& commands, std::vector<Answer>* answers) const {
-  // A folded call under assembly: its keys and args, in record order.
-  struct Group {
-    std::vector<std::string> keys;
-    std::vector<std::string> args;
-    size_t records = 0;
-  };
-  std::vector<redis::RedisCommand> out;
-  std::vector<std::pair<size_t, Group>> groups;  // written index, group
-  std::unordered_map<std::string, size_t> open;  // hash tag -> open group
-  answers->assign(commands.size(), Answer{});
+  redis::FoldedCalls folded(commands.size(), max_per_call_, answers);
   for (size_t i = 0; i < commands.size(); ++i) {
     redis::RedisCommand& cmd = *commands[i];
     if (!IsRecordCall(cmd)) {
-      (*answers)[i] = Answer{out.size(), -1};
-      out.push_back(std::move(cmd));
+      folded.PassThrough(i, cmd);
       continue;
     }
-    const std::string tag(by_slot_ ? HashTag(cmd[kFirstKey]) : absl::string_view());
-    auto it = open.find(tag);
-    if (it == open.end() || groups[it->second].second.records >= max_per_call_) {
-      groups.emplace_back(out.size(), Group{});
-      out.emplace_back();  // materialized below
-      it = open.insert_or_assign(tag, groups.size() - 1).first;
-    }
-    auto& [written, group] = groups[it->second];
-    (*answers)[i] = Answer{written, static_cast<int>(group.records)};
-    ++group.records;
-    for (size_t k = 0; k < kKeysPerRecord; ++k) {
-      group.keys.push_back(std::move(cmd[kFirstKey + k]));
-    }
+    auto [call, opened] = folded.Add(i, by_slot_ ? HashTag(cmd[kFirstKey]) : absl::string_view());
+    if (opened) call->sha = BatchSha();
+    for (size_t k = 0; k < kKeysPerRecord; ++k) call->keys.push_back(std::move(cmd[kFirstKey + k]));
     for (size_t a = 0; a < kArgsPerRecord; ++a) {
-      group.args.push_back(std::move(cmd[kFirstKey + kKeysPerRecord + a]));
+      call->args.push_back(std::move(cmd[kFirstKey + kKeysPerRecord + a]));
     }
   }
-  for (auto& [written, group] : groups) {
-    redis::RedisCommand& call = out[written];
-    call.reserve(kFirstKey + group.keys.size() + group.args.size());
-    call.push_back("EVALSHA");
-    call.push_back(BatchSha());
-    call.push_back(absl::StrCat(group.keys.size()));
-    for (auto& k : group.keys) call.push_back(std::move(k));
-    for (auto& a : group.args) call.push_back(std::move(a));
-  }
-  return out;
+  return folded.Finish();
 }
 
 std::vector<redis::RedisCommand> FolderChain::Fold(
