@@ -83,4 +83,36 @@ class FoldedCalls {
   absl::flat_hash_map<std::string, size_t> open_;  // group -> open call
 };
 
+// Two folders applied in turn, so one writer can fold two kinds of calls
+// (e.g. the sender's reservations and sent records). `second` must pass what
+// `first` wrote through untouched (it folds other scripts' calls).
+class FolderChain final : public BatchFolder {
+ public:
+  FolderChain(const BatchFolder* first, const BatchFolder* second)
+      : first_(first), second_(second) {}
+
+  std::vector<RedisCommand> Fold(const std::vector<RedisCommand*>& commands,
+                                 std::vector<Answer>* answers) const override {
+    std::vector<Answer> first_answers;
+    std::vector<RedisCommand> first = first_->Fold(commands, &first_answers);
+    std::vector<RedisCommand*> middle;
+    middle.reserve(first.size());
+    for (RedisCommand& cmd : first) middle.push_back(&cmd);
+    std::vector<Answer> second_answers;
+    std::vector<RedisCommand> out = second_->Fold(middle, &second_answers);
+    answers->assign(commands.size(), Answer{});
+    for (size_t i = 0; i < commands.size(); ++i) {
+      const Answer& a = first_answers[i];
+      const Answer& b = second_answers[a.written];
+      // Folded by the first: the second passed its call through whole.
+      (*answers)[i] = a.element >= 0 ? Answer{b.written, a.element} : b;
+    }
+    return out;
+  }
+
+ private:
+  const BatchFolder* const first_;
+  const BatchFolder* const second_;
+};
+
 }  // namespace omnigate::redis

@@ -127,10 +127,10 @@ void SentRecorder::AddScripts(redis::PipelineWriterOptions* options, bool cluste
   static std::mutex mu;
   static auto* chains =
       new std::map<std::pair<const redis::BatchFolder*, const redis::BatchFolder*>,
-                   std::unique_ptr<FolderChain>>();
+                   std::unique_ptr<redis::FolderChain>>();
   std::lock_guard<std::mutex> lock(mu);
   auto& chain = (*chains)[{options->folder, mine}];
-  if (chain == nullptr) chain = std::make_unique<FolderChain>(options->folder, mine);
+  if (chain == nullptr) chain = std::make_unique<redis::FolderChain>(options->folder, mine);
   options->folder = chain.get();
 }
 
@@ -215,25 +215,6 @@ std::vector<redis::RedisCommand> SentRecordFolder::Fold(
     }
   }
   return folded.Finish();
-}
-
-std::vector<redis::RedisCommand> FolderChain::Fold(
-    const std::vector<redis::RedisCommand*>& commands, std::vector<Answer>* answers) const {
-  std::vector<Answer> first_answers;
-  std::vector<redis::RedisCommand> first = first_->Fold(commands, &first_answers);
-  std::vector<redis::RedisCommand*> middle;
-  middle.reserve(first.size());
-  for (redis::RedisCommand& cmd : first) middle.push_back(&cmd);
-  std::vector<Answer> second_answers;
-  std::vector<redis::RedisCommand> out = second_->Fold(middle, &second_answers);
-  answers->assign(commands.size(), Answer{});
-  for (size_t i = 0; i < commands.size(); ++i) {
-    const Answer& a = first_answers[i];
-    const Answer& b = second_answers[a.written];
-    // Folded by the first: the second passed its call through whole.
-    (*answers)[i] = a.element >= 0 ? Answer{b.written, a.element} : b;
-  }
-  return out;
 }
 
 }  // namespace omnigate::sender

@@ -50,21 +50,6 @@ class SentRecorder {
   const bool cluster_;
 };
 
-// Two folders applied in turn, so one writer can fold two kinds of calls
-// (reservations and sent records). `second` must pass what `first` wrote
-// through untouched (it folds other scripts' calls).
-class FolderChain final : public redis::BatchFolder {
- public:
-  FolderChain(const redis::BatchFolder* first, const redis::BatchFolder* second)
-      : first_(first), second_(second) {}
-  std::vector<redis::RedisCommand> Fold(const std::vector<redis::RedisCommand*>& commands,
-                                        std::vector<Answer>* answers) const override;
-
- private:
-  const redis::BatchFolder* const first_;
-  const redis::BatchFolder* const second_;
-};
-
 // Folds the record calls of one writer flush: calls on the same partition
 // (hash tag; any partition when not `by_slot`) become one script call
 // carrying up to `max_per_call` records in submission order, written where
